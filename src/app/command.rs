@@ -1,0 +1,116 @@
+//! `:` commands, parsed into typed commands with messages for mistakes.
+
+use super::ViewId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    View(ViewId),
+    Namespace(String),
+    Context(String),
+    Help,
+    Quit,
+}
+
+/// The commands, for the help screen and for "did you mean" messages.
+pub const COMMANDS: [(&str, &str); 11] = [
+    (":models", "model registry versions"),
+    (":rollouts", "Kubernetes rollouts"),
+    (":metrics", "live metrics per version"),
+    (":predict", "local ONNX predictions"),
+    (":alerts", "active alerts"),
+    (":audit", "log of operator actions"),
+    (":ns NAME", "switch namespace (all: every namespace)"),
+    (":ctx NAME", "switch Kubernetes context"),
+    (":help", "this help"),
+    (":q", "quit"),
+    (":quit", "quit"),
+];
+
+pub fn parse(line: &str) -> Result<Command, String> {
+    let mut words = line.split_whitespace();
+    let Some(verb) = words.next() else {
+        return Err("empty command; try :models, :rollouts, :ns NAME or ? for help".into());
+    };
+    let arg = words.next();
+    if let Some(extra) = words.next() {
+        return Err(format!("unexpected {extra:?} after :{verb} {}", arg.unwrap_or("")));
+    }
+    let verb = verb.trim_start_matches(':');
+    if let Some(view) = view_alias(verb) {
+        return no_arg(verb, arg, Command::View(view));
+    }
+    match verb {
+        "q" | "q!" | "quit" | "exit" => no_arg(verb, arg, Command::Quit),
+        "help" | "h" | "?" => no_arg(verb, arg, Command::Help),
+        "ns" | "namespace" => match arg {
+            Some(name) => valid_namespace(name).map(Command::Namespace),
+            None => Err(format!(
+                ":{verb} needs a namespace name, e.g. :{verb} prod (or :{verb} all)"
+            )),
+        },
+        "ctx" | "context" => match arg {
+            Some(name) => Ok(Command::Context(name.to_owned())),
+            None => Err(format!(":{verb} needs a context name, e.g. :{verb} staging")),
+        },
+        _ => Err(format!(
+            "unknown command :{verb}; try :models, :rollouts, :metrics, :predict, :alerts, :audit, :ns, :ctx, :q"
+        )),
+    }
+}
+
+fn view_alias(verb: &str) -> Option<ViewId> {
+    ViewId::from_name(verb).or(match verb {
+        "model" | "mo" | "registry" => Some(ViewId::Models),
+        "rollout" | "ro" | "deploy" | "deployments" => Some(ViewId::Rollouts),
+        "metric" | "me" => Some(ViewId::Metrics),
+        "pred" | "pr" => Some(ViewId::Predict),
+        "alert" | "al" => Some(ViewId::Alerts),
+        "au" => Some(ViewId::Audit),
+        _ => None,
+    })
+}
+
+fn no_arg(verb: &str, arg: Option<&str>, command: Command) -> Result<Command, String> {
+    match arg {
+        None => Ok(command),
+        Some(a) => Err(format!(":{verb} takes no argument, found {a:?}")),
+    }
+}
+
+/// A Kubernetes namespace name is a DNS-1123 label; `all` means every one.
+fn valid_namespace(name: &str) -> Result<String, String> {
+    let ok = name.len() <= 63
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "namespace {name:?} is not valid: expected at most 63 lowercase letters, digits or '-', \
+             starting and ending with a letter or digit"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_and_mistakes_are_explained() {
+        assert_eq!(parse("models"), Ok(Command::View(ViewId::Models)));
+        assert_eq!(parse(" ro "), Ok(Command::View(ViewId::Rollouts)));
+        assert_eq!(parse("ns prod"), Ok(Command::Namespace("prod".into())));
+        assert_eq!(parse("ctx staging"), Ok(Command::Context("staging".into())));
+        assert_eq!(parse("q"), Ok(Command::Quit));
+        assert!(parse("ns").unwrap_err().contains("needs a namespace"));
+        assert!(parse("ns Prod_1").unwrap_err().contains("not valid"));
+        assert!(parse("models now").unwrap_err().contains("takes no argument"));
+        assert!(parse("frobnicate").unwrap_err().contains("unknown command :frobnicate"));
+        assert!(parse("").is_err());
+    }
+}

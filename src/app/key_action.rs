@@ -1,0 +1,89 @@
+//! What a key can be bound to in the keymap: the named, typed actions an
+//! operator triggers by keyboard. The names are the keymap's `run` values.
+
+use super::ViewId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyAction {
+    Help,
+    Command,
+    Filter,
+    Quit,
+    Back,
+    NextPane,
+    PrevPane,
+    Refresh,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    View(ViewId),
+}
+
+impl KeyAction {
+    pub const ALL: [KeyAction; 20] = [
+        KeyAction::Help,
+        KeyAction::Command,
+        KeyAction::Filter,
+        KeyAction::Quit,
+        KeyAction::Back,
+        KeyAction::NextPane,
+        KeyAction::PrevPane,
+        KeyAction::Refresh,
+        KeyAction::Up,
+        KeyAction::Down,
+        KeyAction::PageUp,
+        KeyAction::PageDown,
+        KeyAction::Top,
+        KeyAction::Bottom,
+        KeyAction::View(ViewId::Models),
+        KeyAction::View(ViewId::Rollouts),
+        KeyAction::View(ViewId::Metrics),
+        KeyAction::View(ViewId::Predict),
+        KeyAction::View(ViewId::Alerts),
+        KeyAction::View(ViewId::Audit),
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyAction::Help => "help",
+            KeyAction::Command => "command",
+            KeyAction::Filter => "filter",
+            KeyAction::Quit => "quit",
+            KeyAction::Back => "back",
+            KeyAction::NextPane => "next-pane",
+            KeyAction::PrevPane => "prev-pane",
+            KeyAction::Refresh => "refresh",
+            KeyAction::Up => "up",
+            KeyAction::Down => "down",
+            KeyAction::PageUp => "page-up",
+            KeyAction::PageDown => "page-down",
+            KeyAction::Top => "top",
+            KeyAction::Bottom => "bottom",
+            KeyAction::View(ViewId::Models) => "view-models",
+            KeyAction::View(ViewId::Rollouts) => "view-rollouts",
+            KeyAction::View(ViewId::Metrics) => "view-metrics",
+            KeyAction::View(ViewId::Predict) => "view-predict",
+            KeyAction::View(ViewId::Alerts) => "view-alerts",
+            KeyAction::View(ViewId::Audit) => "view-audit",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<KeyAction> {
+        KeyAction::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_round_trips_through_its_name() {
+        for action in KeyAction::ALL {
+            assert_eq!(KeyAction::from_name(action.name()), Some(action));
+        }
+    }
+}

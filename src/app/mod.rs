@@ -1,0 +1,21 @@
+//! The console's state machine, Elm style: `State`, typed `Action`s, a pure
+//! `update` that returns `Effect`s, and the runner that performs them on
+//! tokio tasks and answers with actions tagged by generation.
+
+pub mod action;
+pub mod command;
+pub mod effects;
+pub mod input;
+pub mod key_action;
+pub mod keys;
+pub mod list_cursor;
+pub mod resource;
+pub mod state;
+pub mod update;
+pub mod view_id;
+
+pub use action::{Action, Effect};
+pub use key_action::KeyAction;
+pub use state::State;
+pub use update::update;
+pub use view_id::ViewId;

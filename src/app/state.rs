@@ -1,0 +1,208 @@
+//! Everything the console shows, as plain data. Views render from it; only
+//! `update` changes it.
+
+use std::path::PathBuf;
+
+use super::ViewId;
+use super::input::Input;
+use super::list_cursor::ListCursor;
+use super::resource::Resource;
+use crate::backends::audit_log::AuditRead;
+use crate::backends::local::RegistryLoad;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub view: ViewId,
+    /// Views left with a view switch, for `esc`.
+    pub history: Vec<ViewId>,
+    pub mode: Mode,
+    pub help_scroll: u16,
+    pub session: Session,
+    pub models: ModelsState,
+    pub audit: AuditState,
+    pub status: Option<Status>,
+    /// Warnings from loading the configuration, shown in a banner.
+    pub config_warnings: Vec<String>,
+    /// A rejected user configuration: the console runs on the defaults.
+    pub config_error: Option<String>,
+    /// Local wall-clock time, set by ticks (rendering never reads a clock).
+    pub clock: Option<jiff::civil::DateTime>,
+    /// Terminal size in cells.
+    pub size: (u16, u16),
+    pub ascii: bool,
+    pub quit: bool,
+}
+
+/// Where the console is pointed: cluster context, namespace, safety mode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub context: Option<String>,
+    pub namespace: String,
+    pub readonly: bool,
+    pub registry_location: PathBuf,
+    pub audit_path: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    Help,
+    Command(Input),
+    /// Filtering the current view's list; the filter applies as typed.
+    Filter(Input),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub level: Level,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// Which pane of a two-pane view has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    List,
+    Detail,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ModelsState {
+    pub registry: Resource<RegistryLoad>,
+    pub cursor: ListCursor,
+    pub focus: Pane,
+    pub detail_scroll: u16,
+}
+
+/// A row of the Models list: indexes of a model and one of its versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionRow {
+    pub model: usize,
+    pub version: usize,
+}
+
+impl ModelsState {
+    /// The versions that pass the filter, newest first within each model.
+    pub fn rows(&self) -> Vec<VersionRow> {
+        let Some(load) = self.registry.loaded() else {
+            return Vec::new();
+        };
+        let mut rows = Vec::new();
+        for (m, model) in load.models.iter().enumerate() {
+            for (v, version) in model.versions.iter().enumerate() {
+                let text = version.version.to_string();
+                let fields = [model.name.as_str(), text.as_str(), version.stage.as_str()]
+                    .into_iter()
+                    .chain(version.aliases.iter().map(String::as_str));
+                if self.cursor.matches(fields) {
+                    rows.push(VersionRow { model: m, version: v });
+                }
+            }
+        }
+        rows
+    }
+}
+
+impl ModelsState {
+    /// How far the detail pane may scroll: its fixed fields plus one line
+    /// per extra run metric, so scrolling never runs into blank space.
+    pub fn detail_scroll_limit(&self) -> u16 {
+        const FIXED_LINES: usize = 9;
+        let rows = self.rows();
+        let extra = rows
+            .get(self.cursor.selected)
+            .zip(self.registry.loaded())
+            .map_or(0, |(row, load)| {
+                load.models[row.model].versions[row.version].metrics.other.len()
+            });
+        (extra + FIXED_LINES).saturating_sub(4) as u16
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditState {
+    pub log: Resource<AuditRead>,
+    pub cursor: ListCursor,
+}
+
+impl AuditState {
+    /// Indexes of the entries that pass the filter, newest first.
+    pub fn rows(&self) -> Vec<usize> {
+        let Some(read) = self.log.loaded() else {
+            return Vec::new();
+        };
+        (0..read.entries.len())
+            .rev()
+            .filter(|&i| {
+                let e = &read.entries[i];
+                self.cursor.matches([
+                    e.user.as_str(),
+                    e.action.as_str(),
+                    e.target.as_str(),
+                    e.outcome.as_str(),
+                ])
+            })
+            .collect()
+    }
+}
+
+impl State {
+    pub fn new(session: Session, start_view: ViewId) -> State {
+        State {
+            view: start_view,
+            history: Vec::new(),
+            mode: Mode::Normal,
+            help_scroll: 0,
+            session,
+            models: ModelsState::default(),
+            audit: AuditState::default(),
+            status: None,
+            config_warnings: Vec::new(),
+            config_error: None,
+            clock: None,
+            size: (80, 24),
+            ascii: false,
+            quit: false,
+        }
+    }
+
+    /// The list cursor of the current view, if it has a list.
+    pub fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
+        match self.view {
+            ViewId::Models => Some(&mut self.models.cursor),
+            ViewId::Audit => Some(&mut self.audit.cursor),
+            _ => None,
+        }
+    }
+
+    pub fn cursor(&self) -> Option<&ListCursor> {
+        match self.view {
+            ViewId::Models => Some(&self.models.cursor),
+            ViewId::Audit => Some(&self.audit.cursor),
+            _ => None,
+        }
+    }
+
+    /// Number of rows in the current view's list.
+    pub fn row_count(&self) -> usize {
+        match self.view {
+            ViewId::Models => self.models.rows().len(),
+            ViewId::Audit => self.audit.rows().len(),
+            _ => 0,
+        }
+    }
+
+    pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some(Status {
+            level,
+            text: text.into(),
+        });
+    }
+}

@@ -1,0 +1,282 @@
+//! The one place the state changes. Pure: no IO, no clock, no awaiting;
+//! work for the outside world is returned as effects.
+
+use super::action::{Action, Effect};
+use super::command::{self, Command};
+use super::input::Input;
+use super::state::{Level, Mode, Pane, State};
+use super::{KeyAction, ViewId};
+
+/// Rows taken by everything that is not the list (header, tabs, borders,
+/// status and footer), to size a page.
+const CHROME_ROWS: u16 = 8;
+
+/// The effects to run at start-up.
+pub fn init(state: &mut State) -> Vec<Effect> {
+    let mut effects = load_registry(state);
+    if state.view == ViewId::Audit {
+        effects.extend(load_audit(state));
+    }
+    effects
+}
+
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(key) => {
+            // A new keypress retires the last message.
+            state.status = None;
+            key_action(state, key)
+        }
+        Action::Edit(edit) => {
+            match &mut state.mode {
+                Mode::Command(input) => input.apply(edit),
+                Mode::Filter(input) => {
+                    input.apply(edit);
+                    let text = input.text().to_owned();
+                    if let Some(cursor) = state.cursor_mut() {
+                        cursor.set_filter(&text);
+                    }
+                }
+                Mode::Normal | Mode::Help => {}
+            }
+            Vec::new()
+        }
+        Action::Submit => submit(state),
+        Action::Cancel => {
+            if let Mode::Filter(_) = state.mode
+                && let Some(cursor) = state.cursor_mut()
+            {
+                cursor.set_filter("");
+            }
+            state.mode = Mode::Normal;
+            Vec::new()
+        }
+        Action::Tick(now) => {
+            state.clock = Some(now);
+            Vec::new()
+        }
+        Action::Resize(width, height) => {
+            state.size = (width, height);
+            Vec::new()
+        }
+        Action::RegistryLoaded { generation, result } => {
+            let again = state.models.registry.receive(generation, result);
+            let len = state.models.rows().len();
+            state.models.cursor.clamp(len);
+            again.map(|g| registry_effect(state, g)).into_iter().collect()
+        }
+        Action::AuditLoaded { generation, result } => {
+            let again = state.audit.log.receive(generation, result);
+            let len = state.audit.rows().len();
+            state.audit.cursor.clamp(len);
+            again.map(|g| audit_effect(state, g)).into_iter().collect()
+        }
+    }
+}
+
+fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
+    if state.mode == Mode::Help {
+        match key {
+            KeyAction::Back | KeyAction::Help | KeyAction::Quit => state.mode = Mode::Normal,
+            KeyAction::Down => state.help_scroll = state.help_scroll.saturating_add(1),
+            KeyAction::Up => state.help_scroll = state.help_scroll.saturating_sub(1),
+            KeyAction::PageDown => state.help_scroll = state.help_scroll.saturating_add(page(state)),
+            KeyAction::PageUp => state.help_scroll = state.help_scroll.saturating_sub(page(state)),
+            KeyAction::Top => state.help_scroll = 0,
+            _ => {}
+        }
+        return Vec::new();
+    }
+    let page = page(state) as isize;
+    match key {
+        KeyAction::Help => {
+            state.mode = Mode::Help;
+            state.help_scroll = 0;
+        }
+        KeyAction::Command => state.mode = Mode::Command(Input::default()),
+        KeyAction::Filter => {
+            if let Some(cursor) = state.cursor() {
+                state.mode = Mode::Filter(Input::with_text(&cursor.filter));
+            }
+        }
+        KeyAction::Quit => state.quit = true,
+        KeyAction::Back => back(state),
+        KeyAction::NextPane | KeyAction::PrevPane => {
+            if state.view == ViewId::Models {
+                state.models.focus = match state.models.focus {
+                    Pane::List => Pane::Detail,
+                    Pane::Detail => Pane::List,
+                };
+            }
+        }
+        KeyAction::Refresh => return refresh(state),
+        KeyAction::Up => move_by(state, -1),
+        KeyAction::Down => move_by(state, 1),
+        KeyAction::PageUp => move_by(state, -page),
+        KeyAction::PageDown => move_by(state, page),
+        KeyAction::Top => {
+            if !scroll_detail(state, isize::MIN)
+                && let Some(c) = state.cursor_mut()
+            {
+                c.top();
+            }
+        }
+        KeyAction::Bottom => {
+            let len = state.row_count();
+            if !scroll_detail(state, isize::MAX)
+                && let Some(c) = state.cursor_mut()
+            {
+                c.bottom(len);
+            }
+        }
+        KeyAction::View(view) => return switch_view(state, view),
+    }
+    Vec::new()
+}
+
+fn page(state: &State) -> u16 {
+    state.size.1.saturating_sub(CHROME_ROWS).max(1)
+}
+
+fn move_by(state: &mut State, delta: isize) {
+    if scroll_detail(state, delta) {
+        return;
+    }
+    let len = state.row_count();
+    if let Some(cursor) = state.cursor_mut() {
+        cursor.move_by(delta, len);
+        if state.view == ViewId::Models {
+            state.models.detail_scroll = 0;
+        }
+    }
+}
+
+/// Scrolls the Models detail pane when it has the focus.
+fn scroll_detail(state: &mut State, delta: isize) -> bool {
+    if state.view != ViewId::Models || state.models.focus != Pane::Detail {
+        return false;
+    }
+    let limit = state.models.detail_scroll_limit() as isize;
+    let scroll = &mut state.models.detail_scroll;
+    *scroll = (*scroll as isize).saturating_add(delta).clamp(0, limit) as u16;
+    true
+}
+
+/// `esc`: undo the innermost thing — a filter, the detail focus, then the
+/// last view switch.
+fn back(state: &mut State) {
+    if let Some(cursor) = state.cursor_mut()
+        && !cursor.filter.is_empty()
+    {
+        cursor.set_filter("");
+        return;
+    }
+    if state.view == ViewId::Models && state.models.focus == Pane::Detail {
+        state.models.focus = Pane::List;
+        return;
+    }
+    if let Some(view) = state.history.pop() {
+        state.view = view;
+    }
+}
+
+fn switch_view(state: &mut State, view: ViewId) -> Vec<Effect> {
+    if view == state.view {
+        return Vec::new();
+    }
+    state.history.retain(|v| *v != state.view);
+    state.history.push(state.view);
+    state.view = view;
+    // The audit log grows while the console runs: re-read it on each visit.
+    if view == ViewId::Audit {
+        return load_audit(state);
+    }
+    if view == ViewId::Models && state.models.registry.loaded().is_none() && !state.models.registry.is_in_flight() {
+        return load_registry(state);
+    }
+    Vec::new()
+}
+
+fn refresh(state: &mut State) -> Vec<Effect> {
+    let effects = match state.view {
+        ViewId::Models => load_registry(state),
+        ViewId::Audit => load_audit(state),
+        other => {
+            state.set_status(Level::Info, format!("{} has no source to refresh yet", other.title()));
+            return Vec::new();
+        }
+    };
+    state.set_status(Level::Info, "refreshing…");
+    effects
+}
+
+fn submit(state: &mut State) -> Vec<Effect> {
+    let mode = std::mem::replace(&mut state.mode, Mode::Normal);
+    let Mode::Command(input) = mode else {
+        // Enter in filter mode keeps the filter and leaves the input line.
+        return Vec::new();
+    };
+    match command::parse(input.text()) {
+        Ok(Command::View(view)) => switch_view(state, view),
+        Ok(Command::Namespace(ns)) => {
+            state.session.namespace = ns.clone();
+            state.set_status(Level::Info, format!("namespace set to {ns}"));
+            Vec::new()
+        }
+        Ok(Command::Context(ctx)) => {
+            state.set_status(
+                Level::Info,
+                format!("context set to {ctx}; no cluster backend is connected yet, so nothing is read from it"),
+            );
+            state.session.context = Some(ctx);
+            Vec::new()
+        }
+        Ok(Command::Help) => {
+            state.mode = Mode::Help;
+            state.help_scroll = 0;
+            Vec::new()
+        }
+        Ok(Command::Quit) => {
+            state.quit = true;
+            Vec::new()
+        }
+        Err(message) => {
+            state.set_status(Level::Error, message);
+            Vec::new()
+        }
+    }
+}
+
+fn load_registry(state: &mut State) -> Vec<Effect> {
+    state
+        .models
+        .registry
+        .request()
+        .map(|g| registry_effect(state, g))
+        .into_iter()
+        .collect()
+}
+
+fn registry_effect(state: &State, generation: u64) -> Effect {
+    Effect::LoadRegistry {
+        generation,
+        location: state.session.registry_location.clone(),
+    }
+}
+
+fn load_audit(state: &mut State) -> Vec<Effect> {
+    state
+        .audit
+        .log
+        .request()
+        .map(|g| audit_effect(state, g))
+        .into_iter()
+        .collect()
+}
+
+fn audit_effect(state: &State, generation: u64) -> Effect {
+    Effect::LoadAudit {
+        generation,
+        path: state.session.audit_path.clone(),
+    }
+}

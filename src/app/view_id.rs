@@ -1,0 +1,56 @@
+//! The console's views, in tab order.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViewId {
+    Models,
+    Rollouts,
+    Metrics,
+    Predict,
+    Alerts,
+    Audit,
+}
+
+impl ViewId {
+    pub const ALL: [ViewId; 6] = [
+        ViewId::Models,
+        ViewId::Rollouts,
+        ViewId::Metrics,
+        ViewId::Predict,
+        ViewId::Alerts,
+        ViewId::Audit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewId::Models => "models",
+            ViewId::Rollouts => "rollouts",
+            ViewId::Metrics => "metrics",
+            ViewId::Predict => "predict",
+            ViewId::Alerts => "alerts",
+            ViewId::Audit => "audit",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ViewId::Models => "Models",
+            ViewId::Rollouts => "Rollouts",
+            ViewId::Metrics => "Metrics",
+            ViewId::Predict => "Predict",
+            ViewId::Alerts => "Alerts",
+            ViewId::Audit => "Audit",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ViewId> {
+        ViewId::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// Whether the view shows a list that `/` filters and `j`/`k` move in.
+    pub fn has_list(self) -> bool {
+        matches!(self, ViewId::Models | ViewId::Audit)
+    }
+}

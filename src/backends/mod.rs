@@ -1,0 +1,6 @@
+//! All input and output: registries, clusters, metric sources, the runtime.
+//! Nothing here knows about the terminal UI.
+
+pub mod audit_log;
+pub mod local;
+pub mod source_text;

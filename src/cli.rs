@@ -1,0 +1,67 @@
+//! The command line. With no subcommand, modeldeck opens the console; every
+//! subcommand is a plain, scriptable twin of something the console does.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "modeldeck",
+    version,
+    about = "A keyboard-driven console for operating ML model deployments"
+)]
+pub struct Cli {
+    /// Configuration file to use instead of <config dir>/config.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Theme: default, light, high-contrast, mono, or a file in <config dir>/themes/.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Disable every mutating action.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+
+    /// Kubernetes context to use instead of the kubeconfig's current one.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Kubernetes namespace.
+    #[arg(short = 'n', long, global = true, value_name = "NAME")]
+    pub namespace: Option<String>,
+
+    /// Local registry folder (or its registry.toml), over [registry] path.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub registry: Option<PathBuf>,
+
+    /// Plain-ASCII status marks instead of Unicode symbols.
+    #[arg(long, global = true)]
+    pub ascii: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print every path modeldeck reads and the settings in effect.
+    Info,
+    /// List the registry's model versions, newest first.
+    Models {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}

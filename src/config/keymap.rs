@@ -1,0 +1,196 @@
+//! The keymap: which key runs which action in which context. Every binding
+//! has a description, so the help screen and the footer are generated from
+//! it and never disagree with what the keys do.
+
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::key::Key;
+use crate::app::KeyAction;
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyContext {
+    /// Everywhere outside text input.
+    Global,
+    /// Views that show a list.
+    List,
+    /// The help screen.
+    Help,
+}
+
+impl KeyContext {
+    pub const ALL: [KeyContext; 3] = [KeyContext::Global, KeyContext::List, KeyContext::Help];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyContext::Global => "global",
+            KeyContext::List => "list",
+            KeyContext::Help => "help",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub keys: Vec<Key>,
+    pub action: KeyAction,
+    pub desc: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Keymap {
+    global: Vec<Binding>,
+    list: Vec<Binding>,
+    help: Vec<Binding>,
+}
+
+impl Keymap {
+    pub fn bindings(&self, context: KeyContext) -> &[Binding] {
+        match context {
+            KeyContext::Global => &self.global,
+            KeyContext::List => &self.list,
+            KeyContext::Help => &self.help,
+        }
+    }
+
+    fn bindings_mut(&mut self, context: KeyContext) -> &mut Vec<Binding> {
+        match context {
+            KeyContext::Global => &mut self.global,
+            KeyContext::List => &mut self.list,
+            KeyContext::Help => &mut self.help,
+        }
+    }
+
+    /// The action bound to `key`, searching `contexts` in order.
+    pub fn lookup(&self, contexts: &[KeyContext], key: Key) -> Option<KeyAction> {
+        contexts.iter().find_map(|&c| {
+            self.bindings(c)
+                .iter()
+                .find(|b| b.keys.contains(&key))
+                .map(|b| b.action)
+        })
+    }
+
+    /// The first key bound to `action` in `context`, for hints.
+    pub fn key_for(&self, context: KeyContext, action: KeyAction) -> Option<Key> {
+        self.bindings(context)
+            .iter()
+            .find(|b| b.action == action)
+            .and_then(|b| b.keys.first().copied())
+    }
+
+    /// Lays a user's bindings over these: a user binding replaces the
+    /// bindings of the same action, and takes its keys from any other.
+    pub fn overlay(&mut self, context: KeyContext, user: Vec<Binding>) {
+        let list = self.bindings_mut(context);
+        for binding in user {
+            list.retain(|b| b.action != binding.action);
+            for b in list.iter_mut() {
+                b.keys.retain(|k| !binding.keys.contains(k));
+            }
+            list.retain(|b| !b.keys.is_empty());
+            list.push(binding);
+        }
+    }
+}
+
+/// The `[keymap]` table of a configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct KeymapFile {
+    pub global: Vec<BindingSpec>,
+    pub list: Vec<BindingSpec>,
+    pub help: Vec<BindingSpec>,
+}
+
+impl KeymapFile {
+    pub fn take(&mut self, context: KeyContext) -> Vec<BindingSpec> {
+        std::mem::take(match context {
+            KeyContext::Global => &mut self.global,
+            KeyContext::List => &mut self.list,
+            KeyContext::Help => &mut self.help,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BindingSpec {
+    on: Vec<Spanned<String>>,
+    run: Spanned<String>,
+    #[serde(default)]
+    desc: String,
+}
+
+impl BindingSpec {
+    /// Checks the keys and the action; an error carries the byte range at
+    /// fault in the file.
+    pub fn resolve(self) -> Result<Binding, (Range<usize>, String)> {
+        let action = KeyAction::from_name(self.run.get_ref()).ok_or_else(|| {
+            let names: Vec<&str> = KeyAction::ALL.iter().map(|a| a.name()).collect();
+            (
+                self.run.span(),
+                format!(
+                    "action {:?} does not exist; expected one of {}",
+                    self.run.get_ref(),
+                    names.join(", ")
+                ),
+            )
+        })?;
+        if self.on.is_empty() {
+            return Err((
+                self.run.span(),
+                format!("binding for {:?} has no keys in `on`", self.run.get_ref()),
+            ));
+        }
+        let keys = self
+            .on
+            .iter()
+            .map(|k| Key::parse(k.get_ref()).map_err(|e| (k.span(), e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let desc = if self.desc.trim().is_empty() {
+            action.name().replace('-', " ")
+        } else {
+            crate::text::clean(&self.desc)
+        };
+        Ok(Binding { keys, action, desc })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyCode;
+
+    fn binding(keys: &[&str], action: KeyAction) -> Binding {
+        Binding {
+            keys: keys.iter().map(|k| Key::parse(k).unwrap()).collect(),
+            action,
+            desc: action.name().into(),
+        }
+    }
+
+    #[test]
+    fn a_user_binding_replaces_the_action_and_steals_its_key() {
+        let mut keymap = Keymap::default();
+        keymap.overlay(
+            KeyContext::List,
+            vec![
+                binding(&["j", "down"], KeyAction::Down),
+                binding(&["k", "up"], KeyAction::Up),
+            ],
+        );
+        keymap.overlay(
+            KeyContext::List,
+            vec![binding(&["n"], KeyAction::Down), binding(&["k"], KeyAction::Top)],
+        );
+        let ctx = [KeyContext::List];
+        assert_eq!(keymap.lookup(&ctx, Key::parse("n").unwrap()), Some(KeyAction::Down));
+        assert_eq!(keymap.lookup(&ctx, Key::parse("j").unwrap()), None);
+        assert_eq!(keymap.lookup(&ctx, Key::parse("k").unwrap()), Some(KeyAction::Top));
+        assert_eq!(keymap.lookup(&ctx, Key::plain(KeyCode::Up)), Some(KeyAction::Up));
+    }
+}

@@ -1,0 +1,101 @@
+//! The settings in `config/modeldeck.toml` and users' files.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::keymap::KeymapFile;
+use crate::app::ViewId;
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub ui: UiSettings,
+    pub registry: RegistrySettings,
+    pub kubernetes: KubeSettings,
+    pub logging: LoggingSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UiSettings {
+    pub theme: String,
+    pub frame_rate: u16,
+    pub ascii: bool,
+    pub start_view: StartView,
+}
+
+/// Newtype so the settings can default without `ViewId` needing a default.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StartView(pub ViewId);
+
+impl Default for StartView {
+    fn default() -> Self {
+        StartView(ViewId::Models)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegistrySettings {
+    pub kind: RegistryKind,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistryKind {
+    #[default]
+    Local,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KubeSettings {
+    pub context: String,
+    pub namespace: String,
+    pub readonly: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoggingSettings {
+    pub level: LogLevel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
+}
+
+/// A whole configuration file: the settings and the keymap.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ConfigFile {
+    pub ui: UiSettings,
+    pub registry: RegistrySettings,
+    pub kubernetes: KubeSettings,
+    pub logging: LoggingSettings,
+    pub keymap: KeymapFile,
+}
+
+pub const FRAME_RATE_RANGE: std::ops::RangeInclusive<u16> = 1..=120;

@@ -1,0 +1,18 @@
+//! One line of the audit log: who did what to which object, and how it ended.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub time: jiff::Timestamp,
+    pub user: String,
+    #[serde(default)]
+    pub context: String,
+    pub action: String,
+    pub target: String,
+    #[serde(default)]
+    pub before: serde_json::Value,
+    #[serde(default)]
+    pub after: serde_json::Value,
+    pub outcome: String,
+}

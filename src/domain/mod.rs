@@ -1,0 +1,8 @@
+//! Plain data shared by every layer. No IO lives here.
+
+pub mod model;
+
+pub use model::{Model, ModelVersion, RunMetrics, Stage};
+pub mod audit;
+
+pub use audit::AuditEntry;

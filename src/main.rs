@@ -1,0 +1,104 @@
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use modeldeck::app::State;
+use modeldeck::cli::{Cli, Command};
+use modeldeck::config::paths::process_env;
+use modeldeck::tui::event_loop::Exit;
+use modeldeck::{commands, config, startup, tui};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Some(Command::Info) => match commands::info::report(&cli, &process_env) {
+            Ok(report) => {
+                print!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&format!("configuration error: {e}")),
+        },
+        Some(Command::Models { output }) => {
+            let loaded = config::load_or_defaults(&startup::load_options(&cli, &process_env));
+            if let Some(e) = &loaded.error {
+                eprintln!("modeldeck: configuration error, using built-in defaults: {e}");
+            }
+            let settings = startup::effective_settings(&cli, &loaded);
+            match commands::models::list(&settings.registry.path, *output) {
+                Ok((text, problems)) => {
+                    print!("{text}");
+                    for problem in problems {
+                        eprintln!("modeldeck: {problem}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(*shell, &mut Cli::command(), "modeldeck", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        None => console(&cli),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("modeldeck: {message}");
+    ExitCode::from(1)
+}
+
+fn console(cli: &Cli) -> ExitCode {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return fail("the console needs a terminal; for scripts use a subcommand (modeldeck --help)");
+    }
+    let loaded = config::load_or_defaults(&startup::load_options(cli, &process_env));
+    let settings = startup::effective_settings(cli, &loaded);
+    let mut state = State::new(startup::session(&settings, &process_env), settings.ui.start_view.0);
+    state.ascii = settings.ui.ascii;
+    state.config_warnings = loaded.warnings.clone();
+    state.config_error = loaded.error.as_ref().map(ToString::to_string);
+    let _log_guard = match init_logging(settings.logging.level.as_str()) {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            state.config_warnings.push(format!("no log file: {e}"));
+            None
+        }
+    };
+    let mut config = loaded.config;
+    config.settings = settings;
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(tui::run(state, &config)) {
+        Ok(Exit::Quit) => ExitCode::SUCCESS,
+        Ok(Exit::Signal(name)) => {
+            tracing::info!("stopped by {name}");
+            eprintln!("modeldeck: stopped by {name}");
+            ExitCode::from(1)
+        }
+        Ok(Exit::TerminalLost) => ExitCode::from(1),
+        Err(e) => fail(&format!("{e:#}")),
+    }
+}
+
+/// Logs go to a file: the terminal belongs to the console.
+fn init_logging(level: &str) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
+    let file = startup::log_file(&process_env);
+    let dir = file.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let appender = tracing_appender::rolling::never(dir, startup::LOG_FILE);
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MODELDECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .map_err(|e| e.to_string())?;
+    tracing::info!("modeldeck {} starting", env!("CARGO_PKG_VERSION"));
+    Ok(guard)
+}

@@ -1,0 +1,64 @@
+//! Turning the command line and the environment into what the console and
+//! the subcommands run with, in one place so both agree.
+
+use std::path::PathBuf;
+
+use crate::app::state::Session;
+use crate::cli::Cli;
+use crate::config::paths::{self, EnvFn};
+use crate::config::{LoadOptions, Loaded, Settings};
+
+pub const AUDIT_FILE: &str = "audit.jsonl";
+pub const LOG_FILE: &str = "modeldeck.log";
+
+pub fn load_options(cli: &Cli, env: EnvFn) -> LoadOptions {
+    LoadOptions {
+        config_file: cli.config.clone(),
+        config_dir: paths::config_dir(env),
+        theme: cli.theme.clone(),
+        no_color: no_color_reason(env),
+    }
+}
+
+/// Why colour must be off, if it must: <https://no-color.org> and dumb
+/// terminals.
+pub fn no_color_reason(env: EnvFn) -> Option<String> {
+    if env("NO_COLOR").is_some() {
+        return Some("NO_COLOR is set".into());
+    }
+    match env("TERM") {
+        Some(term) if term == "dumb" => Some("TERM=dumb".into()),
+        _ => None,
+    }
+}
+
+/// Settings after the command line's overrides.
+pub fn effective_settings(cli: &Cli, loaded: &Loaded) -> Settings {
+    let mut settings = loaded.config.settings.clone();
+    if let Some(path) = &cli.registry {
+        settings.registry.path = path.clone();
+    }
+    if let Some(context) = &cli.context {
+        settings.kubernetes.context = context.clone();
+    }
+    if let Some(namespace) = &cli.namespace {
+        settings.kubernetes.namespace = namespace.clone();
+    }
+    settings.kubernetes.readonly |= cli.readonly;
+    settings.ui.ascii |= cli.ascii;
+    settings
+}
+
+pub fn session(settings: &Settings, env: EnvFn) -> Session {
+    Session {
+        context: Some(settings.kubernetes.context.clone()).filter(|c| !c.is_empty()),
+        namespace: settings.kubernetes.namespace.clone(),
+        readonly: settings.kubernetes.readonly,
+        registry_location: settings.registry.path.clone(),
+        audit_path: paths::state_dir(env).join(AUDIT_FILE),
+    }
+}
+
+pub fn log_file(env: EnvFn) -> PathBuf {
+    paths::state_dir(env).join(LOG_FILE)
+}

@@ -1,0 +1,144 @@
+//! The event loop. Keys are read on their own thread; effect answers come
+//! from tokio tasks; both arrive as messages. The loop drains what is
+//! waiting, runs `update`, and redraws only when something changed, at most
+//! `frame_rate` times a second. It never waits on the network.
+
+use std::time::Duration;
+
+use ratatui::crossterm::event::{self, Event};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
+
+use super::terminal;
+use crate::app::effects::EffectRunner;
+use crate::app::{Action, State, keys, update};
+use crate::config::Config;
+use crate::ui::{self, Ui};
+
+/// Most terminal events handled before a redraw, so a paste or key repeat
+/// cannot starve the screen.
+const EVENT_BATCH: usize = 64;
+
+/// Why the console stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    /// SIGTERM, SIGINT or SIGHUP (the SSH session went away).
+    Signal(&'static str),
+    /// The terminal stopped answering.
+    TerminalLost,
+}
+
+pub async fn run(mut state: State, config: &Config) -> anyhow::Result<Exit> {
+    let mut guard = terminal::enter()?;
+    let size = guard.terminal.size()?;
+    state.size = (size.width, size.height);
+    state.clock = Some(local_now());
+
+    let (answers_tx, mut answers) = mpsc::unbounded_channel();
+    let runner = EffectRunner::new(answers_tx);
+    let mut events = spawn_input_thread();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+
+    for effect in update::init(&mut state) {
+        runner.spawn(effect);
+    }
+    let ui = Ui {
+        theme: &config.theme,
+        keymap: &config.keymap,
+    };
+    let frame_budget = Duration::from_secs(1) / u32::from(config.settings.ui.frame_rate.max(1));
+    let mut clock = interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut dirty = true;
+    let mut next_frame = Instant::now();
+
+    let exit = loop {
+        if dirty && Instant::now() >= next_frame {
+            if guard.terminal.draw(|frame| ui::draw(frame, &state, &ui)).is_err() {
+                break Exit::TerminalLost;
+            }
+            dirty = false;
+            next_frame = Instant::now() + frame_budget;
+        }
+        if state.quit {
+            break Exit::Quit;
+        }
+        tokio::select! {
+            event = events.recv() => {
+                let Some(event) = event else { break Exit::TerminalLost };
+                dirty |= handle_event(&mut state, config, &runner, event);
+                for _ in 1..EVENT_BATCH {
+                    match events.try_recv() {
+                        Ok(event) => dirty |= handle_event(&mut state, config, &runner, event),
+                        Err(_) => break,
+                    }
+                }
+            }
+            Some(action) = answers.recv() => {
+                dirty |= apply(&mut state, &runner, action);
+            }
+            _ = clock.tick() => {
+                dirty |= apply(&mut state, &runner, Action::Tick(local_now()));
+            }
+            _ = sleep_until(next_frame), if dirty => {}
+            _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
+            _ = sigint.recv() => break Exit::Signal("SIGINT"),
+            _ = sighup.recv() => break Exit::Signal("SIGHUP"),
+        }
+    };
+    drop(guard);
+    Ok(exit)
+}
+
+/// Runs `update` and hands its effects to the runner. Returns true: an
+/// action may have changed what is shown, so a redraw is due (bounded by the
+/// frame budget); keys bound to nothing never get here.
+fn apply(state: &mut State, runner: &EffectRunner, action: Action) -> bool {
+    for effect in update(state, action) {
+        runner.spawn(effect);
+    }
+    true
+}
+
+fn handle_event(state: &mut State, config: &Config, runner: &EffectRunner, event: Event) -> bool {
+    match event {
+        Event::Key(key) => match keys::resolve(state, &config.keymap, &key) {
+            Some(action) => apply(state, runner, action),
+            None => false,
+        },
+        Event::Resize(width, height) => apply(state, runner, Action::Resize(width, height)),
+        _ => false,
+    }
+}
+
+/// Reads terminal events on a thread of its own (crossterm's reads block).
+/// The thread ends when the loop stops listening or the terminal fails.
+fn spawn_input_thread() -> UnboundedReceiver<Event> {
+    let (tx, rx): (UnboundedSender<Event>, _) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        loop {
+            match event::poll(Duration::from_millis(200)) {
+                Ok(true) => match event::read() {
+                    Ok(event) => {
+                        if tx.send(event).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                },
+                Ok(false) if tx.is_closed() => return,
+                Ok(false) => {}
+                Err(_) => return,
+            }
+        }
+    });
+    rx
+}
+
+fn local_now() -> jiff::civil::DateTime {
+    jiff::ZonedDateTime::now().datetime()
+}

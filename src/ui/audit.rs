@@ -1,0 +1,78 @@
+//! Audit: the log of operator actions, newest first.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use super::widgets::{count, panel};
+use crate::app::State;
+use crate::app::resource::Load;
+use crate::config::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let path = state.session.audit_path.display().to_string();
+    let read = match &state.audit.log.load {
+        Load::Loaded(read) => read,
+        Load::Failed(error) => {
+            let lines = vec![Line::styled(error.clone(), theme.error)];
+            let block = panel(" Audit ", true, theme);
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+            return;
+        }
+        Load::Loading | Load::NotLoaded => {
+            let block = panel(" Audit ", true, theme);
+            frame.render_widget(
+                Paragraph::new(format!("Reading {path} …"))
+                    .style(theme.muted)
+                    .block(block),
+                area,
+            );
+            return;
+        }
+    };
+    let rows = state.audit.rows();
+    let mut title = format!(" Audit · {} ", count(read.entries.len(), "entry", "entries"));
+    if !read.problems.is_empty() {
+        title.push_str(&format!("· {} unreadable ", read.problems.len()));
+    }
+    let block = panel(title, true, theme).title_bottom(Line::styled(format!(" {path} "), theme.muted));
+    if rows.is_empty() {
+        let text = if read.entries.is_empty() {
+            "No operator actions recorded yet.".to_owned()
+        } else {
+            format!(
+                "No entry matches the filter {:?}. esc clears it.",
+                state.audit.cursor.filter
+            )
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.muted).block(block), area);
+        return;
+    }
+    let header = ["TIME (UTC)", "USER", "ACTION", "TARGET", "OUTCOME"].map(|h| Cell::from(h).style(theme.table_header));
+    let table_rows = rows.iter().map(|&i| {
+        let e = &read.entries[i];
+        Row::new([
+            e.time.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+            e.user.clone(),
+            e.action.clone(),
+            e.target.clone(),
+            e.outcome.clone(),
+        ])
+        .style(theme.text)
+    });
+    let widths = [
+        Constraint::Length(19),
+        Constraint::Length(14),
+        Constraint::Length(18),
+        Constraint::Fill(1),
+        Constraint::Length(12),
+    ];
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header))
+        .block(block)
+        .row_highlight_style(theme.selection)
+        .highlight_symbol(if state.ascii { "> " } else { "▶ " });
+    let mut table_state = TableState::default().with_selected(Some(state.audit.cursor.selected));
+    frame.render_stateful_widget(table, area, &mut table_state);
+}

@@ -1,0 +1,136 @@
+//! The two bottom lines: the status line (command or filter input, or the
+//! last message) and the hints for the keys that apply now.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::Ui;
+use crate::app::keys::contexts;
+use crate::app::state::{Level, Mode, Pane, State};
+use crate::app::{KeyAction, ViewId};
+use crate::config::Theme;
+
+pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let (prompt, input) = match &state.mode {
+        Mode::Command(input) => (":", input),
+        Mode::Filter(input) => ("/", input),
+        Mode::Normal | Mode::Help => {
+            let line = match (&state.status, state.cursor()) {
+                (Some(status), _) => {
+                    let style = match status.level {
+                        Level::Info => theme.text,
+                        Level::Warn => theme.warn,
+                        Level::Error => theme.error,
+                    };
+                    Line::styled(format!(" {}", status.text), style)
+                }
+                (None, Some(cursor)) if !cursor.filter.is_empty() => Line::from(vec![
+                    Span::styled(" filter ", theme.muted),
+                    Span::styled(cursor.filter.clone(), theme.input),
+                    Span::styled("  (esc clears)", theme.muted),
+                ]),
+                _ => Line::default(),
+            };
+            frame.render_widget(Paragraph::new(line), area);
+            return;
+        }
+    };
+    let line = Line::from(vec![
+        Span::styled(format!(" {prompt}"), theme.key),
+        Span::styled(input.text().to_owned(), theme.input),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    let before: String = input.text().chars().take(input.cursor()).collect();
+    let x = area.x + 2 + Span::raw(before).width() as u16;
+    frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+}
+
+pub fn draw_hints(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let hints: Vec<(String, String)> = match &state.mode {
+        Mode::Command(_) => fixed(&[
+            ("enter", "run"),
+            ("esc", "cancel"),
+            ("ctrl-u", "clear"),
+            ("ctrl-c", "quit"),
+        ]),
+        Mode::Filter(_) => fixed(&[("enter", "keep filter"), ("esc", "clear filter"), ("ctrl-u", "clear")]),
+        Mode::Help | Mode::Normal => keymap_hints(state, ui),
+    };
+    let mut spans = vec![Span::raw(" ")];
+    let mut width = 1;
+    for (key, desc) in hints {
+        let item = key.chars().count() + desc.chars().count() + 3;
+        if width + item > area.width as usize {
+            break;
+        }
+        width += item;
+        spans.push(Span::styled(key, ui.theme.key));
+        spans.push(Span::styled(format!(" {desc}  "), ui.theme.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn fixed(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, d)| ((*k).to_owned(), (*d).to_owned())).collect()
+}
+
+/// Hints for the bound actions that make sense now, in the order an
+/// operator needs them; unbound actions are left out.
+fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
+    let contexts = contexts(state);
+    let find = |action: KeyAction| {
+        contexts.iter().find_map(|&c| {
+            ui.keymap
+                .bindings(c)
+                .iter()
+                .find(|b| b.action == action)
+                .and_then(|b| b.keys.first().map(|k| (k.to_string(), b.desc.clone())))
+        })
+    };
+    let mut wanted = Vec::new();
+    if state.mode == Mode::Help {
+        wanted.extend([KeyAction::Back, KeyAction::Down, KeyAction::Up]);
+    } else {
+        wanted.extend([KeyAction::Help, KeyAction::Command]);
+        if state.view.has_list() {
+            wanted.push(KeyAction::Filter);
+        }
+        if state.view == ViewId::Models {
+            wanted.push(KeyAction::NextPane);
+        }
+        let filtered = state.cursor().is_some_and(|c| !c.filter.is_empty());
+        let detail = state.view == ViewId::Models && state.models.focus == Pane::Detail;
+        if filtered || detail || !state.history.is_empty() {
+            wanted.push(KeyAction::Back);
+        }
+        wanted.extend([KeyAction::Refresh, KeyAction::Quit]);
+    }
+    let mut hints: Vec<(String, String)> = Vec::new();
+    for action in wanted {
+        if let Some(hint) = find(action) {
+            hints.push(hint);
+        }
+        // Movement reads best as one hint: "j/k move".
+        if action == KeyAction::Command
+            && state.mode == Mode::Normal
+            && state.view.has_list()
+            && let (Some((down, _)), Some((up, _))) = (find(KeyAction::Down), find(KeyAction::Up))
+        {
+            hints.push((format!("{down}/{up}"), "move".into()));
+        }
+    }
+    if state.mode == Mode::Normal
+        && let (Some((first, _)), Some((last, _))) = (
+            find(KeyAction::View(ViewId::Models)),
+            find(KeyAction::View(ViewId::Audit)),
+        )
+    {
+        hints.insert(
+            hints.len().saturating_sub(2),
+            (format!("{first}-{last}"), "views".into()),
+        );
+    }
+    hints
+}

@@ -1,0 +1,23 @@
+//! Metrics: live per-version charts. No metrics source exists in this
+//! build, so the view says so plainly.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+
+use super::widgets::{line, not_connected};
+use crate::app::State;
+use crate::config::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, _state: &State, theme: &Theme) {
+    let lines = vec![
+        line("No metrics source connected.", theme.warn),
+        Line::default(),
+        line(
+            "Request rate, latency percentiles, confidence and accuracy per model version come from \
+             Prometheus or from scraping /metrics endpoints; neither source is in this build yet.",
+            theme.text,
+        ),
+    ];
+    not_connected(frame, area, theme, "Metrics", lines);
+}
