@@ -49,11 +49,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(Paragraph::new(text).style(theme.muted).block(block), area);
         return;
     }
-    let header = ["TIME (UTC)", "USER", "ACTION", "TARGET", "OUTCOME"].map(|h| Cell::from(h).style(theme.table_header));
+    let header = ["UTC", "USER", "ACTION", "TARGET", "OUTCOME"].map(|h| Cell::from(h).style(theme.table_header));
     let table_rows = rows.iter().map(|&i| {
         let e = &read.entries[i];
         Row::new([
-            e.time.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+            e.time.strftime("%m-%d %H:%M:%S").to_string(),
             e.user.clone(),
             e.action.clone(),
             e.target.clone(),
@@ -62,11 +62,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .style(theme.text)
     });
     let widths = [
-        Constraint::Length(19),
         Constraint::Length(14),
-        Constraint::Length(18),
+        Constraint::Length(10),
+        Constraint::Length(14),
+        Constraint::Fill(2),
         Constraint::Fill(1),
-        Constraint::Length(12),
     ];
     let table = Table::new(table_rows, widths)
         .header(Row::new(header))

@@ -95,7 +95,7 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
     } else {
         wanted.extend([KeyAction::Help, KeyAction::Command]);
         if state.view.has_list() {
-            wanted.push(KeyAction::Filter);
+            wanted.extend([KeyAction::Filter, KeyAction::Down]);
         }
         if state.view == ViewId::Models {
             wanted.push(KeyAction::NextPane);
@@ -105,32 +105,27 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
         if filtered || detail || !state.history.is_empty() {
             wanted.push(KeyAction::Back);
         }
-        wanted.extend([KeyAction::Refresh, KeyAction::Quit]);
+        // Quit before the conveniences: the narrowest footer still shows it.
+        wanted.extend([KeyAction::Quit, KeyAction::View(ViewId::Models), KeyAction::Refresh]);
     }
     let mut hints: Vec<(String, String)> = Vec::new();
     for action in wanted {
-        if let Some(hint) = find(action) {
-            hints.push(hint);
-        }
-        // Movement reads best as one hint: "j/k move".
-        if action == KeyAction::Command
-            && state.mode == Mode::Normal
-            && state.view.has_list()
-            && let (Some((down, _)), Some((up, _))) = (find(KeyAction::Down), find(KeyAction::Up))
-        {
-            hints.push((format!("{down}/{up}"), "move".into()));
-        }
-    }
-    if state.mode == Mode::Normal
-        && let (Some((first, _)), Some((last, _))) = (
-            find(KeyAction::View(ViewId::Models)),
-            find(KeyAction::View(ViewId::Audit)),
-        )
-    {
-        hints.insert(
-            hints.len().saturating_sub(2),
-            (format!("{first}-{last}"), "views".into()),
-        );
+        let hint = match action {
+            // Movement and view keys read best as one hint each.
+            KeyAction::Down if state.mode == Mode::Normal => match (find(KeyAction::Down), find(KeyAction::Up)) {
+                (Some((down, _)), Some((up, _))) => Some((format!("{down}/{up}"), "move".into())),
+                (down, _) => down,
+            },
+            KeyAction::View(_) => match (
+                find(KeyAction::View(ViewId::Models)),
+                find(KeyAction::View(ViewId::Audit)),
+            ) {
+                (Some((first, _)), Some((last, _))) => Some((format!("{first}-{last}"), "views".into())),
+                _ => None,
+            },
+            action => find(action),
+        };
+        hints.extend(hint);
     }
     hints
 }

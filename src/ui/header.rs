@@ -3,8 +3,9 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::widgets::marks;
 use crate::app::resource::Load;
@@ -26,30 +27,56 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         left.push(Span::styled(" READ-ONLY ", theme.readonly_badge));
     }
     let registry = match &state.models.registry.load {
-        Load::Loaded(load) if load.problems.is_empty() => (m.ok, "registry", theme.ok),
-        Load::Loaded(_) => (m.warn, "registry", theme.warn),
-        Load::Failed(_) => (m.failed, "registry", theme.error),
-        Load::Loading | Load::NotLoaded => (m.pending, "registry", theme.header),
+        Load::Loaded(load) if load.problems.is_empty() => (m.ok, theme.ok),
+        Load::Loaded(_) => (m.warn, theme.warn),
+        Load::Failed(_) => (m.failed, theme.error),
+        Load::Loading | Load::NotLoaded => (m.pending, theme.header),
     };
     // The health colour on the header's background.
     let mut registry_style = theme.header;
-    if let Some(fg) = registry.2.fg {
+    if let Some(fg) = registry.1.fg {
         registry_style = registry_style.fg(fg);
     }
-    let mut right = vec![Span::styled(format!("{} {}", registry.0, registry.1), registry_style)];
-    for name in ["kube", "metrics", "onnx"] {
-        right.push(Span::styled(format!("  {} {name}", m.off), theme.header));
-    }
-    if let Some(clock) = state.clock {
-        right.push(Span::styled(format!("  {} ", clock.strftime("%H:%M:%S")), theme.header));
-    } else {
+    let left_width: usize = left.iter().map(Span::width).sum();
+    let clock = state.clock.map(|c| c.strftime("%H:%M:%S").to_string());
+    // Long names when they fit beside the left part, short ones when not,
+    // and the clock goes first when even those do not.
+    let mut right = Vec::new();
+    for (names, with_clock) in [(LONG_NAMES, true), (SHORT_NAMES, true), (SHORT_NAMES, false)] {
+        right = health_spans(names, registry.0, registry_style, m.off, theme);
+        if with_clock && let Some(clock) = &clock {
+            right.push(Span::styled(format!(" {clock}"), theme.header));
+        }
         right.push(Span::styled(" ", theme.header));
+        let width: usize = right.iter().map(Span::width).sum();
+        if left_width + width <= area.width as usize {
+            break;
+        }
     }
     let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)).style(theme.header), left_area);
     frame.render_widget(Paragraph::new(Line::from(right)).style(theme.header), right_area);
+}
+
+const LONG_NAMES: [&str; 4] = ["registry", "kube", "metrics", "onnx"];
+const SHORT_NAMES: [&str; 4] = ["reg", "kube", "met", "onnx"];
+
+/// Health of each source: the registry's as loaded; the others are not in
+/// this build, so they show as off.
+fn health_spans<'a>(
+    names: [&str; 4],
+    registry_mark: &str,
+    registry_style: Style,
+    off: &str,
+    theme: &Theme,
+) -> Vec<Span<'a>> {
+    let mut spans = vec![Span::styled(format!(" {registry_mark} {}", names[0]), registry_style)];
+    for name in &names[1..] {
+        spans.push(Span::styled(format!("  {off} {name}"), theme.header));
+    }
+    spans
 }
 
 pub fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -66,9 +93,14 @@ pub fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// How many lines the configuration banner takes (0 when all is well).
-pub fn banner_lines(state: &State) -> u16 {
-    u16::from(state.config_error.is_some()) + u16::from(!state.config_warnings.is_empty())
+/// How many lines the configuration banner takes at `width` (0 when all is
+/// well): the error wraps onto up to three lines, warnings take one.
+pub fn banner_lines(state: &State, width: u16) -> u16 {
+    let error = state.config_error.as_ref().map_or(0, |e| {
+        let chars = e.chars().count() + 50;
+        (chars.div_ceil(width.max(1) as usize)).min(3) as u16
+    });
+    error + u16::from(!state.config_warnings.is_empty())
 }
 
 pub fn draw_banner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -92,5 +124,5 @@ pub fn draw_banner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         };
         lines.push(Line::styled(format!(" {} {first}{tail}", m.warn), theme.warn));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

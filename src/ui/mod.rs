@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
         widgets::too_small(frame, area, ui.theme);
         return;
     }
-    let banner = header::banner_lines(state);
+    let banner = header::banner_lines(state, area.width);
     let [head, tabs, banner_area, body, status, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),

@@ -76,7 +76,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, load: &RegistryLoad, 
     let wide = area.width >= 100;
     let header = ["MODEL", "VERSION", "STAGE", "ALIASES", "ACC", "F1", "ms/row"]
         .into_iter()
-        .chain(wide.then_some("CREATED"))
+        .chain(if wide { &["CREATED", "DESCRIPTION"][..] } else { &[] }.iter().copied())
         .map(|h| Cell::from(h).style(theme.table_header));
     let table_rows = rows.iter().map(|row| {
         let model = &load.models[row.model];
@@ -98,25 +98,37 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, load: &RegistryLoad, 
             Cell::from(metric(v.metrics.inference_time_ms, 3)),
         ];
         if wide {
-            cells.push(Cell::from(
-                v.created
-                    .map(|t| t.strftime("%Y-%m-%d").to_string())
-                    .unwrap_or_default(),
-            ));
+            let created = v.created.map(|t| t.strftime("%Y-%m-%d").to_string());
+            cells.push(Cell::from(created.unwrap_or_default()));
+            cells.push(Cell::from(v.description.clone()).style(theme.muted));
         }
         Row::new(cells).style(theme.text)
     });
+    // Text columns as wide as their longest value, so the numbers stay close.
+    let longest =
+        |f: &dyn Fn(&VersionRow) -> usize, header: usize| rows.iter().map(f).max().unwrap_or(0).max(header) as u16;
+    let model_width = longest(&|r| load.models[r.model].name.chars().count(), 5);
+    let alias_width = longest(
+        &|r| {
+            load.models[r.model].versions[r.version]
+                .aliases
+                .join(",")
+                .chars()
+                .count()
+        },
+        7,
+    );
     let mut widths = vec![
-        Constraint::Min(14),
+        Constraint::Length(model_width),
         Constraint::Length(11),
         Constraint::Length(10),
-        Constraint::Length(12),
+        Constraint::Length(alias_width),
         Constraint::Length(6),
         Constraint::Length(6),
         Constraint::Length(7),
     ];
     if wide {
-        widths.push(Constraint::Length(10));
+        widths.extend([Constraint::Length(10), Constraint::Fill(1)]);
     }
     let table = Table::new(table_rows, widths)
         .header(Row::new(header))
@@ -164,16 +176,13 @@ fn detail_lines<'a>(state: &State, model: &Model, index: usize, v: &ModelVersion
     if !v.aliases.is_empty() {
         lines.push(field("aliases", v.aliases.join(", "), theme));
     }
-    let metrics = [
-        ("accuracy", v.metrics.accuracy),
-        ("f1_score", v.metrics.f1_score),
-        ("ms/row", v.metrics.inference_time_ms),
-    ];
-    let mut metric_line = vec![Span::styled(format!("{:<12}", "run metrics"), theme.muted)];
-    for (name, value) in metrics {
-        metric_line.push(Span::styled(format!("{name} {}  ", metric(value, 3)), theme.text));
-    }
-    lines.push(Line::from(metric_line));
+    let run_metrics = format!(
+        "accuracy {}  f1 {}  {} ms/row",
+        metric(v.metrics.accuracy, 3),
+        metric(v.metrics.f1_score, 3),
+        metric(v.metrics.inference_time_ms, 3)
+    );
+    lines.push(field("run metrics", run_metrics, theme));
     for (name, value) in &v.metrics.other {
         lines.push(field("", format!("{name} {value}"), theme));
     }
@@ -209,12 +218,19 @@ fn detail_lines<'a>(state: &State, model: &Model, index: usize, v: &ModelVersion
     lines
 }
 
+/// Height of the problems panel: its wrapped lines plus borders, at most
+/// half the view; the full list is also on `modeldeck models`'s stderr.
 fn problem_height(load: &RegistryLoad, area: Rect) -> u16 {
     if load.problems.is_empty() {
-        0
-    } else {
-        (load.problems.len() as u16 + 2).min(area.height / 3).max(3)
+        return 0;
     }
+    let width = area.width.saturating_sub(2).max(1) as usize;
+    let lines: usize = load
+        .problems
+        .iter()
+        .map(|p| (p.chars().count() + 2).div_ceil(width))
+        .sum();
+    (lines as u16 + 2).min(area.height / 2).max(3)
 }
 
 fn draw_problems(frame: &mut Frame, area: Rect, state: &State, load: &RegistryLoad, theme: &Theme) {

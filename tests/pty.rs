@@ -1,0 +1,186 @@
+//! The real binary in a real terminal (tmux): start it, type `?`,
+//! `:models`, `q`, and check the terminal was restored — alternate screen
+//! left, cursor shown, line discipline back to cooked mode. Also for
+//! SIGTERM and SIGHUP, the ways a bastion session usually ends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad data
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// tmux on a private socket, killed when dropped.
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// Starts the console in a 100×30 pane; `None` when tmux is missing
+    /// and servers are not required.
+    fn start(extra_args: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            if std::env::var_os("MODELDECK_REQUIRE_SERVERS").is_some_and(|v| v == "1") {
+                panic!("tmux is required (MODELDECK_REQUIRE_SERVERS=1) but is not installed");
+            }
+            eprintln!("skipping: tmux is not installed");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        // The temp dir's name is unique, so parallel tests get their own server.
+        let unique = dir
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let socket = format!("modeldeck-test-{unique}");
+        let tmux = Tmux { socket, dir };
+        let bin = env!("CARGO_BIN_EXE_modeldeck");
+        let repo = env!("CARGO_MANIFEST_DIR");
+        let d = tmux.dir.path().display();
+        // After the console exits, the shell records how it ended and the
+        // terminal's mode, then waits so the pane can be inspected.
+        let script = format!(
+            "cd {repo} && MODELDECK_CONFIG_DIR={d}/config MODELDECK_STATE_DIR={d}/state TERM=xterm-256color \
+             {bin} {extra_args}; echo \"exit=$?\" > {d}/exit; stty -a > {d}/stty; echo restored-shell; sleep 600"
+        );
+        tmux.run(&["new-session", "-d", "-x", "100", "-y", "30", "sh", "-c", &script]);
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend(keys);
+        self.run(&args);
+    }
+
+    /// Waits until the screen contains `text`, up to a generous deadline
+    /// (a condition, not a sleep: fast machines do not wait).
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn wait_for_file(&self, path: &Path) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(path)
+                && !text.is_empty()
+            {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {}; screen:\n{}",
+                path.display(),
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The console's pid: the pane's shell's child.
+    fn console_pid(&self) -> String {
+        let shell = self.run(&["display", "-p", "#{pane_pid}"]).trim().to_owned();
+        let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn assert_restored(&self, expected_exit: &str) {
+        let exit = self.wait_for_file(&self.file("exit"));
+        assert_eq!(exit.trim(), expected_exit);
+        let stty = self.wait_for_file(&self.file("stty"));
+        let flags: Vec<&str> = stty.split_whitespace().collect();
+        for flag in ["icanon", "echo", "isig"] {
+            assert!(flags.contains(&flag), "terminal left without {flag}: {stty}");
+        }
+        self.wait_for("restored-shell");
+        let modes = self.run(&["display", "-p", "#{alternate_on} #{cursor_flag}"]);
+        assert_eq!(modes.trim(), "0 1", "alternate screen left and cursor shown");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn help_command_mode_and_quit_leave_the_terminal_restored() {
+    let Some(tmux) = Tmux::start("") else { return };
+    tmux.wait_for("Models · 1 model · 4 versions");
+    tmux.keys(&["?"]);
+    tmux.wait_for("Everywhere");
+    tmux.keys(&["Escape"]);
+    // A key sent right after esc would read as alt-key: wait for the
+    // normal-mode footer first, as a person would see the help close.
+    tmux.wait_for(": command");
+    tmux.keys(&["3"]);
+    tmux.wait_for("No metrics source connected");
+    tmux.keys(&[":", "models", "Enter"]);
+    let screen = tmux.wait_for("Models · 1 model");
+    assert!(screen.contains("2.0.5 ▲"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.assert_restored("exit=0");
+}
+
+#[test]
+fn a_bad_user_config_is_shown_and_the_console_still_runs() {
+    let Some(tmux) = Tmux::start("--config tests/configs/invalid/wrong_type.toml") else {
+        return;
+    };
+    let screen = tmux.wait_for("config error");
+    assert!(screen.contains("wrong_type.toml:4:14"), "{screen}");
+    tmux.wait_for("Models · 1 model");
+    tmux.keys(&["q"]);
+    tmux.assert_restored("exit=0");
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let Some(tmux) = Tmux::start("") else { return };
+        tmux.wait_for("Models · 1 model");
+        let pid = tmux.console_pid();
+        assert!(!pid.is_empty(), "console pid not found");
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        tmux.assert_restored("exit=1");
+    }
+}
