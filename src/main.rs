@@ -1,4 +1,4 @@
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -13,39 +13,56 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Info) => match commands::info::report(&cli, &process_env) {
-            Ok(report) => {
-                print!("{report}");
-                ExitCode::SUCCESS
-            }
+            Ok(report) => emit(&report),
             Err(e) => fail(&format!("configuration error: {e}")),
         },
         Some(Command::Models { output }) => {
             let loaded = config::load_or_defaults(&startup::load_options(&cli, &process_env));
             if let Some(e) = &loaded.error {
-                eprintln!("modeldeck: configuration error, using built-in defaults: {e}");
+                warn(&format!("configuration error, using built-in defaults: {e}"));
             }
             let settings = startup::effective_settings(&cli, &loaded);
             match commands::models::list(&settings.registry.path, *output) {
                 Ok((text, problems)) => {
-                    print!("{text}");
                     for problem in problems {
-                        eprintln!("modeldeck: {problem}");
+                        warn(&problem);
                     }
-                    ExitCode::SUCCESS
+                    emit(&text)
                 }
                 Err(e) => fail(&e),
             }
         }
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(*shell, &mut Cli::command(), "modeldeck", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "modeldeck", &mut script);
+            emit(&String::from_utf8_lossy(&script))
         }
         None => console(&cli),
     }
 }
 
+/// Writes a command's output. A reader that went away (`| head`) is not an
+/// error worth a panic, which is what `print!` would do.
+fn emit(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            warn(&format!("cannot write output: {e}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A message on stderr; stderr may be gone with the terminal (SIGHUP), so
+/// a failed write is ignored rather than turned into a panic.
+fn warn(message: &str) {
+    let _ = writeln!(std::io::stderr(), "modeldeck: {message}");
+}
+
 fn fail(message: &str) -> ExitCode {
-    eprintln!("modeldeck: {message}");
+    warn(message);
     ExitCode::from(1)
 }
 
@@ -56,7 +73,6 @@ fn console(cli: &Cli) -> ExitCode {
     let loaded = config::load_or_defaults(&startup::load_options(cli, &process_env));
     let settings = startup::effective_settings(cli, &loaded);
     let mut state = State::new(startup::session(&settings, &process_env), settings.ui.start_view.0);
-    state.ascii = settings.ui.ascii;
     state.config_warnings = loaded.warnings.clone();
     state.config_error = loaded.error.as_ref().map(ToString::to_string);
     let _log_guard = match init_logging(settings.logging.level.as_str()) {
@@ -76,7 +92,7 @@ fn console(cli: &Cli) -> ExitCode {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(name)) => {
             tracing::info!("stopped by {name}");
-            eprintln!("modeldeck: stopped by {name}");
+            warn(&format!("stopped by {name}"));
             ExitCode::from(1)
         }
         Ok(Exit::TerminalLost) => ExitCode::from(1),

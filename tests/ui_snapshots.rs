@@ -109,7 +109,7 @@ fn terminal_too_small() {
 #[test]
 fn ascii_marks() {
     let mut h = Harness::new();
-    h.state.ascii = true;
+    h.ascii = true;
     h.press("j j");
     assert_snapshot!("models_ascii_80x24", h.render(80, 24));
 }

@@ -6,6 +6,7 @@
 mod common;
 
 use common::Harness;
+use modeldeck::app::input::Input;
 use modeldeck::app::state::{Level, Mode, Pane};
 use modeldeck::app::{Action, ViewId};
 
@@ -232,4 +233,54 @@ fn a_missing_registry_is_an_error_on_the_models_view_and_refresh_retries() {
         h.state.models.registry.load,
         modeldeck::app::resource::Load::Failed(_)
     ));
+}
+
+#[test]
+fn command_history_recalls_earlier_commands() {
+    let mut h = Harness::new();
+    for command in ["ns prod", "audit", "models"] {
+        h.press(":");
+        h.type_text(command);
+        h.press("enter");
+    }
+    h.press(": up");
+    assert_eq!(h.state.mode, Mode::Command(Input::with_text("models")));
+    h.press("up up up");
+    assert_eq!(
+        h.state.mode,
+        Mode::Command(Input::with_text("ns prod")),
+        "stops at the oldest"
+    );
+    h.press("down");
+    assert_eq!(h.state.mode, Mode::Command(Input::with_text("audit")));
+    h.press("down down");
+    assert_eq!(
+        h.state.mode,
+        Mode::Command(Input::default()),
+        "past the newest: an empty line"
+    );
+}
+
+#[test]
+fn tab_completes_command_names() {
+    let mut h = Harness::new();
+    h.press(":");
+    h.type_text("ro");
+    h.press("tab");
+    assert_eq!(h.state.mode, Mode::Command(Input::with_text("rollouts")));
+    h.press("enter");
+    assert_eq!(h.state.view, ViewId::Rollouts);
+
+    h.press(":");
+    h.type_text("m");
+    h.press("tab");
+    assert_eq!(
+        h.state.mode,
+        Mode::Command(Input::with_text("m")),
+        "ambiguous: unchanged"
+    );
+    assert_eq!(
+        h.state.status.as_ref().map(|s| s.text.as_str()),
+        Some("models  metrics")
+    );
 }

@@ -16,6 +16,11 @@ pub enum Action {
     Submit,
     /// Esc in command or filter mode.
     Cancel,
+    /// Up/down in command mode: walk the commands run before.
+    HistoryBack,
+    HistoryForward,
+    /// Tab in command mode: complete the command name.
+    Complete,
     /// The clock moved (local wall-clock time).
     Tick(jiff::civil::DateTime),
     Resize(u16, u16),

@@ -26,6 +26,39 @@ pub const COMMANDS: [(&str, &str); 11] = [
     (":quit", "quit"),
 ];
 
+/// Command names for tab completion, with whether they take an argument.
+const VERBS: [(&str, bool); 10] = [
+    ("models", false),
+    ("rollouts", false),
+    ("metrics", false),
+    ("predict", false),
+    ("alerts", false),
+    ("audit", false),
+    ("ns", true),
+    ("ctx", true),
+    ("help", false),
+    ("quit", false),
+];
+
+/// Completes the command name in `line`: the completed line when exactly
+/// one name fits, else the names that fit (none when the line already has
+/// an argument).
+pub fn complete(line: &str) -> Result<String, Vec<&'static str>> {
+    let prefix = line.trim_start();
+    if prefix.contains(' ') {
+        return Err(Vec::new());
+    }
+    let fits: Vec<(&str, bool)> = VERBS.into_iter().filter(|(v, _)| v.starts_with(prefix)).collect();
+    match fits.as_slice() {
+        [(verb, takes_arg)] => Ok(if *takes_arg {
+            format!("{verb} ")
+        } else {
+            (*verb).to_owned()
+        }),
+        _ => Err(fits.into_iter().map(|(v, _)| v).collect()),
+    }
+}
+
 pub fn parse(line: &str) -> Result<Command, String> {
     let mut words = line.split_whitespace();
     let Some(verb) = words.next() else {
@@ -112,5 +145,14 @@ mod tests {
         assert!(parse("models now").unwrap_err().contains("takes no argument"));
         assert!(parse("frobnicate").unwrap_err().contains("unknown command :frobnicate"));
         assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn completion_fills_a_unique_name_and_lists_the_rest() {
+        assert_eq!(complete("ro"), Ok("rollouts".into()));
+        assert_eq!(complete("n"), Ok("ns ".into()));
+        assert_eq!(complete("m"), Err(vec!["models", "metrics"]));
+        assert_eq!(complete("ns pr"), Err(vec![]));
+        assert_eq!(complete("zz"), Err(vec![]));
     }
 }

@@ -26,6 +26,14 @@ pub fn resolve(state: &State, keymap: &Keymap, event: &KeyEvent) -> Option<Actio
     if ctrl && event.code == KeyCode::Char('c') {
         return Some(Action::Key(KeyAction::Quit));
     }
+    if let Mode::Command(_) = state.mode {
+        match event.code {
+            KeyCode::Up => return Some(Action::HistoryBack),
+            KeyCode::Down => return Some(Action::HistoryForward),
+            KeyCode::Tab => return Some(Action::Complete),
+            _ => {}
+        }
+    }
     if matches!(state.mode, Mode::Command(_) | Mode::Filter(_)) {
         return text_input(event, ctrl);
     }

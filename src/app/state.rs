@@ -21,6 +21,10 @@ pub struct State {
     pub models: ModelsState,
     pub audit: AuditState,
     pub status: Option<Status>,
+    /// Commands run this session, oldest first, for up/down in `:` mode.
+    pub command_history: Vec<String>,
+    /// Position while walking the history; `None` when editing a new line.
+    pub history_index: Option<usize>,
     /// Warnings from loading the configuration, shown in a banner.
     pub config_warnings: Vec<String>,
     /// A rejected user configuration: the console runs on the defaults.
@@ -29,7 +33,6 @@ pub struct State {
     pub clock: Option<jiff::civil::DateTime>,
     /// Terminal size in cells.
     pub size: (u16, u16),
-    pub ascii: bool,
     pub quit: bool,
 }
 
@@ -164,11 +167,12 @@ impl State {
             models: ModelsState::default(),
             audit: AuditState::default(),
             status: None,
+            command_history: Vec::new(),
+            history_index: None,
             config_warnings: Vec::new(),
             config_error: None,
             clock: None,
             size: (80, 24),
-            ascii: false,
             quit: false,
         }
     }

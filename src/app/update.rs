@@ -28,6 +28,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             key_action(state, key)
         }
         Action::Edit(edit) => {
+            // Completion candidates go stale as the line changes.
+            state.status = None;
             match &mut state.mode {
                 Mode::Command(input) => input.apply(edit),
                 Mode::Filter(input) => {
@@ -42,6 +44,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Submit => submit(state),
+        Action::HistoryBack | Action::HistoryForward => {
+            walk_history(state, action == Action::HistoryBack);
+            Vec::new()
+        }
+        Action::Complete => {
+            complete(state);
+            Vec::new()
+        }
         Action::Cancel => {
             if let Mode::Filter(_) = state.mode
                 && let Some(cursor) = state.cursor_mut()
@@ -93,7 +103,10 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
             state.mode = Mode::Help;
             state.help_scroll = 0;
         }
-        KeyAction::Command => state.mode = Mode::Command(Input::default()),
+        KeyAction::Command => {
+            state.mode = Mode::Command(Input::default());
+            state.history_index = None;
+        }
         KeyAction::Filter => {
             if let Some(cursor) = state.cursor() {
                 state.mode = Mode::Filter(Input::with_text(&cursor.filter));
@@ -206,16 +219,24 @@ fn refresh(state: &mut State) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    state.set_status(Level::Info, "refreshing…");
+    state.set_status(Level::Info, "refreshing");
     effects
 }
 
 fn submit(state: &mut State) -> Vec<Effect> {
+    state.status = None;
     let mode = std::mem::replace(&mut state.mode, Mode::Normal);
     let Mode::Command(input) = mode else {
         // Enter in filter mode keeps the filter and leaves the input line.
         return Vec::new();
     };
+    let line = input.text().trim().to_owned();
+    if !line.is_empty() && state.command_history.last() != Some(&line) {
+        if state.command_history.len() == HISTORY_LIMIT {
+            state.command_history.remove(0);
+        }
+        state.command_history.push(line);
+    }
     match command::parse(input.text()) {
         Ok(Command::View(view)) => switch_view(state, view),
         Ok(Command::Namespace(ns)) => {
@@ -244,6 +265,36 @@ fn submit(state: &mut State) -> Vec<Effect> {
             state.set_status(Level::Error, message);
             Vec::new()
         }
+    }
+}
+
+/// Commands remembered for up/down in `:` mode.
+const HISTORY_LIMIT: usize = 50;
+
+fn walk_history(state: &mut State, back: bool) {
+    let Mode::Command(input) = &mut state.mode else { return };
+    let len = state.command_history.len();
+    let index = match (state.history_index, back) {
+        (None, true) if len > 0 => Some(len - 1),
+        (Some(i), true) => Some(i.saturating_sub(1)),
+        (Some(i), false) if i + 1 < len => Some(i + 1),
+        // Forward past the newest entry: back to an empty line.
+        (Some(_), false) => None,
+        (None, _) => return,
+    };
+    state.history_index = index;
+    *input = index.map_or_else(Input::default, |i| Input::with_text(&state.command_history[i]));
+}
+
+fn complete(state: &mut State) {
+    let Mode::Command(input) = &mut state.mode else { return };
+    match command::complete(input.text()) {
+        Ok(line) => *input = Input::with_text(&line),
+        Err(names) if names.len() > 1 => {
+            let names = names.join("  ");
+            state.set_status(Level::Info, names);
+        }
+        Err(_) => {}
     }
 }
 

@@ -14,7 +14,7 @@ use super::terminal;
 use crate::app::effects::EffectRunner;
 use crate::app::{Action, State, keys, update};
 use crate::config::Config;
-use crate::ui::{self, Ui};
+use crate::ui::{self, Glyphs, Ui};
 
 /// Most terminal events handled before a redraw, so a paste or key repeat
 /// cannot starve the screen.
@@ -49,6 +49,7 @@ pub async fn run(mut state: State, config: &Config) -> anyhow::Result<Exit> {
     let ui = Ui {
         theme: &config.theme,
         keymap: &config.keymap,
+        glyphs: Glyphs::new(config.settings.ui.ascii),
     };
     let frame_budget = Duration::from_secs(1) / u32::from(config.settings.ui.frame_rate.max(1));
     let mut clock = interval(Duration::from_secs(1));

@@ -5,11 +5,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
+use super::Ui;
 use super::widgets::{line, not_connected};
 use crate::app::State;
-use crate::config::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, _state: &State, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, _state: &State, ui: &Ui) {
+    let theme = ui.theme;
     let lines = vec![
         line("No alert source connected.", theme.warn),
         Line::default(),
@@ -19,5 +20,5 @@ pub fn draw(frame: &mut Frame, area: Rect, _state: &State, theme: &Theme) {
             theme.text,
         ),
     ];
-    not_connected(frame, area, theme, "Alerts", lines);
+    not_connected(frame, area, ui, "Alerts", lines);
 }

@@ -3,27 +3,28 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
-use super::widgets::{count, panel};
+use super::Ui;
+use super::widgets::{count, list_table, panel};
 use crate::app::State;
 use crate::app::resource::Load;
-use crate::config::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let theme = ui.theme;
     let path = state.session.audit_path.display().to_string();
     let read = match &state.audit.log.load {
         Load::Loaded(read) => read,
         Load::Failed(error) => {
             let lines = vec![Line::styled(error.clone(), theme.error)];
-            let block = panel(" Audit ", true, theme);
+            let block = panel(" Audit ", true, ui);
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
             return;
         }
         Load::Loading | Load::NotLoaded => {
-            let block = panel(" Audit ", true, theme);
+            let block = panel(" Audit ", true, ui);
             frame.render_widget(
-                Paragraph::new(format!("Reading {path} …"))
+                Paragraph::new(format!("Reading {path} {}", ui.glyphs.ellipsis))
                     .style(theme.muted)
                     .block(block),
                 area,
@@ -32,11 +33,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         }
     };
     let rows = state.audit.rows();
-    let mut title = format!(" Audit · {} ", count(read.entries.len(), "entry", "entries"));
+    let sep = ui.glyphs.separator;
+    let mut title = format!(" Audit {sep} {} ", count(read.entries.len(), "entry", "entries"));
     if !read.problems.is_empty() {
-        title.push_str(&format!("· {} unreadable ", read.problems.len()));
+        title.push_str(&format!("{sep} {} unreadable ", read.problems.len()));
     }
-    let block = panel(title, true, theme).title_bottom(Line::styled(format!(" {path} "), theme.muted));
+    let block = panel(title, true, ui).title_bottom(Line::styled(format!(" {path} "), theme.muted));
     if rows.is_empty() {
         let text = if read.entries.is_empty() {
             "No operator actions recorded yet.".to_owned()
@@ -68,11 +70,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Constraint::Fill(2),
         Constraint::Fill(1),
     ];
-    let table = Table::new(table_rows, widths)
-        .header(Row::new(header))
-        .block(block)
-        .row_highlight_style(theme.selection)
-        .highlight_symbol(if state.ascii { "> " } else { "▶ " });
-    let mut table_state = TableState::default().with_selected(Some(state.audit.cursor.selected));
-    frame.render_stateful_widget(table, area, &mut table_state);
+    let table = Table::new(table_rows, widths).header(Row::new(header)).block(block);
+    list_table(frame, area, table, state.audit.cursor.selected, ui);
 }

@@ -10,9 +10,9 @@ use super::Ui;
 use crate::app::keys::contexts;
 use crate::app::state::{Level, Mode, Pane, State};
 use crate::app::{KeyAction, ViewId};
-use crate::config::Theme;
 
-pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let theme = ui.theme;
     let (prompt, input) = match &state.mode {
         Mode::Command(input) => (":", input),
         Mode::Filter(input) => ("/", input),
@@ -48,6 +48,12 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
 }
 
 pub fn draw_hints(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    // Completion candidates replace the hints while the command line is open.
+    if let (Mode::Command(_), Some(status)) = (&state.mode, &state.status) {
+        let line = Line::styled(format!(" {}", status.text), ui.theme.muted);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let hints: Vec<(String, String)> = match &state.mode {
         Mode::Command(_) => fixed(&[
             ("enter", "run"),

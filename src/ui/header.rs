@@ -7,13 +7,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::widgets::marks;
+use super::Ui;
 use crate::app::resource::Load;
 use crate::app::{State, ViewId};
 use crate::config::Theme;
 
-pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let m = marks(state.ascii);
+pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let theme = ui.theme;
+    let m = ui.glyphs;
     let session = &state.session;
     let mut left = vec![
         Span::styled(" modeldeck ", theme.header.add_modifier(ratatui::style::Modifier::BOLD)),
@@ -79,7 +80,8 @@ fn health_spans<'a>(
     spans
 }
 
-pub fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let theme = ui.theme;
     let mut spans = Vec::new();
     for (i, view) in ViewId::ALL.into_iter().enumerate() {
         let style = if view == state.view {
@@ -103,11 +105,12 @@ pub fn banner_lines(state: &State, width: u16) -> u16 {
     error + u16::from(!state.config_warnings.is_empty())
 }
 
-pub fn draw_banner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn draw_banner(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let theme = ui.theme;
     if area.height == 0 {
         return;
     }
-    let m = marks(state.ascii);
+    let m = ui.glyphs;
     let mut lines = Vec::new();
     if let Some(error) = &state.config_error {
         lines.push(Line::styled(

@@ -17,7 +17,8 @@ const KEY_COLUMN: usize = 16;
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let theme = ui.theme;
     frame.render_widget(Clear, area);
-    let block = panel(" Help ", true, theme).title_bottom(Line::styled(" j/k scroll · esc close ", theme.muted));
+    let hint = format!(" j/k scroll {} esc close ", ui.glyphs.separator);
+    let block = panel(" Help ", true, ui).title_bottom(Line::styled(hint, theme.muted));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -56,6 +57,8 @@ pub fn key_lines<'a>(keymap: &Keymap, theme: &Theme) -> Vec<Line<'a>> {
         ("ctrl-u", "clear the line"),
         ("ctrl-w", "delete the word before the cursor"),
         ("ctrl-a ctrl-e", "start / end of the line"),
+        ("tab", "complete the command name"),
+        ("up down", "earlier / later commands"),
         ("ctrl-c", "quit, from anywhere"),
     ] {
         lines.push(entry(key, desc, theme));

@@ -16,6 +16,7 @@
 mod alerts;
 mod audit;
 mod footer;
+pub mod glyphs;
 mod header;
 mod help;
 mod metrics;
@@ -30,6 +31,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use crate::app::state::Mode;
 use crate::app::{State, ViewId};
 use crate::config::{Keymap, Theme};
+pub use glyphs::Glyphs;
 
 /// The smallest terminal the layout is designed for.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -38,12 +40,13 @@ pub const MIN_SIZE: (u16, u16) = (80, 24);
 pub struct Ui<'a> {
     pub theme: &'a Theme,
     pub keymap: &'a Keymap,
+    pub glyphs: Glyphs,
 }
 
 pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        widgets::too_small(frame, area, ui.theme);
+        widgets::too_small(frame, area, ui);
         return;
     }
     let banner = header::banner_lines(state, area.width);
@@ -56,11 +59,11 @@ pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
         Constraint::Length(1),
     ])
     .areas(area);
-    header::draw_header(frame, head, state, ui.theme);
-    header::draw_tabs(frame, tabs, state, ui.theme);
-    header::draw_banner(frame, banner_area, state, ui.theme);
+    header::draw_header(frame, head, state, ui);
+    header::draw_tabs(frame, tabs, state, ui);
+    header::draw_banner(frame, banner_area, state, ui);
     draw_view(frame, body, state, ui);
-    footer::draw_status(frame, status, state, ui.theme);
+    footer::draw_status(frame, status, state, ui);
     footer::draw_hints(frame, foot, state, ui);
     if state.mode == Mode::Help {
         help::draw(frame, body, state, ui);
@@ -69,11 +72,11 @@ pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
 
 fn draw_view(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     match state.view {
-        ViewId::Models => models::draw(frame, area, state, ui.theme),
-        ViewId::Rollouts => rollouts::draw(frame, area, state, ui.theme),
-        ViewId::Metrics => metrics::draw(frame, area, state, ui.theme),
-        ViewId::Predict => predict::draw(frame, area, state, ui.theme),
-        ViewId::Alerts => alerts::draw(frame, area, state, ui.theme),
-        ViewId::Audit => audit::draw(frame, area, state, ui.theme),
+        ViewId::Models => models::draw(frame, area, state, ui),
+        ViewId::Rollouts => rollouts::draw(frame, area, state, ui),
+        ViewId::Metrics => metrics::draw(frame, area, state, ui),
+        ViewId::Predict => predict::draw(frame, area, state, ui),
+        ViewId::Alerts => alerts::draw(frame, area, state, ui),
+        ViewId::Audit => audit::draw(frame, area, state, ui),
     }
 }

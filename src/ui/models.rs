@@ -5,9 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
-use super::widgets::{count, field, marks, panel};
+use super::Ui;
+use super::widgets::{count, field, list_table, panel};
 use crate::app::State;
 use crate::app::resource::Load;
 use crate::app::state::{Pane, VersionRow};
@@ -18,15 +19,17 @@ use crate::domain::{Model, ModelVersion, Stage};
 /// Widths at and above which the detail pane sits beside the list.
 const SIDE_BY_SIDE: u16 = 140;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let theme = ui.theme;
     let load = match &state.models.registry.load {
         Load::Loaded(load) => load,
-        Load::Failed(error) => return failed(frame, area, state, error, theme),
+        Load::Failed(error) => return failed(frame, area, error, ui),
         Load::Loading | Load::NotLoaded => {
-            let block = panel(" Models ", true, theme);
+            let block = panel(" Models ", true, ui);
             let text = format!(
-                "Reading the registry at {} …",
-                state.session.registry_location.display()
+                "Reading the registry at {} {}",
+                state.session.registry_location.display(),
+                ui.glyphs.ellipsis
             );
             frame.render_widget(Paragraph::new(text).style(theme.muted).block(block), area);
             return;
@@ -42,24 +45,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         (l, d)
     };
     let rows = state.models.rows();
-    draw_list(frame, list_area, state, load, &rows, theme);
+    draw_list(frame, list_area, state, load, &rows, ui);
     let selected = rows.get(state.models.cursor.selected).copied();
-    draw_detail(frame, detail_area, state, load, selected, theme);
+    draw_detail(frame, detail_area, state, load, selected, ui);
     if problems > 0 {
-        draw_problems(frame, problems_area, state, load, theme);
+        draw_problems(frame, problems_area, load, ui);
     }
 }
 
-fn draw_list(frame: &mut Frame, area: Rect, state: &State, load: &RegistryLoad, rows: &[VersionRow], theme: &Theme) {
-    let m = marks(state.ascii);
+fn draw_list(frame: &mut Frame, area: Rect, state: &State, load: &RegistryLoad, rows: &[VersionRow], ui: &Ui) {
+    let theme = ui.theme;
+    let m = ui.glyphs;
     let total: usize = load.models.iter().map(|m| m.versions.len()).sum();
     let shown = if rows.len() == total {
         count(total, "version", "versions")
     } else {
         format!("{} of {total} versions", rows.len())
     };
-    let title = format!(" Models · {} · {shown} ", count(load.models.len(), "model", "models"));
-    let block = panel(title, state.models.focus == Pane::List, theme)
+    let sep = ui.glyphs.separator;
+    let title = format!(
+        " Models {sep} {} {sep} {shown} ",
+        count(load.models.len(), "model", "models")
+    );
+    let block = panel(title, state.models.focus == Pane::List, ui)
         .title_bottom(Line::styled(format!(" {} major version jump ", m.jump), theme.muted));
     if rows.is_empty() {
         let text = if total == 0 {
@@ -93,9 +101,9 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, load: &RegistryLoad, 
             Cell::from(version),
             Cell::from(v.stage.as_str()).style(stage_style(v.stage, theme)),
             Cell::from(v.aliases.join(",")),
-            Cell::from(metric(v.metrics.accuracy, 3)),
-            Cell::from(metric(v.metrics.f1_score, 3)),
-            Cell::from(metric(v.metrics.inference_time_ms, 3)),
+            Cell::from(metric(v.metrics.accuracy, ui)),
+            Cell::from(metric(v.metrics.f1_score, ui)),
+            Cell::from(metric(v.metrics.inference_time_ms, ui)),
         ];
         if wide {
             let created = v.created.map(|t| t.strftime("%Y-%m-%d").to_string());
@@ -130,13 +138,8 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, load: &RegistryLoad, 
     if wide {
         widths.extend([Constraint::Length(10), Constraint::Fill(1)]);
     }
-    let table = Table::new(table_rows, widths)
-        .header(Row::new(header))
-        .block(block)
-        .row_highlight_style(theme.selection)
-        .highlight_symbol(if state.ascii { "> " } else { "▶ " });
-    let mut table_state = TableState::default().with_selected(Some(state.models.cursor.selected));
-    frame.render_stateful_widget(table, area, &mut table_state);
+    let table = Table::new(table_rows, widths).header(Row::new(header)).block(block);
+    list_table(frame, area, table, state.models.cursor.selected, ui);
 }
 
 fn draw_detail(
@@ -145,18 +148,18 @@ fn draw_detail(
     state: &State,
     load: &RegistryLoad,
     selected: Option<VersionRow>,
-    theme: &Theme,
+    ui: &Ui,
 ) {
     let focused = state.models.focus == Pane::Detail;
     let Some(row) = selected else {
-        frame.render_widget(panel(" Details ", focused, theme), area);
+        frame.render_widget(panel(" Details ", focused, ui), area);
         return;
     };
     let model = &load.models[row.model];
     let v = &model.versions[row.version];
-    let block = panel(format!(" {} {} ", model.name, v.version), focused, theme);
+    let block = panel(format!(" {} {} ", model.name, v.version), focused, ui);
     frame.render_widget(
-        Paragraph::new(detail_lines(state, model, row.version, v, theme))
+        Paragraph::new(detail_lines(model, row.version, v, ui))
             .wrap(Wrap { trim: false })
             .scroll((state.models.detail_scroll, 0))
             .block(block),
@@ -164,8 +167,9 @@ fn draw_detail(
     );
 }
 
-fn detail_lines<'a>(state: &State, model: &Model, index: usize, v: &ModelVersion, theme: &Theme) -> Vec<Line<'a>> {
-    let m = marks(state.ascii);
+fn detail_lines<'a>(model: &Model, index: usize, v: &ModelVersion, ui: &Ui) -> Vec<Line<'a>> {
+    let theme = ui.theme;
+    let m = ui.glyphs;
     let mut lines = Vec::new();
     if !v.description.is_empty() {
         lines.push(Line::styled(v.description.clone(), theme.text));
@@ -178,9 +182,9 @@ fn detail_lines<'a>(state: &State, model: &Model, index: usize, v: &ModelVersion
     }
     let run_metrics = format!(
         "accuracy {}  f1 {}  {} ms/row",
-        metric(v.metrics.accuracy, 3),
-        metric(v.metrics.f1_score, 3),
-        metric(v.metrics.inference_time_ms, 3)
+        metric(v.metrics.accuracy, ui),
+        metric(v.metrics.f1_score, ui),
+        metric(v.metrics.inference_time_ms, ui)
     );
     lines.push(field("run metrics", run_metrics, theme));
     for (name, value) in &v.metrics.other {
@@ -233,8 +237,9 @@ fn problem_height(load: &RegistryLoad, area: Rect) -> u16 {
     (lines as u16 + 2).min(area.height / 2).max(3)
 }
 
-fn draw_problems(frame: &mut Frame, area: Rect, state: &State, load: &RegistryLoad, theme: &Theme) {
-    let m = marks(state.ascii);
+fn draw_problems(frame: &mut Frame, area: Rect, load: &RegistryLoad, ui: &Ui) {
+    let theme = ui.theme;
+    let m = ui.glyphs;
     let lines: Vec<Line> = load
         .problems
         .iter()
@@ -244,13 +249,14 @@ fn draw_problems(frame: &mut Frame, area: Rect, state: &State, load: &RegistryLo
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(panel(title, false, theme)),
+            .block(panel(title, false, ui)),
         area,
     );
 }
 
-fn failed(frame: &mut Frame, area: Rect, state: &State, error: &str, theme: &Theme) {
-    let m = marks(state.ascii);
+fn failed(frame: &mut Frame, area: Rect, error: &str, ui: &Ui) {
+    let theme = ui.theme;
+    let m = ui.glyphs;
     let lines = vec![
         Line::default(),
         Line::styled(
@@ -268,7 +274,7 @@ fn failed(frame: &mut Frame, area: Rect, state: &State, error: &str, theme: &The
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(panel(" Models ", true, theme)),
+            .block(panel(" Models ", true, ui)),
         area,
     );
 }
@@ -282,10 +288,10 @@ fn stage_style(stage: Stage, theme: &Theme) -> Style {
     }
 }
 
-fn metric(value: Option<f64>, decimals: usize) -> String {
+fn metric(value: Option<f64>, ui: &Ui) -> String {
     match value {
-        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        Some(v) if v.is_finite() => format!("{v:.3}"),
         Some(v) => v.to_string(),
-        None => "—".into(),
+        None => ui.glyphs.none.into(),
     }
 }

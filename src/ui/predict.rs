@@ -6,11 +6,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
+use super::Ui;
 use super::widgets::{line, not_connected};
 use crate::app::State;
-use crate::config::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let theme = ui.theme;
     let mut lines = vec![
         line("ONNX Runtime is not loaded.", theme.warn),
         Line::default(),
@@ -33,5 +34,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.muted,
         ));
     }
-    not_connected(frame, area, theme, "Predict", lines);
+    not_connected(frame, area, ui, "Predict", lines);
 }

@@ -5,11 +5,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
+use super::Ui;
 use super::widgets::{field, line, not_connected};
 use crate::app::State;
-use crate::config::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let theme = ui.theme;
     let session = &state.session;
     let lines = vec![
         line("Not connected to a Kubernetes cluster.", theme.warn),
@@ -27,5 +28,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ),
         field("namespace", session.namespace.clone(), theme),
     ];
-    not_connected(frame, area, theme, "Rollouts", lines);
+    not_connected(frame, area, ui, "Rollouts", lines);
 }

@@ -4,52 +4,17 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Table, TableState, Wrap};
 
-use super::MIN_SIZE;
+use super::{MIN_SIZE, Ui};
 use crate::config::Theme;
 
-/// Status marks, Argo style, with a plain-ASCII fallback.
-#[derive(Clone, Copy)]
-pub struct Marks {
-    pub ok: &'static str,
-    pub failed: &'static str,
-    pub pending: &'static str,
-    pub off: &'static str,
-    pub warn: &'static str,
-    pub jump: &'static str,
-    pub missing: &'static str,
-}
-
-pub fn marks(ascii: bool) -> Marks {
-    if ascii {
-        Marks {
-            ok: "*",
-            failed: "x",
-            pending: "~",
-            off: "-",
-            warn: "!",
-            jump: "^",
-            missing: "!",
-        }
-    } else {
-        Marks {
-            ok: "●",
-            failed: "✖",
-            pending: "◌",
-            off: "○",
-            warn: "⚠",
-            jump: "▲",
-            missing: "✖",
-        }
-    }
-}
-
 /// A bordered panel; `focused` lights the border.
-pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, ui: &Ui) -> Block<'a> {
+    let theme = ui.theme;
     Block::default()
         .borders(Borders::ALL)
-        .border_type(BorderType::Plain)
+        .border_set(ui.glyphs.border)
         .border_style(if focused { theme.border_focus } else { theme.border })
         .title(title)
         .title_style(theme.title)
@@ -57,8 +22,9 @@ pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Bl
 
 /// An honest panel for a view whose source is not connected: what is
 /// missing and what would connect it. Never fake data.
-pub fn not_connected(frame: &mut Frame, area: Rect, theme: &Theme, title: &str, lines: Vec<Line<'_>>) {
-    let block = panel(format!(" {title} "), true, theme);
+pub fn not_connected(frame: &mut Frame, area: Rect, ui: &Ui, title: &str, lines: Vec<Line<'_>>) {
+    let theme = ui.theme;
+    let block = panel(format!(" {title} "), true, ui);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let text: Vec<Line> = std::iter::once(Line::from("")).chain(lines).collect();
@@ -66,6 +32,16 @@ pub fn not_connected(frame: &mut Frame, area: Rect, theme: &Theme, title: &str, 
         Paragraph::new(text).wrap(Wrap { trim: false }).style(theme.text),
         inner.inner(ratatui::layout::Margin::new(2, 0)),
     );
+}
+
+/// Renders a list view's table with the selection marked the same way in
+/// every view.
+pub fn list_table(frame: &mut Frame, area: Rect, table: Table<'_>, selected: usize, ui: &Ui) {
+    let table = table
+        .row_highlight_style(ui.theme.selection)
+        .highlight_symbol(ui.glyphs.selected);
+    let mut state = TableState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 /// A message line in `style`.
@@ -81,13 +57,18 @@ pub fn field<'a>(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'
     ])
 }
 
-pub fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn too_small(frame: &mut Frame, area: Rect, ui: &Ui) {
+    let theme = ui.theme;
     let message = vec![
         Line::styled("Terminal too small", theme.error),
         Line::styled(
             format!(
-                "{}×{} cells; modeldeck needs at least {}×{}.",
-                area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+                "{}{x}{} cells; modeldeck needs at least {}{x}{}.",
+                area.width,
+                area.height,
+                MIN_SIZE.0,
+                MIN_SIZE.1,
+                x = ui.glyphs.times
             ),
             theme.text,
         ),

@@ -16,6 +16,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub struct Harness {
     pub state: State,
     pub config: Config,
+    /// Draw with plain-ASCII glyphs.
+    pub ascii: bool,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -44,7 +46,12 @@ impl Harness {
             .enable_all()
             .build()
             .expect("runtime");
-        let mut harness = Harness { state, config, runtime };
+        let mut harness = Harness {
+            state,
+            config,
+            ascii: false,
+            runtime,
+        };
         let effects = modeldeck::app::update::init(&mut harness.state);
         harness.run_effects(effects);
         harness
@@ -96,6 +103,7 @@ impl Harness {
         let ui = Ui {
             theme: &self.config.theme,
             keymap: &self.config.keymap,
+            glyphs: modeldeck::ui::Glyphs::new(self.ascii),
         };
         terminal.draw(|frame| ui::draw(frame, &self.state, &ui)).expect("draw");
         terminal.backend().to_string()
