@@ -53,6 +53,28 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Run the simulated world: a Kubernetes API server on loopback with the
+    /// demo scenario's deployments, services and route.
+    Demo {
+        /// Run headless until interrupted, printing how to attach (kubectl,
+        /// the CLI, a second console). Without it there is nothing to show
+        /// yet: the console's Kubernetes views are not built.
+        #[arg(long)]
+        serve: bool,
+        /// Also write the endpoints as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        info_file: Option<PathBuf>,
+        /// Folder for the kubeconfig and the modeldeck config it writes
+        /// [default: <state dir>/demo].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// How much faster than real time the simulated cluster runs.
+        #[arg(long, default_value_t = 10.0)]
+        speed: f64,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

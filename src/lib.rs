@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod sim;
 pub mod startup;
 pub mod text;
 pub mod tui;

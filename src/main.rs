@@ -32,6 +32,32 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Some(Command::Demo {
+            serve,
+            info_file,
+            dir,
+            port,
+            speed,
+        }) => {
+            if !serve {
+                return fail(
+                    "the console cannot show the simulated cluster yet (its Kubernetes views are not built); \
+                     run `modeldeck demo --serve` and attach kubectl to it",
+                );
+            }
+            let opts = commands::demo::DemoOptions {
+                dir: dir
+                    .clone()
+                    .unwrap_or_else(|| modeldeck::config::paths::state_dir(&process_env).join("demo")),
+                port: *port,
+                speed: *speed,
+                info_file: info_file.clone(),
+                registry: std::env::current_dir()
+                    .map(|d| d.join("models"))
+                    .unwrap_or_else(|_| "models".into()),
+            };
+            serve_demo(&opts)
+        }
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "modeldeck", &mut script);
@@ -64,6 +90,33 @@ fn warn(message: &str) {
 fn fail(message: &str) -> ExitCode {
     warn(message);
     ExitCode::from(1)
+}
+
+fn serve_demo(opts: &commands::demo::DemoOptions) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(async {
+        let running = match commands::demo::start(opts).await {
+            Ok(running) => running,
+            Err(e) => return fail(&format!("{e:#}")),
+        };
+        let code = emit(&commands::demo::describe(&running.info));
+        if code != ExitCode::SUCCESS {
+            return code;
+        }
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(e) => return fail(&format!("cannot watch for SIGTERM: {e}")),
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        drop(running);
+        ExitCode::SUCCESS
+    })
 }
 
 fn console(cli: &Cli) -> ExitCode {

@@ -113,3 +113,53 @@ fn completions_are_generated() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("modeldeck"));
 }
+
+#[test]
+fn demo_serve_writes_files_that_kubectl_and_modeldeck_attach_with() {
+    if Command::new("kubectl").arg("version").arg("--client").output().is_err() {
+        assert!(
+            std::env::var_os("MODELDECK_REQUIRE_SERVERS").is_none_or(|v| v != "1"),
+            "kubectl is required"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let info = dir.path().join("info.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_modeldeck"))
+        .args(["demo", "--serve", "--speed", "20", "--dir"])
+        .arg(dir.path())
+        .arg("--info-file")
+        .arg(&info)
+        .env("MODELDECK_STATE_DIR", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !info.exists() {
+        assert!(std::time::Instant::now() < deadline, "demo --serve wrote no info file");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let info: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&info).unwrap()).unwrap();
+    let kubeconfig = info["kubeconfig"].as_str().unwrap();
+    assert!(info["api_server"].as_str().unwrap().starts_with("https://127.0.0.1:"));
+    let out = Command::new("kubectl")
+        .args(["--kubeconfig", kubeconfig, "get", "deploy", "-o", "name"])
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let names = String::from_utf8_lossy(&out.stdout);
+    assert!(names.contains("deployment.apps/malaria-predictor"), "{names}");
+
+    let config = info["config"].as_str().unwrap();
+    let out = modeldeck(&["--config", config, "info"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("context = \"modeldeck-sim\"") && text.contains("namespace = \"ml-serving\""),
+        "{text}"
+    );
+
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM stops the demo cleanly: {status:?}");
+}

@@ -1,5 +1,6 @@
 //! The subcommands: plain output for people and scripts. Exit status 0 is
 //! success, 1 a refusal or failure (reason on stderr), 2 a usage error.
 
+pub mod demo;
 pub mod info;
 pub mod models;

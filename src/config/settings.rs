@@ -53,6 +53,7 @@ pub enum RegistryKind {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct KubeSettings {
+    pub kubeconfig: String,
     pub context: String,
     pub namespace: String,
     pub readonly: bool,

@@ -1,0 +1,110 @@
+//! `modeldeck demo --serve`: the simulated world, headless on loopback, with
+//! the files that let kubectl, the CLI and a second console attach to it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use serde_json::json;
+
+use crate::sim::clock::ScaledClock;
+use crate::sim::controller::Behaviour;
+use crate::sim::{Cluster, SimServer, kubeconfig, world};
+
+pub struct DemoOptions {
+    pub dir: PathBuf,
+    pub port: u16,
+    pub speed: f64,
+    pub info_file: Option<PathBuf>,
+    /// The registry the written config points at.
+    pub registry: PathBuf,
+}
+
+/// What a client needs to attach, as printed and as written to --info-file.
+pub struct Running {
+    pub server: SimServer,
+    pub info: serde_json::Value,
+}
+
+/// Starts the world and writes the kubeconfig, the modeldeck config and the
+/// info file.
+pub async fn start(opts: &DemoOptions) -> anyhow::Result<Running> {
+    std::fs::create_dir_all(&opts.dir).with_context(|| format!("cannot create {}", opts.dir.display()))?;
+    let cluster = Arc::new(Cluster::new(
+        Arc::new(ScaledClock::new(opts.speed)),
+        Behaviour::default(),
+    ));
+    world::seed(&mut cluster.lock()).context("cannot seed the demo world")?;
+    cluster.reconcile();
+    let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
+    let server = SimServer::start(addr, cluster)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+
+    let kubeconfig_path = opts.dir.join("kubeconfig");
+    kubeconfig::write(&kubeconfig_path, &server.url(), &server.ca_pem, world::NAMESPACE)
+        .with_context(|| format!("cannot write {}", kubeconfig_path.display()))?;
+    let config_path = opts.dir.join("modeldeck.toml");
+    write_atomically(&config_path, &modeldeck_config(&kubeconfig_path, &opts.registry))?;
+    let info = json!({
+        "api_server": server.url(),
+        "kubeconfig": kubeconfig_path,
+        "context": kubeconfig::CONTEXT,
+        "readonly_context": kubeconfig::READONLY_CONTEXT,
+        "namespace": world::NAMESPACE,
+        "config": config_path,
+        "speed": opts.speed,
+    });
+    if let Some(file) = &opts.info_file {
+        write_atomically(file, &format!("{}\n", serde_json::to_string_pretty(&info)?))?;
+    }
+    Ok(Running { server, info })
+}
+
+fn modeldeck_config(kubeconfig: &Path, registry: &Path) -> String {
+    format!(
+        "# Written by `modeldeck demo --serve`: points modeldeck at the simulated world.\n\
+         # Use it with: modeldeck --config {config}\n\n\
+         [registry]\npath = {registry}\n\n\
+         [kubernetes]\nkubeconfig = {kubeconfig}\ncontext = \"{context}\"\nnamespace = \"{namespace}\"\n",
+        config = kubeconfig.with_file_name("modeldeck.toml").display(),
+        registry = toml_string(registry),
+        kubeconfig = toml_string(kubeconfig),
+        context = kubeconfig::CONTEXT,
+        namespace = world::NAMESPACE,
+    )
+}
+
+fn toml_string(path: &Path) -> String {
+    toml::Value::String(path.display().to_string()).to_string()
+}
+
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// How to attach, for people.
+pub fn describe(info: &serde_json::Value) -> String {
+    let s = |k: &str| info[k].as_str().unwrap_or_default().to_owned();
+    format!(
+        "modeldeck simulated cluster is running ({}x real time)\n\
+         api server   {}\n\
+         kubeconfig   {}\n\
+         context      {} (read-only user: {})\n\
+         namespace    {}\n\
+         config       {}\n\n\
+         try: kubectl --kubeconfig {} get deploy,rs,pods,svc\n\
+         stop with ctrl-c\n",
+        info["speed"],
+        s("api_server"),
+        s("kubeconfig"),
+        s("context"),
+        s("readonly_context"),
+        s("namespace"),
+        s("config"),
+        s("kubeconfig"),
+    )
+}

@@ -1,0 +1,611 @@
+//! Decodes the Kubernetes protobuf request bodies kubectl's typed clients send
+//! (`kubectl create deployment|namespace|service`, `kubectl auth can-i`) into
+//! the JSON form the API uses, so the store never sees protobuf.
+//!
+//! A body is the magic `k8s\0` then a `runtime.Unknown` whose `raw` holds the
+//! object message. Objects are decoded by table: field number, JSON name, kind.
+//! Absent fields are omitted; present ones are kept even when empty, as proto2
+//! `optional` says (Go writes every non-pointer field, so `uid: ""` arrives).
+//! `status` is server-owned and skipped, as are fields not in the tables.
+//!
+//! Field numbers are from the real definitions, kubernetes/kubernetes staging/src/k8s.io/:
+//! apimachinery/pkg/runtime/generated.proto (Unknown, TypeMeta),
+//! apimachinery/pkg/apis/meta/v1/generated.proto (ObjectMeta, OwnerReference, LabelSelector, Time),
+//! apimachinery/pkg/util/intstr/generated.proto, apimachinery/pkg/api/resource/generated.proto,
+//! api/apps/v1/generated.proto, api/authorization/v1/generated.proto and api/core/v1/generated.proto,
+//! the last also as k8s.io/api v0.26.0 for ProbeHandler, ServiceSpec.clusterIPs and friends.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use Kind::*;
+
+/// The protobuf media type kubectl's typed clients send.
+pub const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
+
+const MAGIC: &[u8] = b"k8s\0";
+/// The tables nest far less deeply; this only guards against a cyclic table.
+const MAX_DEPTH: usize = 32;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecodeError {
+    /// Not a well-formed Kubernetes protobuf body: answer 400.
+    Malformed(String),
+    /// Well-formed, but of a kind this decoder has no table for: answer 415.
+    UnsupportedKind(String),
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed(why) => write!(f, "malformed protobuf body: {why}"),
+            Self::UnsupportedKind(kind) => write!(f, "protobuf bodies of kind {kind} are not supported"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+fn malformed(why: impl Into<String>) -> DecodeError {
+    DecodeError::Malformed(why.into())
+}
+
+type Field = (u64, &'static str, Kind);
+type Fields = &'static [Field];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Str,
+    Int32,
+    Int64,
+    Bool,
+    /// meta.v1.Time {seconds=1, nanos=2}: RFC 3339 to the second, null when zero (empty).
+    Time,
+    /// intstr.IntOrString {type=1 (0 int, 1 string), intVal=2, strVal=3}: a number or a string.
+    IntOrStr,
+    /// resource.Quantity {string=1}.
+    Quantity,
+    Msg(Fields),
+    /// An embedded message whose fields JSON inlines into the parent.
+    Inline(Fields),
+    RepStr,
+    RepMsg(Fields),
+    /// map<string, V>: repeated entries {key=1, value=2}.
+    MapOf(&'static Kind),
+}
+
+/// One table per message type: (field number, JSON name, kind).
+#[rustfmt::skip]
+mod tables {
+    use super::Fields;
+    use super::Kind::{self, *};
+
+    const STR_MAP: Kind = MapOf(&Str);
+    const QTY_MAP: Kind = MapOf(&Quantity);
+
+    pub(super) const UNKNOWN: Fields = &[(1, "typeMeta", Msg(&[(1, "apiVersion", Str), (2, "kind", Str)])),
+        (3, "contentEncoding", Str), (4, "contentType", Str)];
+    pub(super) const TIME: Fields = &[(1, "seconds", Int64), (2, "nanos", Int32)];
+    pub(super) const INT_OR_STRING: Fields = &[(1, "type", Int64), (2, "intVal", Int32), (3, "strVal", Str)];
+    pub(super) const QUANTITY: Fields = &[(1, "string", Str)];
+
+    const OBJECT_META: Fields = &[(1, "name", Str), (2, "generateName", Str), (3, "namespace", Str), (5, "uid", Str),
+        (6, "resourceVersion", Str), (7, "generation", Int64), (8, "creationTimestamp", Time),
+        (9, "deletionTimestamp", Time), (10, "deletionGracePeriodSeconds", Int64), (11, "labels", STR_MAP),
+        (12, "annotations", STR_MAP), (13, "ownerReferences", RepMsg(OWNER_REFERENCE)), (14, "finalizers", RepStr)];
+    const OWNER_REFERENCE: Fields = &[(5, "apiVersion", Str), (1, "kind", Str), (3, "name", Str), (4, "uid", Str),
+        (6, "controller", Bool), (7, "blockOwnerDeletion", Bool)];
+    const LABEL_SELECTOR: Fields = &[(1, "matchLabels", STR_MAP),
+        (2, "matchExpressions", RepMsg(&[(1, "key", Str), (2, "operator", Str), (3, "values", RepStr)]))];
+
+    const DEPLOYMENT: Fields = &[(1, "metadata", Msg(OBJECT_META)), (2, "spec", Msg(DEPLOYMENT_SPEC))];
+    const DEPLOYMENT_SPEC: Fields = &[(1, "replicas", Int32), (2, "selector", Msg(LABEL_SELECTOR)),
+        (3, "template", Msg(POD_TEMPLATE_SPEC)), (4, "strategy", Msg(DEPLOYMENT_STRATEGY)),
+        (5, "minReadySeconds", Int32), (6, "revisionHistoryLimit", Int32), (7, "paused", Bool),
+        (9, "progressDeadlineSeconds", Int32)];
+    const DEPLOYMENT_STRATEGY: Fields = &[(1, "type", Str),
+        (2, "rollingUpdate", Msg(&[(1, "maxUnavailable", IntOrStr), (2, "maxSurge", IntOrStr)]))];
+
+    const POD_TEMPLATE_SPEC: Fields = &[(1, "metadata", Msg(OBJECT_META)), (2, "spec", Msg(POD_SPEC))];
+    const POD_SPEC: Fields = &[(1, "volumes", RepMsg(VOLUME)), (20, "initContainers", RepMsg(CONTAINER)),
+        (2, "containers", RepMsg(CONTAINER)), (3, "restartPolicy", Str), (4, "terminationGracePeriodSeconds", Int64),
+        (5, "activeDeadlineSeconds", Int64), (6, "dnsPolicy", Str), (7, "nodeSelector", STR_MAP),
+        (8, "serviceAccountName", Str), (21, "automountServiceAccountToken", Bool), (10, "nodeName", Str),
+        (15, "imagePullSecrets", RepMsg(&[(1, "name", Str)])), (16, "hostname", Str), (17, "subdomain", Str),
+        (19, "schedulerName", Str), (24, "priorityClassName", Str)];
+    const VOLUME: Fields = &[(1, "name", Str), (2, "volumeSource", Inline(&[
+        (1, "hostPath", Msg(&[(1, "path", Str), (2, "type", Str)])),
+        (2, "emptyDir", Msg(&[(1, "medium", Str), (2, "sizeLimit", Quantity)])),
+        (6, "secret", Msg(&[(1, "secretName", Str), (3, "defaultMode", Int32), (4, "optional", Bool)])),
+        (19, "configMap", Msg(&[(1, "localObjectReference", Inline(&[(1, "name", Str)])), (3, "defaultMode", Int32),
+            (4, "optional", Bool)])),
+    ]))];
+    const CONTAINER: Fields = &[(1, "name", Str), (2, "image", Str), (3, "command", RepStr), (4, "args", RepStr),
+        (5, "workingDir", Str), (6, "ports", RepMsg(&[(1, "name", Str), (2, "hostPort", Int32),
+            (3, "containerPort", Int32), (4, "protocol", Str), (5, "hostIP", Str)])),
+        (7, "env", RepMsg(&[(1, "name", Str), (2, "value", Str)])),
+        (8, "resources", Msg(&[(1, "limits", QTY_MAP), (2, "requests", QTY_MAP)])),
+        (9, "volumeMounts", RepMsg(&[(1, "name", Str), (2, "readOnly", Bool), (3, "mountPath", Str),
+            (4, "subPath", Str)])),
+        (10, "livenessProbe", Msg(PROBE)), (11, "readinessProbe", Msg(PROBE)), (13, "terminationMessagePath", Str),
+        (20, "terminationMessagePolicy", Str), (14, "imagePullPolicy", Str)];
+    // Probe embeds ProbeHandler (formerly Handler) at field 1; JSON inlines it.
+    const PROBE: Fields = &[(1, "handler", Inline(PROBE_HANDLER)), (2, "initialDelaySeconds", Int32),
+        (3, "timeoutSeconds", Int32), (4, "periodSeconds", Int32), (5, "successThreshold", Int32),
+        (6, "failureThreshold", Int32), (7, "terminationGracePeriodSeconds", Int64)];
+    const PROBE_HANDLER: Fields = &[(1, "exec", Msg(&[(1, "command", RepStr)])),
+        (2, "httpGet", Msg(&[(1, "path", Str), (2, "port", IntOrStr), (3, "host", Str), (4, "scheme", Str),
+            (5, "httpHeaders", RepMsg(&[(1, "name", Str), (2, "value", Str)]))])),
+        (3, "tcpSocket", Msg(&[(1, "port", IntOrStr), (2, "host", Str)]))];
+
+    const NAMESPACE: Fields = &[(1, "metadata", Msg(OBJECT_META)), (2, "spec", Msg(&[(1, "finalizers", RepStr)]))];
+
+    const SERVICE: Fields = &[(1, "metadata", Msg(OBJECT_META)), (2, "spec", Msg(SERVICE_SPEC))];
+    const SERVICE_SPEC: Fields = &[(1, "ports", RepMsg(SERVICE_PORT)), (2, "selector", STR_MAP), (3, "clusterIP", Str),
+        (18, "clusterIPs", RepStr), (4, "type", Str), (5, "externalIPs", RepStr), (7, "sessionAffinity", Str),
+        (10, "externalName", Str), (11, "externalTrafficPolicy", Str), (19, "ipFamilies", RepStr),
+        (17, "ipFamilyPolicy", Str), (22, "internalTrafficPolicy", Str)];
+    const SERVICE_PORT: Fields = &[(1, "name", Str), (2, "protocol", Str), (6, "appProtocol", Str), (3, "port", Int32),
+        (4, "targetPort", IntOrStr), (5, "nodePort", Int32)];
+
+    const SELF_SUBJECT_ACCESS_REVIEW: Fields = &[(1, "metadata", Msg(OBJECT_META)), (2, "spec", Msg(&[
+        (1, "resourceAttributes", Msg(&[(1, "namespace", Str), (2, "verb", Str), (3, "group", Str),
+            (4, "version", Str), (5, "resource", Str), (6, "subresource", Str), (7, "name", Str)])),
+        (2, "nonResourceAttributes", Msg(&[(1, "path", Str), (2, "verb", Str)])),
+    ]))];
+
+    /// The object tables by apiVersion and kind. `status` is server-owned: not decoded.
+    pub(super) fn schema(api_version: &str, kind: &str) -> Option<Fields> {
+        match (api_version, kind) {
+            ("apps/v1", "Deployment") => Some(DEPLOYMENT),
+            ("v1", "Namespace") => Some(NAMESPACE),
+            ("v1", "Service") => Some(SERVICE),
+            ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => Some(SELF_SUBJECT_ACCESS_REVIEW),
+            _ => None,
+        }
+    }
+}
+
+/// Decodes a Kubernetes protobuf request body into the object's JSON form.
+/// Errors say what is wrong (bad magic, truncated message, unsupported kind
+/// "apps/v1 StatefulSet") so the server can answer 400 or 415 with it.
+pub fn decode(body: &[u8]) -> Result<Value, DecodeError> {
+    let envelope = body
+        .strip_prefix(MAGIC)
+        .ok_or_else(|| malformed("missing the k8s\\0 magic prefix"))?;
+    let unknown = Value::Object(message(envelope, tables::UNKNOWN, 0)?);
+    let get = |pointer: &str| unknown.pointer(pointer).and_then(Value::as_str).unwrap_or_default();
+    let (api_version, kind) = (get("/typeMeta/apiVersion"), get("/typeMeta/kind"));
+    let (encoding, content_type) = (get("/contentEncoding"), get("/contentType"));
+    if !encoding.is_empty() {
+        return Err(malformed(format!("unsupported contentEncoding {encoding:?}")));
+    }
+    if !content_type.is_empty() && content_type != CONTENT_TYPE {
+        return Err(malformed(format!("unsupported contentType {content_type:?}")));
+    }
+    if kind.is_empty() {
+        return Err(malformed("typeMeta names no kind"));
+    }
+    let unsupported = || DecodeError::UnsupportedKind(format!("{api_version} {kind}"));
+    let fields = tables::schema(api_version, kind).ok_or_else(unsupported)?;
+    // `raw` is bytes, which JSON cannot hold, so the UNKNOWN table leaves it out.
+    let (mut raw, mut r) = (&[][..], Reader(envelope));
+    while let Some((num, field)) = r.field()? {
+        if num == 2 {
+            raw = field.bytes("raw")?;
+        }
+    }
+    let mut out = Map::new();
+    out.insert("apiVersion".into(), api_version.into());
+    out.insert("kind".into(), kind.into());
+    decode_into(raw, fields, &mut out, 0)?;
+    Ok(Value::Object(out))
+}
+
+fn message(buf: &[u8], fields: &[Field], depth: usize) -> Result<Map<String, Value>, DecodeError> {
+    let mut out = Map::new();
+    decode_into(buf, fields, &mut out, depth)?;
+    Ok(out)
+}
+
+fn decode_into(buf: &[u8], fields: &[Field], out: &mut Map<String, Value>, depth: usize) -> Result<(), DecodeError> {
+    if depth > MAX_DEPTH {
+        return Err(malformed("messages nest too deeply"));
+    }
+    let mut r = Reader(buf);
+    while let Some((num, field)) = r.field()? {
+        let Some(&(_, name, kind)) = fields.iter().find(|f| f.0 == num) else {
+            continue;
+        };
+        match kind {
+            Inline(sub) => decode_into(field.bytes(name)?, sub, out, depth + 1)?,
+            // A message field seen twice merges, as protobuf says.
+            Msg(sub) => {
+                if let Value::Object(map) = slot(out, name, Value::Object(Map::new())) {
+                    decode_into(field.bytes(name)?, sub, map, depth + 1)?;
+                }
+            }
+            RepStr | RepMsg(_) => {
+                let item = match kind {
+                    RepMsg(sub) => Value::Object(message(field.bytes(name)?, sub, depth + 1)?),
+                    _ => Value::String(text(field.bytes(name)?)),
+                };
+                if let Value::Array(items) = slot(out, name, Value::Array(Vec::new())) {
+                    items.push(item);
+                }
+            }
+            MapOf(value_kind) => {
+                let entry_fields = [(1, "key", Str), (2, "value", *value_kind)];
+                let mut entry = message(field.bytes(name)?, &entry_fields, depth + 1)?;
+                let key = entry
+                    .remove("key")
+                    .and_then(|k| k.as_str().map(String::from))
+                    .unwrap_or_default();
+                let zero = if matches!(value_kind, Quantity) { "0" } else { "" };
+                let value = entry.remove("value").unwrap_or_else(|| Value::from(zero));
+                if let Value::Object(map) = slot(out, name, Value::Object(Map::new())) {
+                    map.insert(key, value);
+                }
+            }
+            _ => {
+                let value = scalar(kind, field, name, depth)?;
+                out.insert(name.into(), value);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The named entry, replaced by `empty` unless it already holds that JSON type.
+fn slot<'m>(out: &'m mut Map<String, Value>, name: &str, empty: Value) -> &'m mut Value {
+    let slot = out.entry(name).or_insert(Value::Null);
+    if std::mem::discriminant(slot) != std::mem::discriminant(&empty) {
+        *slot = empty;
+    }
+    slot
+}
+
+fn scalar(kind: Kind, field: Wire<'_>, name: &str, depth: usize) -> Result<Value, DecodeError> {
+    let sub = |fields| message(field.bytes(name)?, fields, depth + 1);
+    Ok(match kind {
+        Str => Value::String(text(field.bytes(name)?)),
+        // int32 travels sign-extended to 64 bits, so truncation recovers it.
+        Int32 => Value::from(field.varint(name)? as i32),
+        Int64 => Value::from(field.varint(name)? as i64),
+        Bool => Value::Bool(field.varint(name)? != 0),
+        Time => {
+            let time = sub(tables::TIME)?;
+            if time.is_empty() {
+                return Ok(Value::Null); // Go writes the zero Time as an empty message
+            }
+            let secs = time.get("seconds").and_then(Value::as_i64).unwrap_or(0);
+            Value::String(rfc3339(secs).ok_or_else(|| malformed(format!("{name}: time out of range")))?)
+        }
+        IntOrStr => {
+            let mut v = sub(tables::INT_OR_STRING)?;
+            match v.get("type").and_then(Value::as_i64) {
+                Some(1) => v.remove("strVal").unwrap_or_else(|| Value::from("")),
+                _ => v.remove("intVal").unwrap_or_else(|| Value::from(0)),
+            }
+        }
+        Quantity => sub(tables::QUANTITY)?
+            .remove("string")
+            .unwrap_or_else(|| Value::from("0")),
+        Msg(_) | Inline(_) | RepStr | RepMsg(_) | MapOf(_) => return Err(malformed(format!("{name}: not a scalar"))),
+    })
+}
+
+/// Go does not check UTF-8 in these strings and encoding/json replaces bad bytes: so do we.
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// RFC 3339 in UTC, to the second, as meta.v1.Time marshals; None outside years 1..=9999.
+fn rfc3339(secs: i64) -> Option<String> {
+    if !(-62_135_596_800..=253_402_300_799).contains(&secs) {
+        return None;
+    }
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days to civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, min, s) = (sod / 3600, sod % 3600 / 60, sod % 60);
+    Some(format!("{year:04}-{month:02}-{day:02}T{h:02}:{min:02}:{s:02}Z"))
+}
+
+/// One field's payload, by wire type.
+#[derive(Clone, Copy)]
+enum Wire<'a> {
+    Varint(u64),
+    Bytes(&'a [u8]),
+    Fixed,
+}
+
+impl<'a> Wire<'a> {
+    fn bytes(self, name: &str) -> Result<&'a [u8], DecodeError> {
+        match self {
+            Wire::Bytes(b) => Ok(b),
+            _ => Err(malformed(format!("{name}: expected a length-delimited field"))),
+        }
+    }
+
+    fn varint(self, name: &str) -> Result<u64, DecodeError> {
+        match self {
+            Wire::Varint(v) => Ok(v),
+            _ => Err(malformed(format!("{name}: expected a varint field"))),
+        }
+    }
+}
+
+/// Reads fields off the front of a message; never reads past its slice.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        let mut value = 0u64;
+        for i in 0..10 {
+            let (&byte, rest) = self.0.split_first().ok_or_else(|| malformed("truncated varint"))?;
+            self.0 = rest;
+            if i == 9 && byte > 1 {
+                return Err(malformed("varint overflows 64 bits"));
+            }
+            value |= u64::from(byte & 0x7f) << (7 * i);
+            if byte < 0x80 {
+                return Ok(value);
+            }
+        }
+        Err(malformed("varint longer than 10 bytes"))
+    }
+
+    fn take(&mut self, n: u64) -> Result<&'a [u8], DecodeError> {
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        if n > self.0.len() {
+            return Err(malformed("truncated message"));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    /// The next field number and payload, or None at the end of the message.
+    fn field(&mut self) -> Result<Option<(u64, Wire<'a>)>, DecodeError> {
+        if self.0.is_empty() {
+            return Ok(None);
+        }
+        let key = self.varint()?;
+        let num = key >> 3;
+        if num == 0 || num > 0x1fff_ffff {
+            return Err(malformed(format!("invalid field number {num}")));
+        }
+        let wire = match key & 7 {
+            0 => Wire::Varint(self.varint()?),
+            1 => self.take(8).map(|_| Wire::Fixed)?,
+            2 => {
+                let len = self.varint()?;
+                Wire::Bytes(self.take(len)?)
+            }
+            5 => self.take(4).map(|_| Wire::Fixed)?,
+            other => return Err(malformed(format!("unsupported wire type {other} (field {num})"))),
+        };
+        Ok(Some((num, wire)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use self::enc::*;
+    use super::*;
+
+    /// A tiny encoder for hand-made vectors: varint, string, message, map entry, IntOrString.
+    #[rustfmt::skip]
+    mod enc {
+        pub fn varint(mut v: u64) -> Vec<u8> {
+            let mut out = Vec::new();
+            while v >= 0x80 { out.push((v as u8) | 0x80); v >>= 7; }
+            [out, vec![v as u8]].concat()
+        }
+        pub fn v(num: u64, value: u64) -> Vec<u8> { [varint(num << 3), varint(value)].concat() }
+        pub fn s(num: u64, text: &str) -> Vec<u8> { bytes(num, text.as_bytes()) }
+        pub fn m(num: u64, parts: &[Vec<u8>]) -> Vec<u8> { bytes(num, &parts.concat()) }
+        fn bytes(num: u64, b: &[u8]) -> Vec<u8> { [varint(num << 3 | 2), varint(b.len() as u64), b.to_vec()].concat() }
+        pub fn kv(num: u64, key: &str, value: &str) -> Vec<u8> { m(num, &[s(1, key), s(2, value)]) }
+        pub fn int(num: u64, i: u64) -> Vec<u8> { m(num, &[v(1, 0), v(2, i), s(3, "")]) }
+        pub fn named(num: u64, text: &str) -> Vec<u8> { m(num, &[v(1, 1), v(2, 0), s(3, text)]) }
+        pub fn envelope(api_version: &str, kind: &str, raw: &[Vec<u8>]) -> Vec<u8> {
+            [super::MAGIC.to_vec(), m(1, &[s(1, api_version), s(2, kind)]), m(2, raw), s(3, ""), s(4, "")].concat()
+        }
+    }
+
+    #[rustfmt::skip]
+    #[test]
+    fn hand_encoded_deployment() {
+        let unknown_fields = [varint(99 << 3 | 5), vec![1, 2, 3, 4], varint(98 << 3 | 1), vec![0; 8], v(97, 7)].concat();
+        let container = [s(1, "app"), s(2, "nginx:1.27"), s(3, "nginx"), s(4, "-g"), s(4, "daemon off;"), s(5, "/srv"),
+            m(6, &[s(1, "http"), v(2, 0), v(3, 8080), s(4, "TCP")]), m(7, &[s(1, "MODE"), s(2, "prod")]),
+            m(8, &[m(1, &[s(1, "cpu"), m(2, &[s(1, "500m")])]), m(2, &[s(1, "memory"), m(2, &[s(1, "64Mi")])])]),
+            m(9, &[s(1, "cache"), v(2, 1), s(3, "/cache")]),
+            m(10, &[m(1, &[m(2, &[s(1, "/healthz"), int(2, 8080), s(4, "HTTP")])]), v(2, 5), v(4, 10)]),
+            m(11, &[m(1, &[m(3, &[named(1, "http")])]), v(6, 3), v(7, 30)]), m(11, &[m(1, &[m(1, &[s(1, "true")])])]),
+            s(13, "/dev/termination-log"), s(20, "File"), s(14, "IfNotPresent"), unknown_fields];
+        let pod = [m(1, &[s(1, "cache"), m(2, &[m(2, &[s(1, "Memory")])])]),
+            m(1, &[s(1, "conf"), m(2, &[m(19, &[m(1, &[s(1, "web-conf")]), v(3, 420)])])]),
+            m(20, &[s(1, "init"), s(2, "busybox")]), m(2, &container), s(3, "Always"), v(4, 30), s(6, "ClusterFirst"),
+            kv(7, "gpu", "a100"), s(8, "web-sa"), s(19, "default-scheduler")];
+        let owner = m(13, &[s(5, "apps/v1"), s(1, "ReplicaSet"), s(3, "web-1"), s(4, "u-1"), v(6, 1), v(7, 0)]);
+        let meta = [s(1, "web"), s(2, ""), s(3, "ml-serving"), v(7, 2), m(8, &[v(1, 1_796_032_800), v(2, 5)]),
+            kv(11, "app", "web"), kv(11, "tier", "front"), kv(12, "note", "x"), owner, s(14, "example.com/keep")];
+        let selector = [kv(1, "app", "web"), m(2, &[s(1, "tier"), s(2, "In"), s(3, "front"), s(3, "edge")])];
+        let spec = [v(1, u64::MAX), m(2, &selector), m(3, &[m(1, &[m(8, &[]), kv(11, "app", "web")]), m(2, &pod)]),
+            m(4, &[s(1, "RollingUpdate"), m(2, &[named(1, "25%"), int(2, 1)])]), v(5, 0), v(6, 10), v(7, 1), v(9, 600)];
+        let body = envelope("apps/v1", "Deployment", &[m(1, &meta), m(2, &spec), m(3, &[v(2, 3)])]);
+        let container = json!({"name": "app", "image": "nginx:1.27", "command": ["nginx"],
+            "args": ["-g", "daemon off;"], "workingDir": "/srv",
+            "ports": [{"name": "http", "hostPort": 0, "containerPort": 8080, "protocol": "TCP"}],
+            "env": [{"name": "MODE", "value": "prod"}],
+            "resources": {"limits": {"cpu": "500m"}, "requests": {"memory": "64Mi"}},
+            "volumeMounts": [{"name": "cache", "readOnly": true, "mountPath": "/cache"}],
+            "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTP"},
+                "initialDelaySeconds": 5, "periodSeconds": 10},
+            "readinessProbe": {"tcpSocket": {"port": "http"}, "exec": {"command": ["true"]},
+                "failureThreshold": 3, "terminationGracePeriodSeconds": 30},
+            "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
+            "imagePullPolicy": "IfNotPresent"});
+        assert_eq!(decode(&body).unwrap(), json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "generateName": "", "namespace": "ml-serving", "generation": 2,
+                "creationTimestamp": "2026-11-30T10:00:00Z", "labels": {"app": "web", "tier": "front"},
+                "annotations": {"note": "x"}, "finalizers": ["example.com/keep"], "ownerReferences": [{"apiVersion":
+                "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "u-1", "controller": true,
+                "blockOwnerDeletion": false}]},
+            "spec": {"replicas": -1, "minReadySeconds": 0, "revisionHistoryLimit": 10, "paused": true,
+                "progressDeadlineSeconds": 600, "selector": {"matchLabels": {"app": "web"},
+                "matchExpressions": [{"key": "tier", "operator": "In", "values": ["front", "edge"]}]},
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": 1}},
+                "template": {"metadata": {"creationTimestamp": null, "labels": {"app": "web"}}, "spec": {
+                    "volumes": [{"name": "cache", "emptyDir": {"medium": "Memory"}},
+                        {"name": "conf", "configMap": {"name": "web-conf", "defaultMode": 420}}],
+                    "initContainers": [{"name": "init", "image": "busybox"}], "restartPolicy": "Always",
+                    "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst", "nodeSelector": {"gpu": "a100"},
+                    "serviceAccountName": "web-sa", "schedulerName": "default-scheduler",
+                    "containers": [container]}}}}));
+    }
+
+    #[rustfmt::skip]
+    #[test]
+    fn hand_encoded_namespace_service_and_access_review() {
+        let ns = envelope("v1", "Namespace", &[m(1, &[s(1, "team-a")]), m(2, &[s(1, "kubernetes")])]);
+        assert_eq!(decode(&ns).unwrap(), json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "team-a"}, "spec": {"finalizers": ["kubernetes"]}}));
+
+        let port = m(1, &[s(1, "web"), s(2, "TCP"), s(6, "http"), v(3, 80), named(4, "http"), v(5, 30080)]);
+        let spec = [port, kv(2, "app", "web"), s(3, "10.96.0.9"), s(18, "10.96.0.9"), s(4, "NodePort"), s(7, "None")];
+        let svc = envelope("v1", "Service", &[m(1, &[s(1, "web")]), m(2, &spec), m(3, &[m(1, &[])])]);
+        assert_eq!(decode(&svc).unwrap(), json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+            "spec": {"ports": [{"name": "web", "protocol": "TCP", "appProtocol": "http", "port": 80,
+                "targetPort": "http", "nodePort": 30080}], "selector": {"app": "web"}, "clusterIP": "10.96.0.9",
+                "clusterIPs": ["10.96.0.9"], "type": "NodePort", "sessionAffinity": "None"}}));
+
+        let attrs = [s(1, "ml-serving"), s(2, "get"), s(3, ""), s(4, "v1"), s(5, "pods"), s(6, "log"), s(7, "p-0")];
+        let spec = m(2, &[m(1, &attrs), m(2, &[s(1, "/healthz"), s(2, "get")])]);
+        let ssar = envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", &[spec, m(3, &[v(1, 1)])]);
+        assert_eq!(decode(&ssar).unwrap(), json!({"apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview", "spec": {"resourceAttributes": {"namespace": "ml-serving",
+                "verb": "get", "group": "", "version": "v1", "resource": "pods", "subresource": "log", "name": "p-0"},
+            "nonResourceAttributes": {"path": "/healthz", "verb": "get"}}}));
+    }
+
+    // Real bodies from kubectl v1.32, captured by a TLS proxy in front of the sim.
+    const DEPLOYMENT_WEB: &[u8] = include_bytes!("../../../tests/fixtures/protobuf/deployment_web.bin");
+    const SSAR_PATCH: &[u8] = include_bytes!("../../../tests/fixtures/protobuf/ssar_patch_deployments.bin");
+    const NAMESPACE_TEAM_A: &[u8] = include_bytes!("../../../tests/fixtures/protobuf/namespace_team_a.bin");
+    const SERVICE_SVC1: &[u8] = include_bytes!("../../../tests/fixtures/protobuf/service_svc1.bin");
+
+    /// Each real decode equals `kubectl create … --dry-run=client -o json` (status aside) plus
+    /// these: Go writes every non-pointer field, so empty strings, zeros and `false` arrive too.
+    fn meta(name: &str, labels: Value) -> Value {
+        let mut meta = json!({"name": name, "generateName": "", "namespace": "", "uid": "", "resourceVersion": "",
+            "generation": 0, "creationTimestamp": null});
+        if !labels.is_null() {
+            meta["labels"] = labels;
+        }
+        meta
+    }
+
+    #[rustfmt::skip]
+    #[test]
+    fn real_kubectl_bodies() {
+        // kubectl create deployment web --image=nginx:1.27 --replicas=3 --port=8080
+        let labels = json!({"app": "web"});
+        assert_eq!(decode(DEPLOYMENT_WEB).unwrap(), json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": meta("web", labels.clone()), "spec": {"replicas": 3, "selector": {"matchLabels": labels},
+            "template": {"metadata": meta("", labels), "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27",
+                "workingDir": "", "ports": [{"name": "", "hostPort": 0, "containerPort": 8080, "protocol": "",
+                "hostIP": ""}], "resources": {}, "terminationMessagePath": "", "imagePullPolicy": "",
+                "terminationMessagePolicy": ""}], "restartPolicy": "", "dnsPolicy": "", "serviceAccountName": "",
+                "nodeName": "", "hostname": "", "subdomain": "", "schedulerName": "", "priorityClassName": ""}},
+            "strategy": {"type": ""}, "minReadySeconds": 0, "paused": false}}));
+
+        // kubectl auth can-i patch deployments -n ml-serving
+        assert_eq!(decode(SSAR_PATCH).unwrap(), json!({"apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview", "metadata": meta("", Value::Null), "spec": {"resourceAttributes": {
+            "namespace": "ml-serving", "verb": "patch", "group": "apps", "version": "", "resource": "deployments",
+            "subresource": "", "name": ""}}}));
+
+        // kubectl create namespace team-a
+        assert_eq!(decode(NAMESPACE_TEAM_A).unwrap(),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": meta("team-a", Value::Null), "spec": {}}));
+
+        // kubectl create service clusterip svc1 --tcp=80:8080
+        assert_eq!(decode(SERVICE_SVC1).unwrap(), json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": meta("svc1", json!({"app": "svc1"})), "spec": {"ports": [{"name": "80-8080",
+            "protocol": "TCP", "port": 80, "targetPort": 8080, "nodePort": 0}], "selector": {"app": "svc1"},
+            "clusterIP": "", "type": "ClusterIP", "sessionAffinity": "", "externalName": "",
+            "externalTrafficPolicy": ""}}));
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let set = decode(&envelope("apps/v1", "StatefulSet", &[])).unwrap_err();
+        assert_eq!(set, DecodeError::UnsupportedKind("apps/v1 StatefulSet".into()));
+        let message = "protobuf bodies of kind apps/v1 StatefulSet are not supported";
+        assert_eq!(set.to_string(), message);
+        let ns = |extra: Vec<u8>| [envelope("v1", "Namespace", &[]), extra].concat();
+        let raw = |field: Vec<u8>| envelope("v1", "Namespace", &[field]);
+        let meta = |field: Vec<u8>| raw(m(1, &[field]));
+        let overlong = [&[0x08][..], &[0xff; 9], &[0x7f]].concat();
+        let cases = [
+            (b"{\"kind\":\"Pod\"}".to_vec(), "missing the k8s\\0 magic prefix"),
+            (DEPLOYMENT_WEB[..40].to_vec(), "truncated message"),
+            ([MAGIC, &[0x08]].concat(), "truncated varint"),
+            ([MAGIC, &overlong].concat(), "varint overflows 64 bits"),
+            ([MAGIC, &[0x0b]].concat(), "unsupported wire type 3 (field 1)"),
+            ([MAGIC, &[0x00]].concat(), "invalid field number 0"),
+            (envelope("v1", "", &[]), "typeMeta names no kind"),
+            (ns(s(3, "gzip")), "unsupported contentEncoding \"gzip\""),
+            (ns(s(4, "text/x")), "unsupported contentType \"text/x\""),
+            (raw(v(1, 5)), "metadata: expected a length-delimited field"),
+            (meta(s(7, "x")), "generation: expected a varint field"),
+            (meta(m(8, &[v(1, 1 << 40)])), "creationTimestamp: time out of range"),
+        ];
+        for (body, why) in cases {
+            assert_eq!(decode(&body).unwrap_err(), malformed(why), "{why}");
+        }
+    }
+
+    #[test]
+    fn times_format_as_rfc3339() {
+        assert_eq!(rfc3339(0).unwrap(), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400).unwrap(), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(-62_135_596_800).unwrap(), "0001-01-01T00:00:00Z");
+        assert_eq!(rfc3339(253_402_300_799).unwrap(), "9999-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn hostile_bytes_never_panic() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for body in [DEPLOYMENT_WEB, SSAR_PATCH, NAMESPACE_TEAM_A, SERVICE_SVC1] {
+            for end in 0..body.len() {
+                let _ = decode(&body[..end]);
+            }
+            for _ in 0..20_000 {
+                let mut bytes = body.to_vec();
+                for _ in 0..3 {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    let at = 4 + (seed as usize) % (bytes.len() - 4);
+                    bytes[at] = (seed >> 32) as u8;
+                }
+                let _ = decode(&bytes);
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The simulated world behind `modeldeck demo` and the tests: a Kubernetes
+//! API server on loopback (object store, watches, discovery, patches,
+//! RBAC-like read-only users) with Deployment, ReplicaSet and pod
+//! controllers running on injectable simulated time. The real `kubectl`
+//! is its referee. A separable module: nothing here knows about the UI.
+
+pub mod api;
+pub mod clock;
+pub mod controller;
+mod defaults;
+pub mod error;
+pub mod kubeconfig;
+pub mod resources;
+pub mod store;
+pub mod tls;
+pub mod world;
+pub mod zero;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use api::auth::Users;
+use clock::Clock;
+use controller::Behaviour;
+use store::Store;
+
+/// Real time between controller passes when nothing prompts one sooner.
+const RESYNC: Duration = Duration::from_millis(100);
+
+/// The shared state of a running simulated cluster.
+pub struct Cluster {
+    store: Mutex<Store>,
+    pub behaviour: Behaviour,
+    pub users: Users,
+    kick: Notify,
+}
+
+impl Cluster {
+    pub fn new(clock: Arc<dyn Clock>, behaviour: Behaviour) -> Cluster {
+        Cluster {
+            store: Mutex::new(Store::new(clock)),
+            behaviour,
+            users: Users::demo(),
+            kick: Notify::new(),
+        }
+    }
+
+    /// The store, for a short critical section (never held across an await).
+    /// A panic while it was held cannot leave it half-written for readers
+    /// that matter here, so a poisoned lock is taken over.
+    pub fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Asks for a controller pass soon (after a write).
+    pub fn kick(&self) {
+        self.kick.notify_one();
+    }
+
+    /// One pass of every controller, settled: passes repeat while they
+    /// change something, a bounded number of times.
+    pub fn reconcile(&self) {
+        let mut store = self.lock();
+        for _ in 0..8 {
+            let before = store.revision();
+            controller::reconcile(&mut store, &self.behaviour);
+            if store.revision() == before {
+                break;
+            }
+        }
+    }
+}
+
+/// A running simulated API server; stopped when dropped.
+pub struct SimServer {
+    pub addr: SocketAddr,
+    pub cluster: Arc<Cluster>,
+    /// The CA certificate (PEM) that clients must trust.
+    pub ca_pem: String,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl SimServer {
+    /// Serves `cluster` on `addr` (port 0: any free port) and runs its
+    /// controllers.
+    pub async fn start(addr: SocketAddr, cluster: Arc<Cluster>) -> std::io::Result<SimServer> {
+        let tls = tls::generate().map_err(std::io::Error::other)?;
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(api::serve(listener, tls.acceptor, cluster.clone()));
+        let controllers = {
+            let cluster = cluster.clone();
+            tokio::spawn(async move {
+                loop {
+                    cluster.reconcile();
+                    tokio::select! {
+                        _ = cluster.kick.notified() => {}
+                        _ = tokio::time::sleep(RESYNC) => {}
+                    }
+                }
+            })
+        };
+        Ok(SimServer {
+            addr,
+            cluster,
+            ca_pem: tls.ca_pem,
+            tasks: vec![server, controllers],
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

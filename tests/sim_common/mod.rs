@@ -1,0 +1,113 @@
+//! A simulated cluster on a free loopback port with a kubeconfig for it,
+//! and the real kubectl to drive it; stopped when dropped.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use modeldeck::sim::clock::ScaledClock;
+use modeldeck::sim::controller::Behaviour;
+use modeldeck::sim::{Cluster, SimServer, kubeconfig, world};
+
+/// Simulated seconds per real second: a 5 s pod start takes a quarter of a
+/// real second, and kubectl waits on conditions, never on sleeps.
+const SPEED: f64 = 20.0;
+
+pub struct Sim {
+    pub server: SimServer,
+    pub dir: tempfile::TempDir,
+    pub kubeconfig: PathBuf,
+    runtime: tokio::runtime::Runtime,
+}
+
+pub fn require_servers() -> bool {
+    std::env::var_os("MODELDECK_REQUIRE_SERVERS").is_some_and(|v| v == "1")
+}
+
+impl Sim {
+    /// `None` (the test skips) when kubectl is missing and servers are not
+    /// required.
+    pub fn start() -> Option<Sim> {
+        if Command::new("kubectl").arg("version").arg("--client").output().is_err() {
+            assert!(
+                !require_servers(),
+                "kubectl is required (MODELDECK_REQUIRE_SERVERS=1) but is not installed"
+            );
+            eprintln!("skipping: kubectl is not installed");
+            return None;
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let cluster = Arc::new(Cluster::new(Arc::new(ScaledClock::new(SPEED)), Behaviour::default()));
+        world::seed(&mut cluster.lock()).unwrap();
+        let server = runtime
+            .block_on(SimServer::start("127.0.0.1:0".parse().unwrap(), cluster))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        kubeconfig::write(&kubeconfig, &server.url(), &server.ca_pem, "default").unwrap();
+        Some(Sim {
+            server,
+            dir,
+            kubeconfig,
+            runtime,
+        })
+    }
+
+    /// Runs kubectl with this cluster's kubeconfig and a private cache, so a
+    /// stale discovery cache from another test never interferes.
+    pub fn kubectl(&self, args: &[&str]) -> Output {
+        Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.dir.path().join("cache"))
+            .args(args)
+            .env("HOME", self.dir.path())
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap()
+    }
+
+    /// Runs kubectl, asserting success; returns stdout trimmed.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.kubectl(args);
+        assert!(
+            out.status.success(),
+            "kubectl {} failed:\n{}\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    pub fn image(&self, deployment: &str) -> String {
+        self.ok(&[
+            "get",
+            "deploy",
+            deployment,
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ])
+    }
+
+    /// Lets the controllers run a few passes.
+    pub fn settle(&self) {
+        for _ in 0..3 {
+            self.server.cluster.reconcile();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn write_file(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+}
