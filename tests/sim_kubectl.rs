@@ -332,3 +332,68 @@ fn typed_create_commands_send_protobuf_that_the_sim_understands() {
     ]);
     assert_eq!(strategy, "25%", "defaults fill what protobuf sent empty");
 }
+
+#[test]
+fn get_watch_prints_table_rows_as_changes_happen_and_bookmarks_arrive() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&[
+        "rollout",
+        "status",
+        "deploy/malaria-predictor-canary",
+        "-n",
+        "ml-serving",
+        "--timeout=60s",
+    ]);
+    let mut watch = std::process::Command::new("kubectl")
+        .args(["--kubeconfig"])
+        .arg(&sim.kubeconfig)
+        .args([
+            "get",
+            "deploy",
+            "malaria-predictor-canary",
+            "-n",
+            "ml-serving",
+            "-w",
+            "--request-timeout=20s",
+        ])
+        .env("HOME", sim.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = watch.stdout.take().unwrap();
+    let lines = std::thread::spawn(move || {
+        use std::io::BufRead;
+        // Read until the scaled-up deployment shows 2/2 ready.
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take_while(|l| !l.contains("2/2"))
+            .collect::<Vec<_>>()
+    });
+    sim.ok(&[
+        "scale",
+        "deploy/malaria-predictor-canary",
+        "-n",
+        "ml-serving",
+        "--replicas=2",
+    ]);
+    let seen = lines.join().unwrap();
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert!(
+        seen[0].starts_with("NAME") && seen[0].contains("UP-TO-DATE"),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|l| l.contains("1/2")),
+        "rows follow the change: {seen:?}"
+    );
+    assert!(
+        !seen[1..].iter().any(|l| l.starts_with("NAME")),
+        "one header, as on a real cluster: {seen:?}"
+    );
+
+    let url = "/apis/apps/v1/namespaces/ml-serving/deployments?watch=true&allowWatchBookmarks=true&timeoutSeconds=2";
+    let events = sim.ok(&["get", "--raw", url]);
+    assert!(events.lines().any(|l| l.contains(r#""type":"BOOKMARK""#)), "{events}");
+}

@@ -80,7 +80,7 @@ pub async fn dispatch(cluster: &Arc<Cluster>, req: Request<Incoming>) -> Result<
     let answer = match verb {
         "get" => get(cluster, &target, as_table),
         "list" => list(cluster, &target, &q, as_table),
-        "watch" => return watch_request(cluster, target, &q),
+        "watch" => return watch_request(cluster, target, &q, as_table),
         "create" if target.info.ty.plural == "selfsubjectaccessreviews" => {
             let review = patch::parse_body(&body).map_err(bad_body)?;
             Ok((201, auth::access_review(&user, review)))
@@ -201,6 +201,7 @@ fn watch_request(
     cluster: &Arc<Cluster>,
     target: Target,
     q: &HashMap<String, String>,
+    as_table: bool,
 ) -> Result<Response<Body>, ApiError> {
     let (labels, fields) = selectors(q)?;
     let since = match q.get("resourceVersion").map(String::as_str) {
@@ -225,6 +226,7 @@ fn watch_request(
             since,
             bookmarks,
             timeout,
+            as_table,
         },
     ))
 }

@@ -15,7 +15,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::route::Target;
 use super::selector::{FieldSelector, LabelSelector};
-use super::{Body, error_response};
+use super::{Body, error_response, table};
 use crate::sim::Cluster;
 use crate::sim::error::ApiError;
 use crate::sim::store::{EventType, WatchEvent};
@@ -33,9 +33,20 @@ pub struct WatchRequest {
     pub since: Option<u64>,
     pub bookmarks: bool,
     pub timeout: Option<Duration>,
+    /// `kubectl get -w` asks for each event's object as a one-row Table.
+    pub as_table: bool,
 }
 
 impl WatchRequest {
+    /// An event line, its object as the client asked for it.
+    fn event(&self, kind: &str, object: &Value, revision: u64, now: jiff::Timestamp) -> Bytes {
+        if self.as_table {
+            line(kind, &table::table(self.target.info, &[object], revision, now))
+        } else {
+            line(kind, object)
+        }
+    }
+
     fn matches(&self, event: &WatchEvent) -> bool {
         event.key.ty == self.target.info.ty
             && self
@@ -64,7 +75,7 @@ pub fn start(cluster: &Arc<Cluster>, request: WatchRequest) -> Result<Response<B
                 let lines: Vec<Bytes> = past
                     .iter()
                     .filter(|e| request.matches(e))
-                    .map(|e| line(e.kind.as_str(), &e.object))
+                    .map(|e| request.event(e.kind.as_str(), &e.object, e.revision, store.now()))
                     .collect();
                 (lines, events)
             }
@@ -82,7 +93,7 @@ pub fn start(cluster: &Arc<Cluster>, request: WatchRequest) -> Result<Response<B
                             .is_none_or(|n| o["metadata"]["name"] == **n)
                     })
                     .filter(|o| request.labels.matches(o) && request.fields.matches(o))
-                    .map(|o| line(EventType::Added.as_str(), o))
+                    .map(|o| request.event(EventType::Added.as_str(), o, store.revision(), store.now()))
                     .collect();
                 (lines, events)
             }
@@ -104,7 +115,10 @@ pub fn start(cluster: &Arc<Cluster>, request: WatchRequest) -> Result<Response<B
         loop {
             let next = tokio::select! {
                 event = events.recv() => match event {
-                    Ok(event) if request.matches(&event) => line(event.kind.as_str(), &event.object),
+                    Ok(event) if request.matches(&event) => {
+                        let now = cluster.lock().now();
+                        request.event(event.kind.as_str(), &event.object, event.revision, now)
+                    }
                     Ok(_) => continue,
                     // A watcher too slow to keep up is closed; it re-lists,
                     // as clients of a real API server do.
