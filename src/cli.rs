@@ -24,6 +24,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub readonly: bool,
 
+    /// Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
     /// Kubernetes context to use instead of the kubeconfig's current one.
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
@@ -50,6 +54,22 @@ pub enum Command {
     Info,
     /// List the registry's model versions, newest first.
     Models {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Rollout status of one deployment (kubectl's wording), or of all in
+    /// the namespace.
+    Status {
+        deployment: Option<String>,
+        /// Follow the rollout until it finishes (exit 0) or stalls (exit 1).
+        #[arg(short, long)]
+        watch: bool,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Revision history of a deployment: revision, version, images, pods.
+    History {
+        deployment: String,
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use modeldeck::app::State;
+use modeldeck::backends::kube::{Connection, KubeError};
 use modeldeck::cli::{Cli, Command};
 use modeldeck::config::paths::process_env;
 use modeldeck::tui::event_loop::Exit;
@@ -32,6 +33,26 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Some(Command::Status {
+            deployment,
+            watch,
+            output,
+        }) => kube_command(&cli, |conn| async move {
+            match (deployment, watch) {
+                (Some(name), true) => {
+                    let done = commands::rollouts::watch_status(&conn, name, |line| {
+                        let _ = writeln!(std::io::stdout(), "{line}");
+                    })
+                    .await?;
+                    Ok((String::new(), done))
+                }
+                (None, true) => Err(KubeError::Other("--watch needs a deployment name".into())),
+                (name, false) => Ok((commands::rollouts::status(&conn, name.as_deref(), *output).await?, true)),
+            }
+        }),
+        Some(Command::History { deployment, output }) => kube_command(&cli, |conn| async move {
+            Ok((commands::rollouts::history_of(&conn, deployment, *output).await?, true))
+        }),
         Some(Command::Demo {
             serve,
             info_file,
@@ -90,6 +111,40 @@ fn warn(message: &str) {
 fn fail(message: &str) -> ExitCode {
     warn(message);
     ExitCode::from(1)
+}
+
+/// Runs a command against the cluster: connects with the command line's
+/// and the settings' kubeconfig, context and namespace, prints the output,
+/// and exits 1 with the reason when it fails or the outcome is not a success.
+fn kube_command<'a, F, Fut>(cli: &'a Cli, run: F) -> ExitCode
+where
+    F: FnOnce(Connection) -> Fut,
+    Fut: std::future::Future<Output = Result<(String, bool), KubeError>> + 'a,
+{
+    let loaded = config::load_or_defaults(&startup::load_options(cli, &process_env));
+    if let Some(e) = &loaded.error {
+        warn(&format!("configuration error, using built-in defaults: {e}"));
+    }
+    let settings = startup::effective_settings(cli, &loaded);
+    let target = startup::kube_target(cli, &settings);
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(async {
+        let conn = match modeldeck::backends::kube::connect(&target).await {
+            Ok(conn) => conn,
+            Err(e) => return fail(&e.to_string()),
+        };
+        match run(conn).await {
+            Ok((text, true)) => emit(&text),
+            Ok((text, false)) => {
+                let _ = emit(&text);
+                ExitCode::from(1)
+            }
+            Err(e) => fail(&e.to_string()),
+        }
+    })
 }
 
 fn serve_demo(opts: &commands::demo::DemoOptions) -> ExitCode {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::app::state::Session;
+use crate::backends::kube::KubeTarget;
 use crate::cli::Cli;
 use crate::config::paths::{self, EnvFn};
 use crate::config::{LoadOptions, Loaded, Settings};
@@ -52,10 +53,29 @@ pub fn effective_settings(cli: &Cli, loaded: &Loaded) -> Settings {
 pub fn session(settings: &Settings, env: EnvFn) -> Session {
     Session {
         context: Some(settings.kubernetes.context.clone()).filter(|c| !c.is_empty()),
-        namespace: settings.kubernetes.namespace.clone(),
+        namespace: Some(settings.kubernetes.namespace.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "default".into()),
         readonly: settings.kubernetes.readonly,
         registry_location: settings.registry.path.clone(),
         audit_path: paths::state_dir(env).join(AUDIT_FILE),
+    }
+}
+
+/// Which cluster, context and namespace: the command line over the
+/// settings; empty settings defer to the kubeconfig.
+pub fn kube_target(cli: &Cli, settings: &Settings) -> KubeTarget {
+    let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    KubeTarget {
+        kubeconfig: cli
+            .kubeconfig
+            .clone()
+            .or_else(|| non_empty(&settings.kubernetes.kubeconfig).map(PathBuf::from)),
+        context: cli.context.clone().or_else(|| non_empty(&settings.kubernetes.context)),
+        namespace: cli
+            .namespace
+            .clone()
+            .or_else(|| non_empty(&settings.kubernetes.namespace)),
     }
 }
 

@@ -2,5 +2,6 @@
 //! Nothing here knows about the terminal UI.
 
 pub mod audit_log;
+pub mod kube;
 pub mod local;
 pub mod source_text;

@@ -4,3 +4,4 @@
 pub mod demo;
 pub mod info;
 pub mod models;
+pub mod rollouts;

@@ -4,5 +4,6 @@ pub mod model;
 
 pub use model::{Model, ModelVersion, RunMetrics, Stage};
 pub mod audit;
+pub mod rollout;
 
 pub use audit::AuditEntry;

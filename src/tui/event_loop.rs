@@ -141,5 +141,5 @@ fn spawn_input_thread() -> UnboundedReceiver<Event> {
 }
 
 fn local_now() -> jiff::civil::DateTime {
-    jiff::ZonedDateTime::now().datetime()
+    jiff::Zoned::now().datetime()
 }

@@ -87,6 +87,24 @@ impl Sim {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Runs modeldeck against this cluster; returns (exit code, stdout, stderr).
+    pub fn modeldeck(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_modeldeck"))
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(args)
+            .env("MODELDECK_CONFIG_DIR", self.dir.path().join("config"))
+            .env("MODELDECK_STATE_DIR", self.dir.path().join("state"))
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     pub fn image(&self, deployment: &str) -> String {
         self.ok(&[
             "get",

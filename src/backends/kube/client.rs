@@ -1,0 +1,105 @@
+//! Connecting to a cluster the way kubectl does: the kubeconfig from
+//! `--kubeconfig`/settings, else `$KUBECONFIG`, else `~/.kube/config`; the
+//! context from `--context`, else the kubeconfig's current one; the
+//! namespace from `--namespace`, else the context's, else `default`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use super::KubeError;
+
+/// How long a connection or a request may take before it counts as lost.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KubeTarget {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Connection {
+    pub client: kube::Client,
+    pub context: String,
+    pub namespace: String,
+    /// The kubeconfig user, for the audit log.
+    pub user: String,
+    pub server: String,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Connection({} {} ns={})", self.context, self.server, self.namespace)
+    }
+}
+
+fn read_kubeconfig(target: &KubeTarget) -> Result<(Kubeconfig, PathBuf), KubeError> {
+    let path = match &target.kubeconfig {
+        Some(path) => path.clone(),
+        None => match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+            Some(paths) => std::env::split_paths(&paths).next().unwrap_or_default(),
+            None => std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default()
+                .join(".kube/config"),
+        },
+    };
+    let config = Kubeconfig::read_from(&path).map_err(|e| KubeError::Kubeconfig {
+        path: path.clone(),
+        reason: crate::text::clean(&e.to_string()),
+    })?;
+    Ok((config, path))
+}
+
+/// The contexts a kubeconfig offers, for `:ctx` completion and messages.
+pub fn contexts(target: &KubeTarget) -> Result<Vec<String>, KubeError> {
+    let (config, _) = read_kubeconfig(target)?;
+    Ok(config.contexts.iter().map(|c| c.name.clone()).collect())
+}
+
+pub async fn connect(target: &KubeTarget) -> Result<Connection, KubeError> {
+    let (kubeconfig, path) = read_kubeconfig(target)?;
+    let context = match &target.context {
+        Some(context) => context.clone(),
+        None => kubeconfig.current_context.clone().unwrap_or_default(),
+    };
+    let named = kubeconfig.contexts.iter().find(|c| c.name == context);
+    let Some(named) = named else {
+        let known: Vec<&str> = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect();
+        return Err(KubeError::UnknownContext {
+            context,
+            path,
+            known: known.join(", "),
+        });
+    };
+    let user = named.context.as_ref().and_then(|c| c.user.clone()).unwrap_or_default();
+    let options = KubeConfigOptions {
+        context: Some(context.clone()),
+        ..KubeConfigOptions::default()
+    };
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| KubeError::Kubeconfig {
+            path: path.clone(),
+            reason: crate::text::clean(&e.to_string()),
+        })?;
+    config.connect_timeout = Some(TIMEOUT);
+    config.read_timeout = Some(TIMEOUT);
+    config.write_timeout = Some(TIMEOUT);
+    if let Some(namespace) = &target.namespace {
+        config.default_namespace = namespace.clone();
+    }
+    let server = config.cluster_url.to_string();
+    let namespace = config.default_namespace.clone();
+    let client = kube::Client::try_from(config).map_err(|e| KubeError::from_kube(e, &server))?;
+    Ok(Connection {
+        client,
+        context,
+        namespace,
+        user,
+        server,
+    })
+}

@@ -1,0 +1,112 @@
+//! Revision history: the deployment's ReplicaSets, numbered by their
+//! revision annotation, counted only when the deployment controls them
+//! (as `kubectl rollout history` counts them).
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use kube::Api;
+use kube::api::ListParams;
+
+use super::rollouts::REVISION_ANNOTATION;
+use super::{Connection, KubeError};
+use crate::domain::rollout::Revision;
+use crate::text::clean;
+
+pub const CHANGE_CAUSE_ANNOTATION: &str = "kubernetes.io/change-cause";
+
+/// A label selector in query syntax (`app=web,tier in (a,b)`).
+pub fn selector_string(selector: &LabelSelector) -> String {
+    let mut parts: Vec<String> = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for e in selector.match_expressions.iter().flatten() {
+        let values = e.values.clone().unwrap_or_default().join(",");
+        parts.push(match e.operator.as_str() {
+            "In" => format!("{} in ({values})", e.key),
+            "NotIn" => format!("{} notin ({values})", e.key),
+            "Exists" => e.key.clone(),
+            _ => format!("!{}", e.key),
+        });
+    }
+    parts.join(",")
+}
+
+pub fn revision_number(rs: &ReplicaSet) -> i64 {
+    rs.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(REVISION_ANNOTATION))
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The ReplicaSets the deployment controls, oldest revision first.
+pub async fn replica_sets(conn: &Connection, deployment: &Deployment) -> Result<Vec<ReplicaSet>, KubeError> {
+    let selector = deployment
+        .spec
+        .as_ref()
+        .map(|s| selector_string(&s.selector))
+        .unwrap_or_default();
+    let namespace = deployment.metadata.namespace.as_deref().unwrap_or(&conn.namespace);
+    let api: Api<ReplicaSet> = Api::namespaced(conn.client.clone(), namespace);
+    let list = api
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(|e| KubeError::from_kube(e, &conn.server))?;
+    let uid = deployment.metadata.uid.as_deref();
+    let mut sets: Vec<ReplicaSet> = list
+        .items
+        .into_iter()
+        .filter(|rs| {
+            rs.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.controller == Some(true) && Some(o.uid.as_str()) == uid)
+        })
+        .collect();
+    sets.sort_by_key(revision_number);
+    Ok(sets)
+}
+
+pub fn revision_of(rs: &ReplicaSet, current: i64) -> Revision {
+    let number = revision_number(rs);
+    let template = rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
+    let labels = template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    let status = rs.status.clone().unwrap_or_default();
+    Revision {
+        number,
+        replica_set: clean(rs.metadata.name.as_deref().unwrap_or_default()),
+        images: template
+            .spec
+            .iter()
+            .flat_map(|s| s.containers.iter())
+            .filter_map(|c| c.image.as_deref().map(clean))
+            .collect(),
+        version: labels.get("version").map(|v| clean(v)),
+        change_cause: rs
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(CHANGE_CAUSE_ANNOTATION))
+            .map(|c| clean(c)),
+        replicas: status.replicas,
+        ready: status.ready_replicas.unwrap_or(0),
+        created: rs.metadata.creation_timestamp.as_ref().map(|t| t.0),
+        current: number == current && number > 0,
+    }
+}
+
+pub fn history(current: i64, sets: &[ReplicaSet]) -> Vec<Revision> {
+    sets.iter()
+        .filter(|rs| revision_number(rs) > 0)
+        .map(|rs| revision_of(rs, current))
+        .collect()
+}

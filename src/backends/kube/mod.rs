@@ -1,0 +1,12 @@
+//! Kubernetes: connection from the kubeconfig, rollout status computed as
+//! kubectl does, revision history, pods. No UI code here.
+
+pub mod client;
+pub mod error;
+pub mod history;
+pub mod pods;
+pub mod rollouts;
+pub mod status;
+
+pub use client::{Connection, KubeTarget, connect};
+pub use error::KubeError;

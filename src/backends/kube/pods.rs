@@ -1,0 +1,59 @@
+//! The pods of a deployment: readiness, restarts, and why they are not
+//! running when they are not.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::ListParams;
+
+use super::history::selector_string;
+use super::{Connection, KubeError};
+use crate::domain::rollout::PodSummary;
+use crate::text::clean;
+
+pub fn pod_summary(pod: &Pod) -> PodSummary {
+    let status = pod.status.clone().unwrap_or_default();
+    let containers = pod.spec.as_ref().map_or(0, |s| s.containers.len());
+    let statuses = status.container_statuses.clone().unwrap_or_default();
+    let ready_containers = statuses.iter().filter(|c| c.ready).count();
+    let waiting = statuses.iter().find_map(|c| {
+        c.state
+            .as_ref()
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.reason.clone())
+    });
+    let ready = status
+        .conditions
+        .iter()
+        .flatten()
+        .any(|c| c.type_ == "Ready" && c.status == "True");
+    PodSummary {
+        name: clean(pod.metadata.name.as_deref().unwrap_or_default()),
+        ready,
+        ready_containers: (ready_containers, containers),
+        restarts: statuses.iter().map(|c| c.restart_count).sum(),
+        status: clean(&waiting.or(status.phase).unwrap_or_else(|| "Pending".into())),
+        revision_hash: pod
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("pod-template-hash"))
+            .map(|h| clean(h)),
+        created: pod.metadata.creation_timestamp.as_ref().map(|t| t.0),
+    }
+}
+
+pub async fn pods(conn: &Connection, deployment: &Deployment) -> Result<Vec<PodSummary>, KubeError> {
+    let selector = deployment
+        .spec
+        .as_ref()
+        .map(|s| selector_string(&s.selector))
+        .unwrap_or_default();
+    let namespace = deployment.metadata.namespace.as_deref().unwrap_or(&conn.namespace);
+    let api: Api<Pod> = Api::namespaced(conn.client.clone(), namespace);
+    let list = api
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(|e| KubeError::from_kube(e, &conn.server))?;
+    Ok(list.items.iter().map(pod_summary).collect())
+}

@@ -1,0 +1,66 @@
+//! Deployments as rollouts: their status, revision and version.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::Api;
+use kube::api::ListParams;
+
+use super::status::rollout_status;
+use super::{Connection, KubeError};
+use crate::domain::rollout::Rollout;
+use crate::text::clean;
+
+pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
+
+pub fn rollout_of(d: &Deployment) -> Rollout {
+    let spec = d.spec.clone().unwrap_or_default();
+    let status = d.status.clone().unwrap_or_default();
+    let template_spec = spec.template.spec.clone().unwrap_or_default();
+    Rollout {
+        namespace: clean(d.metadata.namespace.as_deref().unwrap_or_default()),
+        name: clean(d.metadata.name.as_deref().unwrap_or_default()),
+        status: rollout_status(d),
+        replicas: spec.replicas.unwrap_or(1),
+        updated: status.updated_replicas.unwrap_or(0),
+        ready: status.ready_replicas.unwrap_or(0),
+        available: status.available_replicas.unwrap_or(0),
+        revision: d
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(REVISION_ANNOTATION))
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0),
+        version: spec
+            .template
+            .metadata
+            .as_ref()
+            .and_then(|m| m.labels.as_ref())
+            .and_then(|l| l.get("version"))
+            .map(|v| clean(v)),
+        images: template_spec
+            .containers
+            .iter()
+            .filter_map(|c| c.image.as_deref().map(clean))
+            .collect(),
+        strategy: spec
+            .strategy
+            .and_then(|s| s.type_)
+            .unwrap_or_else(|| "RollingUpdate".into()),
+        paused: spec.paused.unwrap_or(false),
+        created: d.metadata.creation_timestamp.as_ref().map(|t| t.0),
+    }
+}
+
+pub async fn get(conn: &Connection, name: &str) -> Result<Deployment, KubeError> {
+    let api: Api<Deployment> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    api.get(name).await.map_err(|e| KubeError::from_kube(e, &conn.server))
+}
+
+pub async fn list(conn: &Connection) -> Result<Vec<Deployment>, KubeError> {
+    let api: Api<Deployment> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let list = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| KubeError::from_kube(e, &conn.server))?;
+    Ok(list.items)
+}

@@ -1,0 +1,147 @@
+//! `modeldeck status` and `modeldeck history`: the Rollouts view's facts for
+//! scripts, read through the same backend.
+
+use std::fmt::Write as _;
+
+use futures_util::StreamExt;
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::Api;
+use kube::runtime::{WatchStreamExt, watcher};
+
+use crate::backends::kube::history::{history, replica_sets};
+use crate::backends::kube::rollouts::{self, rollout_of};
+use crate::backends::kube::{Connection, KubeError};
+use crate::cli::Output;
+use crate::domain::rollout::{Revision, Rollout, RolloutPhase};
+
+fn age(created: Option<jiff::Timestamp>) -> String {
+    created.map_or_else(
+        || "-".into(),
+        |t| crate::sim::clock::human_age(jiff::Timestamp::now().as_second() - t.as_second()),
+    )
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, KubeError> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| KubeError::Other(e.to_string()))
+}
+
+pub fn rollouts_table(rollouts: &[Rollout]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<32} {:<12} {:>4} {:<10} {:>7} {:>10} {:>9}  AGE",
+        "NAME", "STATUS", "REV", "VERSION", "READY", "UP-TO-DATE", "AVAILABLE"
+    );
+    for r in rollouts {
+        let _ = writeln!(
+            out,
+            "{:<32} {:<12} {:>4} {:<10} {:>7} {:>10} {:>9}  {}",
+            r.name,
+            phase_word(r.status.phase),
+            r.revision,
+            r.version.as_deref().unwrap_or("-"),
+            format!("{}/{}", r.ready, r.replicas),
+            r.updated,
+            r.available,
+            age(r.created)
+        );
+    }
+    out
+}
+
+/// Argo Rollouts' words for the phases.
+pub fn phase_word(phase: RolloutPhase) -> &'static str {
+    match phase {
+        RolloutPhase::Progressing => "Progressing",
+        RolloutPhase::Healthy => "Healthy",
+        RolloutPhase::Paused => "Paused",
+        RolloutPhase::Degraded => "Degraded",
+    }
+}
+
+/// All rollouts in the namespace, or one with its status message.
+pub async fn status(conn: &Connection, name: Option<&str>, output: Output) -> Result<String, KubeError> {
+    let rollouts: Vec<Rollout> = match name {
+        Some(name) => vec![rollout_of(&rollouts::get(conn, name).await?)],
+        None => rollouts::list(conn).await?.iter().map(rollout_of).collect(),
+    };
+    match (output, name) {
+        (Output::Json, Some(_)) => json(&rollouts[0]),
+        (Output::Json, None) => json(&rollouts),
+        (Output::Table, Some(_)) => Ok(format!(
+            "{}\n{}\n",
+            rollouts_table(&rollouts),
+            rollouts[0].status.message
+        )),
+        (Output::Table, None) => Ok(rollouts_table(&rollouts)),
+    }
+}
+
+/// Follows one rollout from a watch (not polling), calling `print` with each
+/// new status message, until it is done; past its deadline is an error
+/// with kubectl's message.
+pub async fn watch_status(conn: &Connection, name: &str, mut print: impl FnMut(&str)) -> Result<bool, KubeError> {
+    let api: Api<Deployment> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    // Fail fast, with the API's words, when the deployment does not exist.
+    rollouts::get(conn, name).await?;
+    let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
+    let mut stream = watcher(api, config).applied_objects().boxed();
+    let mut last = String::new();
+    while let Some(event) = stream.next().await {
+        let deployment = match event {
+            Ok(deployment) => deployment,
+            // The watcher reconnects by itself; say so and keep going.
+            Err(e) => {
+                print(&format!("watch interrupted, reconnecting: {e}"));
+                continue;
+            }
+        };
+        let status = rollout_of(&deployment).status;
+        if status.phase == RolloutPhase::Degraded {
+            return Err(KubeError::Other(status.message));
+        }
+        if status.message != last {
+            print(&status.message);
+            last = status.message.clone();
+        }
+        if status.done {
+            return Ok(true);
+        }
+    }
+    Err(KubeError::Other(format!("the watch on deployment {name:?} ended")))
+}
+
+pub fn history_table(revisions: &[Revision]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  {:>8}  {:<10} {:<48} {:>7}  {:<5}  CHANGE-CAUSE",
+        "REVISION", "VERSION", "IMAGES", "READY", "AGE"
+    );
+    for r in revisions {
+        let _ = writeln!(
+            out,
+            "{} {:>8}  {:<10} {:<48} {:>7}  {:<5}  {}",
+            if r.current { "*" } else { " " },
+            r.number,
+            r.version.as_deref().unwrap_or("-"),
+            r.images.join(","),
+            format!("{}/{}", r.ready, r.replicas),
+            age(r.created),
+            r.change_cause.as_deref().unwrap_or("<none>")
+        );
+    }
+    out
+}
+
+pub async fn history_of(conn: &Connection, name: &str, output: Output) -> Result<String, KubeError> {
+    let deployment = rollouts::get(conn, name).await?;
+    let current = rollout_of(&deployment).revision;
+    let revisions = history(current, &replica_sets(conn, &deployment).await?);
+    match output {
+        Output::Json => json(&revisions),
+        Output::Table => Ok(history_table(&revisions)),
+    }
+}

@@ -1,0 +1,72 @@
+//! A deployment's rollout as the console shows it: status, revisions, pods.
+
+use serde::Serialize;
+
+/// Where a rollout stands, in Argo's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RolloutPhase {
+    /// The controller has not seen the latest spec yet, or pods are moving.
+    Progressing,
+    /// Every replica is updated and available.
+    Healthy,
+    /// Paused by an operator.
+    Paused,
+    /// Past `progressDeadlineSeconds` without progress.
+    Degraded,
+}
+
+/// The status of a rollout, with kubectl's own wording in `message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RolloutStatus {
+    pub phase: RolloutPhase,
+    /// Exactly what `kubectl rollout status` prints for this state.
+    pub message: String,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rollout {
+    pub namespace: String,
+    pub name: String,
+    pub status: RolloutStatus,
+    pub replicas: i32,
+    pub updated: i32,
+    pub ready: i32,
+    pub available: i32,
+    pub revision: i64,
+    /// The `version` label of the pod template, if any.
+    pub version: Option<String>,
+    pub images: Vec<String>,
+    pub strategy: String,
+    pub paused: bool,
+    pub created: Option<jiff::Timestamp>,
+}
+
+/// One entry of `kubectl rollout history`: a ReplicaSet of the deployment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Revision {
+    pub number: i64,
+    pub replica_set: String,
+    pub images: Vec<String>,
+    pub version: Option<String>,
+    pub change_cause: Option<String>,
+    pub replicas: i32,
+    pub ready: i32,
+    pub created: Option<jiff::Timestamp>,
+    /// Whether this is the revision the deployment runs now.
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PodSummary {
+    pub name: String,
+    pub ready: bool,
+    /// Ready containers out of all, as kubectl shows "1/1".
+    pub ready_containers: (usize, usize),
+    pub restarts: i32,
+    /// Phase, or the waiting reason (CrashLoopBackOff, ContainerCreating).
+    pub status: String,
+    pub revision_hash: Option<String>,
+    pub created: Option<jiff::Timestamp>,
+}

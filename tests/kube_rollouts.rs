@@ -1,0 +1,119 @@
+//! modeldeck's rollout reading (kube-rs) against the simulated cluster,
+//! with kubectl as referee: the same status words, the same history.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad data
+
+mod sim_common;
+
+use serde_json::Value;
+use sim_common::Sim;
+
+fn status_json(sim: &Sim, name: &str) -> Value {
+    let (code, out, err) = sim.modeldeck(&["status", name, "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn kubectl_status(sim: &Sim, name: &str) -> String {
+    let out = sim.kubectl(&["rollout", "status", &format!("deploy/{name}"), "--watch=false"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.trim().trim_start_matches("error: ").to_owned()
+}
+
+#[test]
+fn status_words_match_kubectl_in_every_state() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&["create", "deployment", "web", "--image=web:1", "--replicas=3"]);
+    sim.ok(&["rollout", "status", "deploy/web", "--timeout=60s"]);
+    let healthy = status_json(&sim, "web");
+    assert_eq!(healthy["status"]["message"], kubectl_status(&sim, "web"));
+    assert_eq!(healthy["status"]["phase"], "healthy");
+    assert_eq!(healthy["ready"], 3);
+
+    // A failing image freezes the rollout mid-way: both must read it alike.
+    sim.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"progressDeadlineSeconds":40}}"#,
+    ]);
+    sim.ok(&["set", "image", "deploy/web", "web=web:2-fail"]);
+    sim.settle();
+    let stuck = status_json(&sim, "web");
+    assert_eq!(stuck["status"]["phase"], "progressing");
+    assert_eq!(stuck["status"]["message"], kubectl_status(&sim, "web"));
+
+    // Past the deadline, kubectl and `modeldeck status --watch` both fail.
+    let (code, _, err) = sim.modeldeck(&["status", "web", "--watch"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("deployment \"web\" exceeded its progress deadline"),
+        "{err}"
+    );
+    let degraded = status_json(&sim, "web");
+    assert_eq!(degraded["status"]["phase"], "degraded");
+    assert_eq!(degraded["status"]["message"], kubectl_status(&sim, "web"));
+}
+
+#[test]
+fn watch_follows_a_rollout_to_the_end() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&["create", "deployment", "api", "--image=api:1", "--replicas=2"]);
+    sim.ok(&["rollout", "status", "deploy/api", "--timeout=60s"]);
+    sim.ok(&["set", "image", "deploy/api", "api=api:2"]);
+    let (code, out, err) = sim.modeldeck(&["status", "api", "--watch"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().last(),
+        Some("deployment \"api\" successfully rolled out"),
+        "{out}"
+    );
+}
+
+#[test]
+fn history_lists_the_revisions_kubectl_lists() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&["create", "deployment", "h", "--image=h:1"]);
+    for tag in ["2", "3"] {
+        sim.ok(&["set", "image", "deploy/h", &format!("h=h:{tag}")]);
+        sim.ok(&["rollout", "status", "deploy/h", "--timeout=60s"]);
+    }
+    sim.ok(&["rollout", "undo", "deploy/h", "--to-revision=1"]);
+    sim.ok(&["rollout", "status", "deploy/h", "--timeout=60s"]);
+    let kubectl: Vec<i64> = sim
+        .ok(&["rollout", "history", "deploy/h"])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    let (code, out, err) = sim.modeldeck(&["history", "h", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let revisions: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let ours: Vec<i64> = revisions.iter().map(|r| r["number"].as_i64().unwrap()).collect();
+    assert_eq!(ours, kubectl);
+    let current: Vec<&Value> = revisions.iter().filter(|r| r["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(
+        current[0]["images"][0], "h:1",
+        "the undone-to template is the current revision"
+    );
+}
+
+#[test]
+fn unknown_deployment_and_context_fail_with_the_reason() {
+    let Some(sim) = Sim::start() else { return };
+    let (code, _, err) = sim.modeldeck(&["status", "ghost"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("deployments.apps \"ghost\" not found"), "{err}");
+    let (code, _, err) = sim.modeldeck(&["--context", "prod", "status"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("context \"prod\" is not in the kubeconfig"), "{err}");
+    assert!(
+        err.contains("modeldeck-sim-readonly"),
+        "lists the contexts there are: {err}"
+    );
+}
