@@ -73,6 +73,16 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Roll a deployment back, as kubectl rollout undo: to the previous
+    /// revision, or to --to-revision. Asks first unless --yes.
+    Rollback {
+        deployment: String,
+        #[arg(long, value_name = "N")]
+        to_revision: Option<i64>,
+        /// Do not ask for confirmation (for scripts).
+        #[arg(short, long)]
+        yes: bool,
+    },
     /// Run the simulated world: a Kubernetes API server on loopback with the
     /// demo scenario's deployments, services and route.
     Demo {

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             deployment,
             watch,
             output,
-        }) => kube_command(&cli, |conn| async move {
+        }) => kube_command(&cli, |conn, _| async move {
             match (deployment, watch) {
                 (Some(name), true) => {
                     let done = commands::rollouts::watch_status(&conn, name, |line| {
@@ -50,9 +50,20 @@ fn main() -> ExitCode {
                 (name, false) => Ok((commands::rollouts::status(&conn, name.as_deref(), *output).await?, true)),
             }
         }),
-        Some(Command::History { deployment, output }) => kube_command(&cli, |conn| async move {
+        Some(Command::History { deployment, output }) => kube_command(&cli, |conn, _| async move {
             Ok((commands::rollouts::history_of(&conn, deployment, *output).await?, true))
         }),
+        Some(Command::Rollback {
+            deployment,
+            to_revision,
+            yes,
+        }) => {
+            let op = modeldeck::ops::rollback::Rollback {
+                deployment: deployment.clone(),
+                to_revision: *to_revision,
+            };
+            ops_command(&cli, op, *yes)
+        }
         Some(Command::Demo {
             serve,
             info_file,
@@ -118,7 +129,7 @@ fn fail(message: &str) -> ExitCode {
 /// and exits 1 with the reason when it fails or the outcome is not a success.
 fn kube_command<'a, F, Fut>(cli: &'a Cli, run: F) -> ExitCode
 where
-    F: FnOnce(Connection) -> Fut,
+    F: FnOnce(Connection, modeldeck::config::Settings) -> Fut,
     Fut: std::future::Future<Output = Result<(String, bool), KubeError>> + 'a,
 {
     let loaded = config::load_or_defaults(&startup::load_options(cli, &process_env));
@@ -136,13 +147,30 @@ where
             Ok(conn) => conn,
             Err(e) => return fail(&e.to_string()),
         };
-        match run(conn).await {
+        match run(conn, settings).await {
             Ok((text, true)) => emit(&text),
             Ok((text, false)) => {
                 let _ = emit(&text);
                 ExitCode::from(1)
             }
             Err(e) => fail(&e.to_string()),
+        }
+    })
+}
+
+/// Runs a mutating operation through `ops` with the context's read-only
+/// rule, the audit log and the operator's login.
+fn ops_command<O: modeldeck::ops::Operation>(cli: &Cli, op: O, yes: bool) -> ExitCode {
+    kube_command(cli, |conn, settings| async move {
+        let ctx = modeldeck::ops::OpsContext {
+            readonly: startup::readonly_reason(cli, &settings, &conn.context),
+            audit: modeldeck::ops::AuditLog::new(startup::audit_file(&process_env)),
+            login: std::env::var("USER").unwrap_or_default(),
+            conn,
+        };
+        match commands::ops_cli::run(&ctx, &op, yes).await {
+            Ok(summary) => Ok((format!("{summary}\n"), true)),
+            Err(e) => Err(KubeError::Other(e.to_string())),
         }
     })
 }

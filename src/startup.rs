@@ -58,7 +58,7 @@ pub fn session(settings: &Settings, env: EnvFn) -> Session {
             .unwrap_or_else(|| "default".into()),
         readonly: settings.kubernetes.readonly,
         registry_location: settings.registry.path.clone(),
-        audit_path: paths::state_dir(env).join(AUDIT_FILE),
+        audit_path: audit_file(env),
     }
 }
 
@@ -77,6 +77,25 @@ pub fn kube_target(cli: &Cli, settings: &Settings) -> KubeTarget {
             .clone()
             .or_else(|| non_empty(&settings.kubernetes.namespace)),
     }
+}
+
+/// Why mutating actions are refused in `context`, if they are.
+pub fn readonly_reason(cli: &Cli, settings: &Settings, context: &str) -> Option<String> {
+    if cli.readonly {
+        Some("read-only mode (--readonly)".into())
+    } else if settings.kubernetes.readonly {
+        Some("read-only mode (kubernetes.readonly in the configuration)".into())
+    } else if settings.contexts.get(context).is_some_and(|c| c.readonly) {
+        Some(format!(
+            "context {context:?} is read-only (contexts.{context}.readonly in the configuration)"
+        ))
+    } else {
+        None
+    }
+}
+
+pub fn audit_file(env: EnvFn) -> PathBuf {
+    paths::state_dir(env).join(AUDIT_FILE)
 }
 
 pub fn log_file(env: EnvFn) -> PathBuf {

@@ -17,7 +17,7 @@ use crate::domain::rollout::{Revision, Rollout, RolloutPhase};
 fn age(created: Option<jiff::Timestamp>) -> String {
     created.map_or_else(
         || "-".into(),
-        |t| crate::sim::clock::human_age(jiff::Timestamp::now().as_second() - t.as_second()),
+        |t| crate::text::human_age(jiff::Timestamp::now().as_second() - t.as_second()),
     )
 }
 

@@ -14,6 +14,15 @@ pub struct Settings {
     pub registry: RegistrySettings,
     pub kubernetes: KubeSettings,
     pub logging: LoggingSettings,
+    /// Per-context settings, by kubeconfig context name.
+    pub contexts: std::collections::BTreeMap<String, ContextSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContextSettings {
+    /// Every mutating action refused in this context.
+    pub readonly: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -96,6 +105,7 @@ pub(super) struct ConfigFile {
     pub registry: RegistrySettings,
     pub kubernetes: KubeSettings,
     pub logging: LoggingSettings,
+    pub contexts: std::collections::BTreeMap<String, ContextSettings>,
     pub keymap: KeymapFile,
 }
 

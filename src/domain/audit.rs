@@ -5,7 +5,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub time: jiff::Timestamp,
+    /// The cluster user the action ran as.
     pub user: String,
+    /// The operator's login on the machine the console ran on.
+    #[serde(default)]
+    pub login: String,
     #[serde(default)]
     pub context: String,
     pub action: String,

@@ -60,54 +60,9 @@ impl Clock for ManualClock {
     }
 }
 
-/// Age the way kubectl prints it: `45s`, `3m20s`, `17m`, `5h12m`, `3d4h`.
-pub fn human_age(seconds: i64) -> String {
-    let s = seconds.max(0);
-    let (m, h, d) = (s / 60, s / 3600, s / 86400);
-    if s < 120 {
-        format!("{s}s")
-    } else if m < 10 {
-        if s % 60 == 0 {
-            format!("{m}m")
-        } else {
-            format!("{m}m{}s", s % 60)
-        }
-    } else if h < 3 {
-        format!("{m}m")
-    } else if h < 8 {
-        if m % 60 == 0 {
-            format!("{h}h")
-        } else {
-            format!("{h}h{}m", m % 60)
-        }
-    } else if h < 48 {
-        format!("{h}h")
-    } else if d < 8 {
-        if h % 24 == 0 {
-            format!("{d}d")
-        } else {
-            format!("{d}d{}h", h % 24)
-        }
-    } else if d < 365 * 2 {
-        format!("{d}d")
-    } else {
-        format!("{}y", d / 365)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ages_read_like_kubectl() {
-        assert_eq!(human_age(45), "45s");
-        assert_eq!(human_age(200), "3m20s");
-        assert_eq!(human_age(17 * 60), "17m");
-        assert_eq!(human_age(5 * 3600 + 12 * 60), "5h12m");
-        assert_eq!(human_age(20 * 3600), "20h");
-        assert_eq!(human_age(3 * 86400 + 4 * 3600), "3d4h");
-    }
 
     #[test]
     fn manual_time_moves_only_when_told() {

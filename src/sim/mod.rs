@@ -14,7 +14,6 @@ pub mod resources;
 pub mod store;
 pub mod tls;
 pub mod world;
-pub mod zero;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -7,6 +7,7 @@ pub mod history;
 pub mod pods;
 pub mod rollouts;
 pub mod status;
+pub mod writes;
 
 pub use client::{Connection, KubeTarget, connect};
 pub use error::KubeError;

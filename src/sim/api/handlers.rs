@@ -111,7 +111,7 @@ fn json_or_yaml(content_type: &str) -> bool {
 fn decode_protobuf(body: &[u8]) -> Result<Value, ApiError> {
     match protobuf::decode(body) {
         Ok(mut object) => {
-            crate::sim::zero::omit_empty(&mut object, &["replicas"]);
+            crate::zero::omit_empty(&mut object, &["replicas"]);
             Ok(object)
         }
         Err(protobuf::DecodeError::UnsupportedKind(kind)) => Err(ApiError::unsupported_media_type(&format!(

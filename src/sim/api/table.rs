@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::sim::clock::human_age;
 use crate::sim::resources::ResourceInfo;
+use crate::text::human_age;
 
 /// (name, type, priority: 0 always shown, 1 only with `-o wide`)
 type Column = (&'static str, &'static str, u8);

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{controller_uid, int, key_of, owner_reference, seconds_since};
 use crate::sim::resources;
 use crate::sim::store::{Part, Store};
-use crate::sim::zero::semantic;
+use crate::zero::semantic;
 
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
 const HASH_LABEL: &str = "pod-template-hash";

@@ -1,0 +1,38 @@
+//! Running an operation from the command line: the same `ops` path as the
+//! console, with the confirmation asked on the terminal (or `--yes`).
+
+use std::io::{BufRead, IsTerminal, Write as _};
+
+use crate::ops::{self, Operation, OpsContext, OpsError, Outcome};
+
+/// Prepares, confirms and executes `op`. The plan is shown on stderr; a
+/// script without a terminal must pass `--yes`.
+pub async fn run<O: Operation>(ctx: &OpsContext, op: &O, yes: bool) -> Result<String, OpsError> {
+    let prepared = match ops::prepare(ctx, op).await? {
+        Ok(prepared) => prepared,
+        Err(Outcome::Skipped(why) | Outcome::Done(why)) => return Ok(why),
+    };
+    if !yes {
+        let mut err = std::io::stderr();
+        let _ = writeln!(err, "{}", prepared.plan.summary);
+        for (what, from, to) in &prepared.plan.changes {
+            let _ = writeln!(err, "  {what}: {from} -> {to}");
+        }
+        let confirmed = if std::io::stdin().is_terminal() {
+            let _ = write!(err, "Proceed? [y/N] ");
+            let _ = err.flush();
+            let mut answer = String::new();
+            let _ = std::io::stdin().lock().read_line(&mut answer);
+            matches!(answer.trim(), "y" | "Y" | "yes")
+        } else {
+            let _ = writeln!(err, "no terminal to confirm on: pass --yes to proceed");
+            false
+        };
+        if !confirmed {
+            return Err(ops::decline(ctx, &prepared));
+        }
+    }
+    match ops::execute(ctx, prepared).await? {
+        Outcome::Done(summary) | Outcome::Skipped(summary) => Ok(summary),
+    }
+}

@@ -1,0 +1,203 @@
+//! Every mutating action, for the console and the CLI alike, and the one
+//! place their safety is enforced: read-only mode, a permission check
+//! before anything is written, a plan that names exactly what will change
+//! (for the confirmation), optimistic concurrency on the write, and an
+//! audit line, synced to disk, for every attempt however it ends.
+//!
+//! Two steps, so the console can show the plan in a dialog between them:
+//! [`prepare`] (checks and plan, no writes) and [`execute`] (the write).
+
+pub mod audit;
+pub mod permission;
+pub mod rollback;
+
+use std::future::Future;
+
+use serde_json::Value;
+
+pub use audit::AuditLog;
+use permission::Permission;
+
+use crate::backends::kube::{Connection, KubeError};
+use crate::domain::AuditEntry;
+
+/// Every mutating action, by its audit name. Tests walk this list to prove
+/// each one is refused in read-only mode.
+pub const ACTIONS: &[&str] = &[rollback::ACTION];
+
+/// What an operation needs around it.
+#[derive(Debug, Clone)]
+pub struct OpsContext {
+    pub conn: Connection,
+    /// Why writes are refused, when they are (`--readonly`, a read-only
+    /// context in the settings).
+    pub readonly: Option<String>,
+    pub audit: AuditLog,
+    /// The operator's login, for the audit log.
+    pub login: String,
+}
+
+/// What will change, for the confirmation and the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// One sentence naming the object and the change.
+    pub summary: String,
+    /// Field by field: (what, from, to).
+    pub changes: Vec<(String, String, String)>,
+    pub before: Value,
+    pub after: Value,
+    /// The object as read, to say what changed if the write conflicts.
+    pub read: Value,
+    /// The write to send (kind of patch and body), carrying the
+    /// resourceVersion that was read, so a concurrent change is a 409.
+    pub write: Write,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// A JSON Patch on a deployment.
+    DeploymentJsonPatch { name: String, patch: Value },
+}
+
+/// A change that was planned and may be confirmed.
+#[derive(Debug)]
+pub struct Prepared {
+    pub action: &'static str,
+    pub target: String,
+    pub plan: Plan,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Done(String),
+    /// Nothing to do; the message says why (kubectl's "skipped rollback").
+    Skipped(String),
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OpsError {
+    #[error("refused: {0}")]
+    ReadOnly(String),
+    #[error("refused: {0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("cancelled: {0}")]
+    Cancelled(String),
+    #[error("{what} changed since it was read, so nothing was written: {changed}; review and try again")]
+    Conflict { what: String, changed: String },
+    #[error("{0}")]
+    Kube(#[from] KubeError),
+    #[error("{0}")]
+    Audit(String),
+}
+
+/// A mutating action.
+pub trait Operation: Send + Sync {
+    /// The audit name, one of [`ACTIONS`].
+    fn action(&self) -> &'static str;
+    /// The object acted on, as `kind/namespace/name`.
+    fn target(&self, conn: &Connection) -> String;
+    fn permission(&self, conn: &Connection) -> Permission;
+    /// Reads what is there and decides what to write. No writes.
+    fn plan(&self, conn: &Connection) -> impl Future<Output = Result<PlanOrSkip, OpsError>> + Send;
+}
+
+pub enum PlanOrSkip {
+    Plan(Plan),
+    Skip(String),
+}
+
+/// Checks read-only mode and permission, then plans. Refusals and skips are
+/// audited here; a plan is audited when it is executed or declined.
+pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<Prepared, Outcome>, OpsError> {
+    let action = op.action();
+    let target = op.target(&ctx.conn);
+    let refuse = |error: OpsError| {
+        record(ctx, action, &target, &Value::Null, &Value::Null, &error.to_string())?;
+        Err(error)
+    };
+    if let Some(reason) = &ctx.readonly {
+        return refuse(OpsError::ReadOnly(format!(
+            "{reason}; {action} on {target} not attempted"
+        )));
+    }
+    match permission::check(&ctx.conn, &op.permission(&ctx.conn)).await {
+        Ok(None) => {}
+        Ok(Some(reason)) => return refuse(OpsError::Forbidden(reason)),
+        Err(e) => return refuse(e.into()),
+    }
+    match op.plan(&ctx.conn).await {
+        Ok(PlanOrSkip::Plan(plan)) => Ok(Ok(Prepared { action, target, plan })),
+        Ok(PlanOrSkip::Skip(why)) => {
+            record(
+                ctx,
+                action,
+                &target,
+                &Value::Null,
+                &Value::Null,
+                &format!("skipped: {why}"),
+            )?;
+            Ok(Err(Outcome::Skipped(why)))
+        }
+        Err(e) => refuse(e),
+    }
+}
+
+/// The operator said no: nothing is written, the attempt is audited.
+pub fn decline(ctx: &OpsContext, prepared: &Prepared) -> OpsError {
+    let error = OpsError::Cancelled(prepared.plan.summary.clone());
+    if let Err(e) = record(
+        ctx,
+        prepared.action,
+        &prepared.target,
+        &prepared.plan.before,
+        &prepared.plan.after,
+        "cancelled",
+    ) {
+        return e;
+    }
+    error
+}
+
+/// Writes the planned change and audits the outcome.
+pub async fn execute(ctx: &OpsContext, prepared: Prepared) -> Result<Outcome, OpsError> {
+    let Prepared { action, target, plan } = prepared;
+    let result = write(&ctx.conn, &plan).await;
+    let outcome = match &result {
+        Ok(()) => "done".to_owned(),
+        Err(e) => format!("failed: {e}"),
+    };
+    record(ctx, action, &target, &plan.before, &plan.after, &outcome)?;
+    result.map(|()| Outcome::Done(plan.summary))
+}
+
+async fn write(conn: &Connection, plan: &Plan) -> Result<(), OpsError> {
+    match &plan.write {
+        Write::DeploymentJsonPatch { name, patch } => rollback::patch_deployment(conn, name, patch, &plan.read).await,
+    }
+}
+
+fn record(
+    ctx: &OpsContext,
+    action: &str,
+    target: &str,
+    before: &Value,
+    after: &Value,
+    outcome: &str,
+) -> Result<(), OpsError> {
+    let entry = AuditEntry {
+        time: jiff::Timestamp::now(),
+        user: ctx.conn.user.clone(),
+        login: ctx.login.clone(),
+        context: ctx.conn.context.clone(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        before: before.clone(),
+        after: after.clone(),
+        outcome: outcome.to_owned(),
+    };
+    ctx.audit.append(&entry).map_err(OpsError::Audit)
+}
