@@ -83,6 +83,11 @@ pub enum Command {
         #[arg(short, long)]
         yes: bool,
     },
+    /// Blue-green: which version each Service points to, and switching it.
+    Bluegreen {
+        #[command(subcommand)]
+        command: BlueGreenCommand,
+    },
     /// Run the simulated world: a Kubernetes API server on loopback with the
     /// demo scenario's deployments, services and route.
     Demo {
@@ -109,6 +114,29 @@ pub enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlueGreenCommand {
+    /// Services that select by version, and the version each points to.
+    Status {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Point a Service at another version (refused if none of its pods is ready).
+    Switch {
+        service: String,
+        #[arg(long, value_name = "VERSION")]
+        to: String,
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Point a Service back at the version it was switched away from.
+    Back {
+        service: String,
+        #[arg(short, long)]
+        yes: bool,
     },
 }
 

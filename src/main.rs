@@ -5,8 +5,9 @@ use clap::{CommandFactory, Parser};
 
 use modeldeck::app::State;
 use modeldeck::backends::kube::{Connection, KubeError};
-use modeldeck::cli::{Cli, Command};
+use modeldeck::cli::{BlueGreenCommand, Cli, Command};
 use modeldeck::config::paths::process_env;
+use modeldeck::ops::bluegreen;
 use modeldeck::tui::event_loop::Exit;
 use modeldeck::{commands, config, startup, tui};
 
@@ -64,6 +65,28 @@ fn main() -> ExitCode {
             };
             ops_command(&cli, op, *yes)
         }
+        Some(Command::Bluegreen { command }) => match command {
+            BlueGreenCommand::Status { output } => kube_command(&cli, |conn, _| async move {
+                let sides = bluegreen::sides(&conn)
+                    .await
+                    .map_err(|e| KubeError::Other(e.to_string()))?;
+                Ok((commands::rollouts::sides_output(&sides, *output), true))
+            }),
+            BlueGreenCommand::Switch { service, to, yes } => {
+                let op = bluegreen::BlueGreenSwitch {
+                    service: service.clone(),
+                    to: bluegreen::SwitchTo::Version(to.clone()),
+                };
+                ops_command(&cli, op, *yes)
+            }
+            BlueGreenCommand::Back { service, yes } => {
+                let op = bluegreen::BlueGreenSwitch {
+                    service: service.clone(),
+                    to: bluegreen::SwitchTo::Back,
+                };
+                ops_command(&cli, op, *yes)
+            }
+        },
         Some(Command::Demo {
             serve,
             info_file,

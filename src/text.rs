@@ -2,6 +2,15 @@
 //! metric servers) before anything draws them: an escape sequence in a model
 //! description must never reach the operator's terminal.
 
+/// `n` and the right form of its noun: "1 pod", "3 pods".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Returns `s` without terminal escape sequences, control characters or
 /// bidirectional overrides; tabs become spaces.
 pub fn clean(s: &str) -> String {

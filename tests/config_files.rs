@@ -104,7 +104,10 @@ fn user_settings_merge_over_the_defaults() {
     let loaded = config::load(&options(Path::new("tests/configs/valid/unknown_key.toml"))).unwrap();
     assert_eq!(loaded.config.settings.ui.theme, "light");
     assert_eq!(loaded.config.settings.ui.frame_rate, 30);
-    assert_eq!(loaded.config.settings.kubernetes.namespace, "", "empty: the context decides");
+    assert_eq!(
+        loaded.config.settings.kubernetes.namespace, "",
+        "empty: the context decides"
+    );
 }
 
 #[test]

@@ -119,8 +119,35 @@ fn every_action_is_refused_in_read_only_mode_with_one_audit_line_each() {
     let Some(sim) = Sim::start() else { return };
     twins(&sim);
     // Every mutating action there is, as a CLI invocation.
-    let table: &[(&str, &[&str])] = &[("rollback", &["rollback", "a", "--yes"])];
-    let actions: Vec<&str> = table.iter().map(|(a, _)| *a).collect();
+    let table: &[(&str, &[&str])] = &[
+        ("rollback", &["rollback", "a", "--yes"]),
+        (
+            "bluegreen.switch",
+            &[
+                "-n",
+                "ml-serving",
+                "bluegreen",
+                "switch",
+                "malaria-predictor-blue",
+                "--to",
+                "2.1.0",
+                "--yes",
+            ],
+        ),
+        (
+            "bluegreen.switch",
+            &[
+                "-n",
+                "ml-serving",
+                "bluegreen",
+                "back",
+                "malaria-predictor-blue",
+                "--yes",
+            ],
+        ),
+    ];
+    let mut actions: Vec<&str> = table.iter().map(|(a, _)| *a).collect();
+    actions.dedup();
     assert_eq!(actions, modeldeck::ops::ACTIONS, "the table covers every action");
     for (how, readonly) in [
         ("--readonly", vec!["--readonly"]),

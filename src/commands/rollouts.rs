@@ -145,3 +145,24 @@ pub async fn history_of(conn: &Connection, name: &str, output: Output) -> Result
         Output::Table => Ok(history_table(&revisions)),
     }
 }
+
+pub fn sides_output(sides: &[crate::ops::bluegreen::Side], output: Output) -> String {
+    if output == Output::Json {
+        return serde_json::to_string_pretty(sides)
+            .map(|s| s + "\n")
+            .unwrap_or_default();
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<32} {:<12} {:>7}  PREVIOUS", "SERVICE", "VERSION", "READY");
+    for s in sides {
+        let _ = writeln!(
+            out,
+            "{:<32} {:<12} {:>7}  {}",
+            s.service,
+            s.version.as_deref().unwrap_or("-"),
+            format!("{}/{}", s.ready, s.pods),
+            s.previous.as_deref().unwrap_or("-")
+        );
+    }
+    out
+}

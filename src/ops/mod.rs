@@ -8,6 +8,7 @@
 //! [`prepare`] (checks and plan, no writes) and [`execute`] (the write).
 
 pub mod audit;
+pub mod bluegreen;
 pub mod permission;
 pub mod rollback;
 
@@ -18,12 +19,14 @@ use serde_json::Value;
 pub use audit::AuditLog;
 use permission::Permission;
 
+use crate::backends::kube::objects::{self, Kind};
+use crate::backends::kube::writes::changed_fields;
 use crate::backends::kube::{Connection, KubeError};
 use crate::domain::AuditEntry;
 
 /// Every mutating action, by its audit name. Tests walk this list to prove
 /// each one is refused in read-only mode.
-pub const ACTIONS: &[&str] = &[rollback::ACTION];
+pub const ACTIONS: &[&str] = &[rollback::ACTION, bluegreen::ACTION];
 
 /// What an operation needs around it.
 #[derive(Debug, Clone)]
@@ -53,10 +56,14 @@ pub struct Plan {
     pub write: Write,
 }
 
+/// A JSON Patch (RFC 6902) on one object. Every patch ends by setting the
+/// resourceVersion that was read, so the server refuses it (409) if the
+/// object moved since.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Write {
-    /// A JSON Patch on a deployment.
-    DeploymentJsonPatch { name: String, patch: Value },
+pub struct Write {
+    pub kind: Kind,
+    pub name: String,
+    pub patch: Value,
 }
 
 /// A change that was planned and may be confirmed.
@@ -106,7 +113,7 @@ pub trait Operation: Send + Sync {
 }
 
 pub enum PlanOrSkip {
-    Plan(Plan),
+    Plan(Box<Plan>),
     Skip(String),
 }
 
@@ -130,7 +137,11 @@ pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<Pr
         Err(e) => return refuse(e.into()),
     }
     match op.plan(&ctx.conn).await {
-        Ok(PlanOrSkip::Plan(plan)) => Ok(Ok(Prepared { action, target, plan })),
+        Ok(PlanOrSkip::Plan(plan)) => Ok(Ok(Prepared {
+            action,
+            target,
+            plan: *plan,
+        })),
         Ok(PlanOrSkip::Skip(why)) => {
             record(
                 ctx,
@@ -174,10 +185,31 @@ pub async fn execute(ctx: &OpsContext, prepared: Prepared) -> Result<Outcome, Op
     result.map(|()| Outcome::Done(plan.summary))
 }
 
+/// Sends the plan's patch; on a conflict, re-reads the object and says which
+/// fields someone else changed.
 async fn write(conn: &Connection, plan: &Plan) -> Result<(), OpsError> {
-    match &plan.write {
-        Write::DeploymentJsonPatch { name, patch } => rollback::patch_deployment(conn, name, patch, &plan.read).await,
+    let Write { kind, name, patch } = &plan.write;
+    match objects::json_patch(conn, *kind, name, patch).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_conflict() => {
+            let now = objects::get(conn, *kind, name).await?;
+            let mut changed = changed_fields(&plan.read, &now);
+            if changed.is_empty() {
+                changed.push("metadata only".into());
+            }
+            changed.truncate(5);
+            Err(OpsError::Conflict {
+                what: format!("{} {}/{name}", kind.noun(), conn.namespace),
+                changed: changed.join("; "),
+            })
+        }
+        Err(e) => Err(e.into()),
     }
+}
+
+/// The operation that makes every patch conditional on the version read.
+pub fn precondition(read: &Value) -> Value {
+    serde_json::json!({"op": "replace", "path": "/metadata/resourceVersion", "value": read["metadata"]["resourceVersion"]})
 }
 
 fn record(

@@ -10,11 +10,11 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use serde_json::{Value, json};
 
 use super::permission::Permission;
-use super::{Operation, OpsError, Plan, PlanOrSkip, Write};
+use super::{Operation, OpsError, Plan, PlanOrSkip, Write, precondition};
+use crate::backends::kube::Connection;
 use crate::backends::kube::history::{replica_sets, revision_number};
+use crate::backends::kube::objects;
 use crate::backends::kube::rollouts::{self, REVISION_ANNOTATION};
-use crate::backends::kube::writes::{changed_fields, json_patch_deployment};
-use crate::backends::kube::{Connection, KubeError};
 use crate::zero::semantic;
 
 pub const ACTION: &str = "rollback";
@@ -139,17 +139,20 @@ pub fn plan_rollback(deployment: &Deployment, sets: &[ReplicaSet], to: Option<i6
     let patch = json!([
         {"op": "replace", "path": "/spec/template", "value": template},
         {"op": "replace", "path": "/metadata/annotations", "value": annotations},
-        // The version read: the server refuses the write if it moved.
-        {"op": "replace", "path": "/metadata/resourceVersion", "value": d["metadata"]["resourceVersion"]},
+        precondition(&d),
     ]);
-    Ok(PlanOrSkip::Plan(Plan {
+    Ok(PlanOrSkip::Plan(Box::new(Plan {
         summary,
         changes,
         before,
         after,
         read: d,
-        write: Write::DeploymentJsonPatch { name, patch },
-    }))
+        write: Write {
+            kind: objects::DEPLOYMENT,
+            name,
+            patch,
+        },
+    })))
 }
 
 impl Operation for Rollback {
@@ -176,27 +179,5 @@ impl Operation for Rollback {
         let deployment = rollouts::get(conn, &self.deployment).await?;
         let sets = replica_sets(conn, &deployment).await?;
         plan_rollback(&deployment, &sets, self.to_revision)
-    }
-}
-
-/// Sends a deployment JSON Patch; on a conflict, re-reads the deployment
-/// and says which fields someone else changed.
-pub async fn patch_deployment(conn: &Connection, name: &str, patch: &Value, read: &Value) -> Result<(), OpsError> {
-    match json_patch_deployment(conn, name, patch).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.is_conflict() => {
-            let now = rollouts::get(conn, name).await.map_err(OpsError::Kube)?;
-            let now = serde_json::to_value(&now).map_err(|e| OpsError::Kube(KubeError::Other(e.to_string())))?;
-            let mut changed = changed_fields(read, &now);
-            if changed.is_empty() {
-                changed.push("metadata only".into());
-            }
-            changed.truncate(5);
-            Err(OpsError::Conflict {
-                what: format!("deployment {}/{name}", conn.namespace),
-                changed: changed.join("; "),
-            })
-        }
-        Err(e) => Err(OpsError::Kube(e)),
     }
 }

@@ -84,11 +84,4 @@ pub fn too_small(frame: &mut Frame, area: Rect, ui: &Ui) {
     );
 }
 
-/// `n` with the right form of its noun, for titles ("4 versions").
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
+pub use crate::text::count;

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod error;
 pub mod history;
+pub mod objects;
 pub mod pods;
 pub mod rollouts;
 pub mod status;

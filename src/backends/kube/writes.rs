@@ -1,31 +1,11 @@
-//! Writes to the cluster. Each carries the resourceVersion the caller read,
-//! so a concurrent change by someone else is refused (409), never
-//! silently overwritten.
+//! What writes share: the field manager they record, and how to say what
+//! changed when a write is refused because someone else wrote first.
 
-use k8s_openapi::api::apps::v1::Deployment;
-use kube::Api;
-use kube::api::{Patch, PatchParams};
 use serde_json::Value;
-
-use super::{Connection, KubeError};
 
 /// The field manager recorded on every write, so `kubectl get
 /// --show-managed-fields` tells who changed what.
 pub const FIELD_MANAGER: &str = "modeldeck";
-
-/// Applies a JSON Patch (RFC 6902) to a deployment.
-pub async fn json_patch_deployment(conn: &Connection, name: &str, patch: &Value) -> Result<Deployment, KubeError> {
-    let patch: json_patch::Patch =
-        serde_json::from_value(patch.clone()).map_err(|e| KubeError::Other(format!("invalid JSON Patch: {e}")))?;
-    let api: Api<Deployment> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let params = PatchParams {
-        field_manager: Some(FIELD_MANAGER.into()),
-        ..PatchParams::default()
-    };
-    api.patch(name, &params, &Patch::<()>::Json(patch))
-        .await
-        .map_err(|e| KubeError::from_kube(e, &conn.server))
-}
 
 /// The leaf fields that differ between two versions of an object, outside
 /// what the server rewrites on every write, as `path: old -> new`.
