@@ -88,6 +88,11 @@ pub enum Command {
         #[command(subcommand)]
         command: BlueGreenCommand,
     },
+    /// Canary traffic of a deployment, through its configured router.
+    Canary {
+        #[command(subcommand)]
+        command: CanaryCommand,
+    },
     /// Run the simulated world: a Kubernetes API server on loopback with the
     /// demo scenario's deployments, services and route.
     Demo {
@@ -135,6 +140,42 @@ pub enum BlueGreenCommand {
     /// Point a Service back at the version it was switched away from.
     Back {
         service: String,
+        #[arg(short, long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CanaryCommand {
+    /// How the deployment's requests are split now.
+    Status {
+        deployment: String,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Give the canary PERCENT (0-100) of the requests.
+    Set {
+        deployment: String,
+        #[arg(value_parser = clap::value_parser!(u32).range(0..=100))]
+        percent: u32,
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Move the canary to the next percent of the ladder.
+    Step {
+        deployment: String,
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Send every request back to the stable side (0% canary).
+    Abort {
+        deployment: String,
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Make the canary the stable side.
+    Promote {
+        deployment: String,
         #[arg(short, long)]
         yes: bool,
     },

@@ -5,9 +5,9 @@ use clap::{CommandFactory, Parser};
 
 use modeldeck::app::State;
 use modeldeck::backends::kube::{Connection, KubeError};
-use modeldeck::cli::{BlueGreenCommand, Cli, Command};
+use modeldeck::cli::{BlueGreenCommand, CanaryCommand, Cli, Command};
 use modeldeck::config::paths::process_env;
-use modeldeck::ops::bluegreen;
+use modeldeck::ops::{bluegreen, canary};
 use modeldeck::tui::event_loop::Exit;
 use modeldeck::{commands, config, startup, tui};
 
@@ -87,6 +87,7 @@ fn main() -> ExitCode {
                 ops_command(&cli, op, *yes)
             }
         },
+        Some(Command::Canary { command }) => canary_command(&cli, command),
         Some(Command::Demo {
             serve,
             info_file,
@@ -196,6 +197,43 @@ fn ops_command<O: modeldeck::ops::Operation>(cli: &Cli, op: O, yes: bool) -> Exi
             Err(e) => Err(KubeError::Other(e.to_string())),
         }
     })
+}
+
+fn canary_command(cli: &Cli, command: &CanaryCommand) -> ExitCode {
+    let loaded = config::load_or_defaults(&startup::load_options(cli, &process_env));
+    let settings = startup::effective_settings(cli, &loaded);
+    let (deployment, movement, yes) = match command {
+        CanaryCommand::Status { deployment, output } => {
+            let rollout = settings.rollouts.get(deployment).cloned();
+            return kube_command(cli, |conn, _| async move {
+                let text = commands::rollouts::canary_status(&conn, deployment, rollout.as_ref(), *output)
+                    .await
+                    .map_err(|e| KubeError::Other(e.to_string()))?;
+                Ok((text, true))
+            });
+        }
+        CanaryCommand::Set {
+            deployment,
+            percent,
+            yes,
+        } => (deployment, canary::Move::Set(*percent), *yes),
+        CanaryCommand::Step { deployment, yes } => (deployment, canary::Move::Step, *yes),
+        CanaryCommand::Abort { deployment, yes } => (deployment, canary::Move::Abort, *yes),
+        CanaryCommand::Promote { deployment, yes } => (deployment, canary::Move::Promote, *yes),
+    };
+    let rollout = settings.rollouts.get(deployment).cloned();
+    let ladder = rollout
+        .as_ref()
+        .map(|r| r.ladder.clone())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| settings.canary.ladder.clone());
+    let op = canary::Canary {
+        deployment: deployment.clone(),
+        settings: rollout,
+        ladder,
+        movement,
+    };
+    ops_command(cli, op, yes)
 }
 
 fn serve_demo(opts: &commands::demo::DemoOptions) -> ExitCode {

@@ -67,7 +67,9 @@ fn modeldeck_config(kubeconfig: &Path, registry: &Path) -> String {
         "# Written by `modeldeck demo --serve`: points modeldeck at the simulated world.\n\
          # Use it with: modeldeck --config {config}\n\n\
          [registry]\npath = {registry}\n\n\
-         [kubernetes]\nkubeconfig = {kubeconfig}\ncontext = \"{context}\"\nnamespace = \"{namespace}\"\n",
+         [kubernetes]\nkubeconfig = {kubeconfig}\ncontext = \"{context}\"\nnamespace = \"{namespace}\"\n\n\
+         [rollouts.{app}]\nrouter = \"gateway-api\"\nroute = \"{app}\"\nstable = \"{app}-blue\"\ncanary = \"{app}-green\"\n",
+        app = world::APP,
         config = kubeconfig.with_file_name("modeldeck.toml").display(),
         registry = toml_string(registry),
         kubeconfig = toml_string(kubeconfig),

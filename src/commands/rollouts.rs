@@ -166,3 +166,36 @@ pub fn sides_output(sides: &[crate::ops::bluegreen::Side], output: Output) -> St
     }
     out
 }
+
+/// How a deployment's requests are split: stable, canary, shadow.
+pub async fn canary_status(
+    conn: &Connection,
+    deployment: &str,
+    settings: Option<&crate::config::settings::RolloutSettings>,
+    output: Output,
+) -> Result<String, crate::ops::OpsError> {
+    let router = crate::ops::canary::router_of(deployment, settings)?;
+    let (_, split) = crate::ops::canary::split(conn, router.as_ref()).await?;
+    if output == Output::Json {
+        return json(&split).map_err(crate::ops::OpsError::Kube);
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<8} {:<32} {:>7}", "SIDE", "BACKEND", "TRAFFIC");
+    let _ = writeln!(out, "{:<8} {:<32} {:>6}%", "stable", split.stable_backend, split.stable);
+    let _ = writeln!(out, "{:<8} {:<32} {:>6}%", "canary", split.canary_backend, split.canary);
+    if let Some(shadow) = split.shadow {
+        let _ = writeln!(
+            out,
+            "{:<8} {:<32} {:>6}%  (mirrored, answers dropped)",
+            "shadow", "-", shadow
+        );
+    }
+    let _ = writeln!(
+        out,
+        "via {} {}/{}",
+        router.kind().noun(),
+        conn.namespace,
+        router.object()
+    );
+    Ok(out)
+}

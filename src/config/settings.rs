@@ -16,6 +16,40 @@ pub struct Settings {
     pub logging: LoggingSettings,
     /// Per-context settings, by kubeconfig context name.
     pub contexts: std::collections::BTreeMap<String, ContextSettings>,
+    pub canary: CanarySettings,
+    /// Per-deployment traffic settings, by deployment name.
+    pub rollouts: std::collections::BTreeMap<String, RolloutSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CanarySettings {
+    /// Canary percents `canary step` moves through.
+    pub ladder: Vec<u32>,
+}
+
+/// How a deployment's traffic is split, and between which backends.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RolloutSettings {
+    pub router: RouterKind,
+    /// The object holding the weights: HTTPRoute, VirtualService, canary
+    /// Ingress or InferenceService name.
+    pub route: String,
+    /// Stable and canary backends (Service names for Gateway API and
+    /// ingress-nginx, destination hosts or subsets for Istio).
+    pub stable: String,
+    pub canary: String,
+    /// Overrides `canary.ladder` for this deployment.
+    pub ladder: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouterKind {
+    /// Gateway API HTTPRoute `backendRefs[].weight`.
+    #[default]
+    GatewayApi,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -106,6 +140,8 @@ pub(super) struct ConfigFile {
     pub kubernetes: KubeSettings,
     pub logging: LoggingSettings,
     pub contexts: std::collections::BTreeMap<String, ContextSettings>,
+    pub canary: CanarySettings,
+    pub rollouts: std::collections::BTreeMap<String, RolloutSettings>,
     pub keymap: KeymapFile,
 }
 

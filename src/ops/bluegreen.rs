@@ -176,12 +176,12 @@ impl Operation for BlueGreenSwitch {
             changes: vec![("selector version".into(), current.clone(), target.clone())],
             before: json!({"selector": {VERSION_KEY: current}}),
             after: json!({"selector": {VERSION_KEY: target}}),
-            read: svc,
-            write: Write {
+            read: vec![svc],
+            writes: vec![Write {
                 kind: SERVICE,
                 name: self.service.clone(),
                 patch: Value::Array(patch),
-            },
+            }],
         })))
     }
 }

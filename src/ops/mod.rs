@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod bluegreen;
+pub mod canary;
 pub mod permission;
 pub mod rollback;
 
@@ -26,7 +27,14 @@ use crate::domain::AuditEntry;
 
 /// Every mutating action, by its audit name. Tests walk this list to prove
 /// each one is refused in read-only mode.
-pub const ACTIONS: &[&str] = &[rollback::ACTION, bluegreen::ACTION];
+pub const ACTIONS: &[&str] = &[
+    rollback::ACTION,
+    bluegreen::ACTION,
+    canary::SET,
+    canary::STEP,
+    canary::ABORT,
+    canary::PROMOTE,
+];
 
 /// What an operation needs around it.
 #[derive(Debug, Clone)]
@@ -49,11 +57,11 @@ pub struct Plan {
     pub changes: Vec<(String, String, String)>,
     pub before: Value,
     pub after: Value,
-    /// The object as read, to say what changed if the write conflicts.
-    pub read: Value,
-    /// The write to send (kind of patch and body), carrying the
-    /// resourceVersion that was read, so a concurrent change is a 409.
-    pub write: Write,
+    /// The objects as read, to say what changed if a write conflicts.
+    pub read: Vec<Value>,
+    /// The writes, in order, each carrying the resourceVersion that was
+    /// read, so a concurrent change is a 409.
+    pub writes: Vec<Write>,
 }
 
 /// A JSON Patch (RFC 6902) on one object. Every patch ends by setting the
@@ -185,15 +193,45 @@ pub async fn execute(ctx: &OpsContext, prepared: Prepared) -> Result<Outcome, Op
     result.map(|()| Outcome::Done(plan.summary))
 }
 
-/// Sends the plan's patch; on a conflict, re-reads the object and says which
-/// fields someone else changed.
+/// Sends the plan's patches in order. A later patch of an object written
+/// earlier in the plan is conditioned on the version that write produced.
+/// On a conflict, re-reads the object and says which fields someone else
+/// changed; a failure after some steps says which were done.
 async fn write(conn: &Connection, plan: &Plan) -> Result<(), OpsError> {
-    let Write { kind, name, patch } = &plan.write;
+    let mut written: Vec<(Kind, String, Value)> = Vec::new();
+    for (step, w) in plan.writes.iter().enumerate() {
+        let mut patch = w.patch.clone();
+        if let Some((_, _, version)) = written.iter().rev().find(|(k, n, _)| *k == w.kind && *n == w.name)
+            && let Some(last) = patch.as_array_mut().and_then(|ops| ops.last_mut())
+            && last["path"] == "/metadata/resourceVersion"
+        {
+            last["value"] = version.clone();
+        }
+        match write_one(conn, plan, w, &patch).await {
+            Ok(object) => written.push((w.kind, w.name.clone(), object["metadata"]["resourceVersion"].clone())),
+            Err(e) if step > 0 => {
+                return Err(OpsError::Refused(format!(
+                    "{e} (after {step} of {} steps were done)",
+                    plan.writes.len()
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+async fn write_one(conn: &Connection, plan: &Plan, w: &Write, patch: &Value) -> Result<Value, OpsError> {
+    let Write { kind, name, .. } = w;
     match objects::json_patch(conn, *kind, name, patch).await {
-        Ok(_) => Ok(()),
+        Ok(object) => Ok(object),
         Err(e) if e.is_conflict() => {
             let now = objects::get(conn, *kind, name).await?;
-            let mut changed = changed_fields(&plan.read, &now);
+            let read = plan
+                .read
+                .iter()
+                .find(|r| r["kind"] == kind.kind && r["metadata"]["name"] == name.as_str());
+            let mut changed = changed_fields(read.unwrap_or(&Value::Null), &now);
             if changed.is_empty() {
                 changed.push("metadata only".into());
             }

@@ -146,12 +146,12 @@ pub fn plan_rollback(deployment: &Deployment, sets: &[ReplicaSet], to: Option<i6
         changes,
         before,
         after,
-        read: d,
-        write: Write {
+        read: vec![d],
+        writes: vec![Write {
             kind: objects::DEPLOYMENT,
             name,
             patch,
-        },
+        }],
     })))
 }
 

@@ -105,6 +105,19 @@ impl Sim {
         )
     }
 
+    /// Writes modeldeck's user config for this cluster's demo world: the
+    /// malaria predictor's traffic goes through its HTTPRoute.
+    pub fn configure_demo_router(&self) {
+        let dir = self.dir.path().join("config");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("config.toml"),
+            "[rollouts.malaria-predictor]\nrouter = \"gateway-api\"\nroute = \"malaria-predictor\"\n\
+             stable = \"malaria-predictor-blue\"\ncanary = \"malaria-predictor-green\"\n",
+        )
+        .unwrap();
+    }
+
     pub fn image(&self, deployment: &str) -> String {
         self.ok(&[
             "get",

@@ -7,6 +7,7 @@ pub mod history;
 pub mod objects;
 pub mod pods;
 pub mod rollouts;
+pub mod routers;
 pub mod status;
 pub mod writes;
 

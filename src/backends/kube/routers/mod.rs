@@ -1,0 +1,48 @@
+//! Traffic routers: where a canary's share of requests is set. Each router
+//! is a pure function pair over its object's JSON — read the split, and
+//! produce the JSON Patch for a new canary percent — so every router is
+//! tested without a cluster and the ops layer does the IO for all alike.
+
+pub mod gateway_api;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::objects::Kind;
+use crate::config::settings::{RolloutSettings, RouterKind};
+
+/// How requests are split now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrafficSplit {
+    /// Percent of requests served by the stable side.
+    pub stable: u32,
+    /// Percent served by the canary.
+    pub canary: u32,
+    /// Percent mirrored to a shadow (served by nobody), when mirroring.
+    pub shadow: Option<u32>,
+    pub stable_backend: String,
+    pub canary_backend: String,
+}
+
+pub trait Router: Send + Sync {
+    /// The kind of object holding the weights.
+    fn kind(&self) -> Kind;
+    /// Its name.
+    fn object(&self) -> &str;
+    fn split(&self, object: &Value) -> Result<TrafficSplit, String>;
+    /// JSON Patch operations that give the canary `percent` of requests.
+    fn set_canary(&self, object: &Value, percent: u32) -> Result<Vec<Value>, String>;
+}
+
+/// The router configured for a deployment.
+pub fn for_rollout(settings: &RolloutSettings) -> Box<dyn Router> {
+    match settings.router {
+        RouterKind::GatewayApi => Box::new(gateway_api::GatewayApi::new(settings)),
+    }
+}
+
+/// Percent of `part` in `part + rest`, rounded to the nearest integer.
+pub fn percent(part: u64, rest: u64) -> u32 {
+    let total = part + rest;
+    (part * 100 + total / 2).checked_div(total).map_or(0, |p| p as u32)
+}

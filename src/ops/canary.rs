@@ -1,0 +1,264 @@
+//! Canary traffic: set the canary's share to any percent, step it along the
+//! ladder (5 → 10 → 25 → 50 → 100 by default), abort (0%), or promote:
+//! all traffic to the canary, the stable backend pointed at the canary's
+//! version, then all traffic back to the (now new) stable side — each step
+//! leaving every request served by ready pods.
+
+use serde_json::{Value, json};
+
+use super::permission::Permission;
+use super::{Operation, OpsError, Plan, PlanOrSkip, Write, precondition};
+use crate::backends::kube::Connection;
+use crate::backends::kube::objects::{self, POD, SERVICE};
+use crate::backends::kube::routers::{self, Router, TrafficSplit};
+use crate::config::settings::RolloutSettings;
+use crate::ops::bluegreen::VERSION_KEY;
+use crate::text::count;
+
+pub const SET: &str = "canary.set";
+pub const STEP: &str = "canary.step";
+pub const ABORT: &str = "canary.abort";
+pub const PROMOTE: &str = "canary.promote";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    Set(u32),
+    Step,
+    Abort,
+    Promote,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Canary {
+    pub deployment: String,
+    /// The deployment's `[rollouts.NAME]` settings, if any.
+    pub settings: Option<RolloutSettings>,
+    /// The ladder for `Step` (the deployment's own, else `[canary]`'s).
+    pub ladder: Vec<u32>,
+    pub movement: Move,
+}
+
+/// The router of a deployment, or why there is none.
+pub fn router_of(deployment: &str, settings: Option<&RolloutSettings>) -> Result<Box<dyn Router>, OpsError> {
+    settings.map(routers::for_rollout).ok_or_else(|| {
+        OpsError::Refused(format!(
+            "no traffic router is configured for deployment {deployment:?}: add [rollouts.{deployment}] with router, \
+             route, stable and canary to the configuration (modeldeck info shows which file)"
+        ))
+    })
+}
+
+/// The current split of a deployment's traffic.
+pub async fn split(conn: &Connection, router: &dyn Router) -> Result<(Value, TrafficSplit), OpsError> {
+    let object = objects::get(conn, router.kind(), router.object()).await?;
+    let split = router.split(&object).map_err(OpsError::Refused)?;
+    Ok((object, split))
+}
+
+impl Canary {
+    fn name(&self, conn: &Connection) -> String {
+        format!("{}/{}", conn.namespace, self.deployment)
+    }
+
+    fn weights_plan(
+        &self,
+        conn: &Connection,
+        router: &dyn Router,
+        object: Value,
+        now: &TrafficSplit,
+        to: u32,
+    ) -> Result<PlanOrSkip, OpsError> {
+        let name = self.name(conn);
+        if to == now.canary {
+            return Ok(PlanOrSkip::Skip(format!(
+                "the canary of deployment {name} already gets {to}%"
+            )));
+        }
+        let mut patch = router.set_canary(&object, to).map_err(OpsError::Refused)?;
+        patch.push(precondition(&object));
+        let (stable, canary) = (&now.stable_backend, &now.canary_backend);
+        Ok(PlanOrSkip::Plan(Box::new(Plan {
+            summary: format!(
+                "set the canary of deployment {name} to {to}% on {} {}/{}: {stable} {}% -> {}%, {canary} {}% -> {to}%",
+                router.kind().noun(),
+                conn.namespace,
+                router.object(),
+                now.stable,
+                100 - to,
+                now.canary,
+            ),
+            changes: vec![("canary weight".into(), format!("{}%", now.canary), format!("{to}%"))],
+            before: json!({"stable": now.stable, "canary": now.canary}),
+            after: json!({"stable": 100 - to, "canary": to}),
+            read: vec![object],
+            writes: vec![Write {
+                kind: router.kind(),
+                name: router.object().to_owned(),
+                patch: Value::Array(patch),
+            }],
+        })))
+    }
+
+    async fn promote_plan(
+        &self,
+        conn: &Connection,
+        router: &dyn Router,
+        route: Value,
+        now: &TrafficSplit,
+    ) -> Result<PlanOrSkip, OpsError> {
+        let name = self.name(conn);
+        let stable = objects::get(conn, SERVICE, &now.stable_backend).await?;
+        let canary = objects::get(conn, SERVICE, &now.canary_backend).await?;
+        let version = |svc: &Value| svc["spec"]["selector"][VERSION_KEY].as_str().map(str::to_owned);
+        let (Some(from), Some(to)) = (version(&stable), version(&canary)) else {
+            return Err(OpsError::Refused(format!(
+                "promoting deployment {name} points the stable Service at the canary's version, so both {} and {} must \
+                 select pods by a {VERSION_KEY:?} label",
+                now.stable_backend, now.canary_backend
+            )));
+        };
+        if from == to {
+            return Ok(PlanOrSkip::Skip(format!(
+                "the stable side of deployment {name} already runs {VERSION_KEY}={to}"
+            )));
+        }
+        let selector: Vec<String> = canary["spec"]["selector"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+            .collect();
+        let pods = objects::list(conn, POD, &selector.join(",")).await?;
+        let ready = pods
+            .iter()
+            .filter(|p| {
+                p["status"]["conditions"]
+                    .as_array()
+                    .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+            })
+            .count();
+        if ready == 0 {
+            return Err(OpsError::Refused(format!(
+                "the canary of deployment {name} has no ready pods ({VERSION_KEY}={to}); promoting would send all traffic nowhere"
+            )));
+        }
+        let weights = |p: u32| -> Result<Value, OpsError> {
+            let mut patch = router.set_canary(&route, p).map_err(OpsError::Refused)?;
+            patch.push(precondition(&route));
+            Ok(Value::Array(patch))
+        };
+        let route_write = |patch| Write {
+            kind: router.kind(),
+            name: router.object().to_owned(),
+            patch,
+        };
+        let service_patch = json!([
+            {"op": "replace", "path": "/spec/selector/version", "value": to},
+            precondition(&stable),
+        ]);
+        Ok(PlanOrSkip::Plan(Box::new(Plan {
+            summary: format!(
+                "promote the canary of deployment {name}: send 100% to {} ({VERSION_KEY}={to}, {}), point {} at \
+                 {VERSION_KEY}={to} instead of {from}, then send 100% back to {}",
+                now.canary_backend,
+                count(ready, "ready pod", "ready pods"),
+                now.stable_backend,
+                now.stable_backend
+            ),
+            changes: vec![
+                ("stable version".into(), from.clone(), to.clone()),
+                ("canary weight".into(), format!("{}%", now.canary), "0%".into()),
+            ],
+            before: json!({"stable": now.stable, "canary": now.canary, "stable_version": from}),
+            after: json!({"stable": 100, "canary": 0, "stable_version": to}),
+            read: vec![route.clone(), stable],
+            writes: vec![
+                route_write(weights(100)?),
+                Write {
+                    kind: SERVICE,
+                    name: now.stable_backend.clone(),
+                    patch: service_patch,
+                },
+                route_write(weights(0)?),
+            ],
+        })))
+    }
+}
+
+/// The next rung above `now`, if any.
+pub fn next_rung(ladder: &[u32], now: u32) -> Option<u32> {
+    ladder.iter().copied().filter(|p| *p > now && *p <= 100).min()
+}
+
+impl Operation for Canary {
+    fn action(&self) -> &'static str {
+        match self.movement {
+            Move::Set(_) => SET,
+            Move::Step => STEP,
+            Move::Abort => ABORT,
+            Move::Promote => PROMOTE,
+        }
+    }
+
+    fn target(&self, conn: &Connection) -> String {
+        format!("deployment/{}/{}", conn.namespace, self.deployment)
+    }
+
+    fn permission(&self, conn: &Connection) -> Permission {
+        let (group, resource, name) = match &self.settings {
+            Some(s) => {
+                let kind = routers::for_rollout(s).kind();
+                (kind.group, kind.plural, s.route.clone())
+            }
+            None => ("apps", "deployments", self.deployment.clone()),
+        };
+        Permission {
+            verb: "patch",
+            group,
+            resource,
+            subresource: None,
+            namespace: conn.namespace.clone(),
+            name,
+        }
+    }
+
+    async fn plan(&self, conn: &Connection) -> Result<PlanOrSkip, OpsError> {
+        let router = router_of(&self.deployment, self.settings.as_ref())?;
+        let (object, now) = split(conn, router.as_ref()).await?;
+        let to = match self.movement {
+            Move::Set(p) => p.min(100),
+            Move::Abort => 0,
+            Move::Step => match next_rung(&self.ladder, now.canary) {
+                Some(p) => p,
+                None => {
+                    return Ok(PlanOrSkip::Skip(format!(
+                        "the canary of deployment {} is at {}%, the top of the ladder {:?}; promote it to make it the stable side",
+                        self.name(conn),
+                        now.canary,
+                        self.ladder
+                    )));
+                }
+            },
+            Move::Promote => return self.promote_plan(conn, router.as_ref(), object, &now).await,
+        };
+        self.weights_plan(conn, router.as_ref(), object, &now, to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_rung;
+
+    #[test]
+    fn steps_climb_the_ladder_from_anywhere() {
+        let ladder = [5, 10, 25, 50, 100];
+        assert_eq!(next_rung(&ladder, 0), Some(5));
+        assert_eq!(next_rung(&ladder, 10), Some(25));
+        assert_eq!(
+            next_rung(&ladder, 12),
+            Some(25),
+            "an off-ladder percent steps to the next rung"
+        );
+        assert_eq!(next_rung(&ladder, 100), None);
+    }
+}

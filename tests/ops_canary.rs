@@ -1,0 +1,129 @@
+//! Canary traffic through `ops` and the Gateway API router, against the
+//! simulated cluster, with kubectl reading the HTTPRoute as referee.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad data
+
+mod sim_common;
+
+use sim_common::Sim;
+
+const NS: [&str; 2] = ["-n", "ml-serving"];
+
+fn weights(sim: &Sim) -> String {
+    let jsonpath = "jsonpath={.spec.rules[0].backendRefs[*].weight}";
+    sim.ok(&[&NS[..], &["get", "httproute", "malaria-predictor", "-o", jsonpath]].concat())
+}
+
+fn modeldeck(sim: &Sim, args: &[&str]) -> (i32, String, String) {
+    sim.modeldeck(&[&NS[..], args].concat())
+}
+
+fn started() -> Option<Sim> {
+    let sim = Sim::start()?;
+    sim.configure_demo_router();
+    sim.ok(&[
+        &NS[..],
+        &["rollout", "status", "deploy/malaria-predictor-canary", "--timeout=60s"],
+    ]
+    .concat());
+    Some(sim)
+}
+
+#[test]
+fn step_climbs_the_ladder_and_stops_at_the_top() {
+    let Some(sim) = started() else { return };
+    assert_eq!(weights(&sim), "90 10");
+    for expected in ["75 25", "50 50", "0 100"] {
+        let (code, _, err) = modeldeck(&sim, &["canary", "step", "malaria-predictor", "--yes"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(weights(&sim), expected);
+    }
+    let (code, out, _) = modeldeck(&sim, &["canary", "step", "malaria-predictor", "--yes"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("at 100%, the top of the ladder"), "{out}");
+    let (_, status, _) = modeldeck(&sim, &["canary", "status", "malaria-predictor", "-o", "json"]);
+    let split: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(
+        (split["stable"].as_u64(), split["canary"].as_u64()),
+        (Some(0), Some(100))
+    );
+}
+
+#[test]
+fn set_any_percent_and_abort() {
+    let Some(sim) = started() else { return };
+    let (code, out, err) = modeldeck(&sim, &["canary", "set", "malaria-predictor", "5", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("malaria-predictor-blue 90% -> 95%, malaria-predictor-green 10% -> 5%"),
+        "{out}"
+    );
+    assert_eq!(weights(&sim), "95 5");
+    let (code, _, _) = modeldeck(&sim, &["canary", "abort", "malaria-predictor", "--yes"]);
+    assert_eq!(code, 0);
+    assert_eq!(weights(&sim), "100 0");
+    let (code, out, _) = modeldeck(&sim, &["canary", "abort", "malaria-predictor", "--yes"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("already gets 0%"), "{out}");
+}
+
+#[test]
+fn promote_makes_the_canary_the_stable_side() {
+    let Some(sim) = started() else { return };
+    let (code, out, err) = modeldeck(&sim, &["canary", "promote", "malaria-predictor", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("point malaria-predictor-blue at version=v2.1.0 instead of v2.0.5"),
+        "{out}"
+    );
+    assert_eq!(weights(&sim), "100 0");
+    let version = sim.ok(&[
+        &NS[..],
+        &[
+            "get",
+            "svc",
+            "malaria-predictor-blue",
+            "-o",
+            "jsonpath={.spec.selector.version}",
+        ],
+    ]
+    .concat());
+    assert_eq!(version, "v2.1.0");
+    let audit = std::fs::read_to_string(sim.dir.path().join("state/audit.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = audit.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "one audit line for the three writes of one action");
+    assert_eq!(lines[0]["action"], "canary.promote");
+    assert_eq!(lines[0]["after"]["stable_version"], "v2.1.0");
+}
+
+#[test]
+fn bad_percents_missing_routers_and_one_backend_routes_are_refused() {
+    let Some(sim) = started() else { return };
+    for bad in ["150", "-5", "ten"] {
+        let (code, _, err) = modeldeck(&sim, &["canary", "set", "malaria-predictor", bad, "--yes"]);
+        assert_eq!(code, 2, "{bad}: {err}");
+    }
+    let (code, _, err) = modeldeck(&sim, &["canary", "set", "malaria-predictor-canary", "20", "--yes"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no traffic router is configured for deployment \"malaria-predictor-canary\""),
+        "{err}"
+    );
+
+    let one_backend = r#"[{"op":"remove","path":"/spec/rules/0/backendRefs/1"}]"#;
+    sim.ok(&[
+        &NS[..],
+        &[
+            "patch",
+            "httproute",
+            "malaria-predictor",
+            "--type=json",
+            "-p",
+            one_backend,
+        ],
+    ]
+    .concat());
+    let (code, _, err) = modeldeck(&sim, &["canary", "set", "malaria-predictor", "20", "--yes"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("has no second backend"), "{err}");
+    assert_eq!(weights(&sim), "90", "nothing written");
+}
