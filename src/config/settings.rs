@@ -42,6 +42,8 @@ pub struct RolloutSettings {
     pub canary: String,
     /// Overrides `canary.ladder` for this deployment.
     pub ladder: Vec<u32>,
+    /// The backend that receives mirrored (shadow) requests.
+    pub shadow: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -65,6 +65,10 @@ fn weight(backend: &Value) -> u64 {
 }
 
 impl Router for GatewayApi {
+    fn name(&self) -> &'static str {
+        "gateway-api"
+    }
+
     fn kind(&self) -> Kind {
         HTTPROUTE
     }
@@ -102,6 +106,10 @@ impl Router for GatewayApi {
         })
     }
 
+    fn set_shadow(&self, route: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, String> {
+        self.mirror_patch(route, shadow)
+    }
+
     fn set_canary(&self, route: &Value, percent: u32) -> Result<Vec<Value>, String> {
         let (r, s, c) = self.locate(route)?;
         let path = |i: usize| format!("/spec/rules/{r}/backendRefs/{i}/weight");
@@ -111,6 +119,33 @@ impl Router for GatewayApi {
             json!({"op": "add", "path": path(c), "value": percent.min(100)}),
         ])
     }
+}
+
+impl GatewayApi {
+    /// The RequestMirror filter of the rule, in the standard (v1.2+)
+    /// `percent` form.
+    pub fn mirror_patch(&self, route: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, String> {
+        let (r, _, _) = self.locate(route)?;
+        let filters = route["spec"]["rules"][r]["filters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let mut kept: Vec<Value> = filters.into_iter().filter(|f| f["type"] != "RequestMirror").collect();
+        if let Some((backend, percent)) = shadow {
+            kept.push(json!({
+                "type": "RequestMirror",
+                "requestMirror": {"backendRef": {"name": backend, "port": backend_port(route, r)}, "percent": percent.min(100)},
+            }));
+        }
+        Ok(vec![
+            json!({"op": "add", "path": format!("/spec/rules/{r}/filters"), "value": kept}),
+        ])
+    }
+}
+
+/// The port of the rule's first backendRef, for the mirror's backendRef.
+fn backend_port(route: &Value, rule: usize) -> Value {
+    route["spec"]["rules"][rule]["backendRefs"][0]["port"].clone()
 }
 
 #[cfg(test)]
@@ -152,6 +187,23 @@ mod tests {
         r["spec"]["rules"][1]["filters"] =
             json!([{"type": "RequestMirror", "requestMirror": {"backendRef": {"name": "shadow"}, "percent": 20}}]);
         assert_eq!(router().split(&r).unwrap().shadow, Some(20));
+    }
+
+    #[test]
+    fn mirroring_adds_and_removes_one_filter() {
+        let mut r = route(json!([{"name": "blue", "port": 80}, {"name": "green", "port": 80}]));
+        r["spec"]["rules"][1]["filters"] = json!([{"type": "RequestHeaderModifier"}]);
+        let on = router().set_shadow(&r, Some(("shadow", 20))).unwrap();
+        let filters = &on[0]["value"];
+        assert_eq!(filters.as_array().unwrap().len(), 2, "other filters stay");
+        assert_eq!(
+            filters[1]["requestMirror"],
+            json!({"backendRef": {"name": "shadow", "port": 80}, "percent": 20})
+        );
+        r["spec"]["rules"][1]["filters"] = filters.clone();
+        assert_eq!(router().split(&r).unwrap().shadow, Some(20));
+        let off = router().set_shadow(&r, None).unwrap();
+        assert_eq!(off[0]["value"], json!([{"type": "RequestHeaderModifier"}]));
     }
 
     #[test]

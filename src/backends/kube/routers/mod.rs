@@ -25,6 +25,8 @@ pub struct TrafficSplit {
 }
 
 pub trait Router: Send + Sync {
+    /// The router's name in the configuration (`gateway-api`, `istio`, …).
+    fn name(&self) -> &'static str;
     /// The kind of object holding the weights.
     fn kind(&self) -> Kind;
     /// Its name.
@@ -32,6 +34,16 @@ pub trait Router: Send + Sync {
     fn split(&self, object: &Value) -> Result<TrafficSplit, String>;
     /// JSON Patch operations that give the canary `percent` of requests.
     fn set_canary(&self, object: &Value, percent: u32) -> Result<Vec<Value>, String>;
+    /// JSON Patch operations that mirror `percent` of requests to the
+    /// backend `to` (answers dropped), or stop mirroring (`None`). Only
+    /// routers whose object can mirror implement it.
+    fn set_shadow(&self, object: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, String> {
+        let _ = (object, shadow);
+        Err(format!(
+            "the {} router cannot mirror traffic; shadow traffic needs the gateway-api or istio router",
+            self.name()
+        ))
+    }
 }
 
 /// The router configured for a deployment.
