@@ -189,7 +189,9 @@ fn ops_command<O: modeldeck::ops::Operation>(cli: &Cli, op: O, yes: bool) -> Exi
         let ctx = modeldeck::ops::OpsContext {
             readonly: startup::readonly_reason(cli, &settings, &conn.context),
             audit: modeldeck::ops::AuditLog::new(startup::audit_file(&process_env)),
-            login: std::env::var("USER").unwrap_or_default(),
+            login: std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_default(),
             conn,
         };
         match commands::ops_cli::run(&ctx, &op, yes).await {
@@ -285,7 +287,8 @@ fn console(cli: &Cli) -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
-    match runtime.block_on(tui::run(state, &config)) {
+    let kube = startup::kube_config(cli, &config.settings, &process_env);
+    match runtime.block_on(tui::run(state, &config, kube)) {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(name)) => {
             tracing::info!("stopped by {name}");

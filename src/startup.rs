@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::app::kube_runner::KubeConfig;
 use crate::app::state::Session;
 use crate::backends::kube::KubeTarget;
 use crate::cli::Cli;
@@ -56,6 +57,7 @@ pub fn session(settings: &Settings, env: EnvFn) -> Session {
         namespace: Some(settings.kubernetes.namespace.clone())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "default".into()),
+        namespace_set: !settings.kubernetes.namespace.is_empty(),
         readonly: settings.kubernetes.readonly,
         registry_location: settings.registry.path.clone(),
         audit_path: audit_file(env),
@@ -91,6 +93,28 @@ pub fn readonly_reason(cli: &Cli, settings: &Settings, context: &str) -> Option<
         ))
     } else {
         None
+    }
+}
+
+/// What the console's cluster runner needs.
+pub fn kube_config(cli: &Cli, settings: &Settings, env: EnvFn) -> KubeConfig {
+    let readonly = readonly_reason(cli, settings, "");
+    KubeConfig {
+        target: kube_target(cli, settings),
+        readonly,
+        readonly_contexts: settings
+            .contexts
+            .iter()
+            .filter(|(_, c)| c.readonly)
+            .map(|(name, _)| name.clone())
+            .collect(),
+        rollouts: settings.rollouts.clone(),
+        ladder: settings.canary.ladder.clone(),
+        audit: audit_file(env),
+        login: env("USER")
+            .or_else(|| env("LOGNAME"))
+            .map(|u| u.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     }
 }
 

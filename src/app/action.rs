@@ -3,8 +3,11 @@
 
 use super::KeyAction;
 use super::input::Edit;
+use super::rollouts::{KubeInfo, RolloutDetail};
 use crate::backends::audit_log::AuditRead;
 use crate::backends::local::RegistryLoad;
+use crate::domain::rollout::Rollout;
+use crate::ops::Prepared;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -32,12 +35,69 @@ pub enum Action {
         generation: u64,
         result: Result<AuditRead, String>,
     },
+    Kube(KubeAction),
+    /// y / enter in a confirmation dialog.
+    Confirm,
+    /// n / esc in a confirmation dialog.
+    Decline,
+}
+
+/// Answers from the cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KubeAction {
+    Connected {
+        generation: u64,
+        result: Result<KubeInfo, String>,
+    },
+    /// A fresh list from the watch, or the watch's error (data kept).
+    Snapshot { result: Result<Vec<Rollout>, String> },
+    Detail {
+        generation: u64,
+        result: Result<RolloutDetail, String>,
+    },
+    /// A plan to confirm, a reason nothing needs doing, or a refusal.
+    Prepared(Result<Result<Prepared, String>, String>),
+    /// How an executed (or declined) action ended.
+    Finished(Result<String, String>),
+}
+
+/// A mutating action the operator asked for, by deployment name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    Rollback,
+    CanaryStep,
+    CanaryAbort,
+    CanaryPromote,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpRequest {
+    pub kind: OpKind,
+    pub deployment: String,
+}
+
+/// Cluster work: the runner holds the connection and runs `ops`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KubeEffect {
+    Connect {
+        generation: u64,
+        context: Option<String>,
+        namespace: Option<String>,
+    },
+    LoadDetail {
+        generation: u64,
+        deployment: String,
+    },
+    Prepare(OpRequest),
+    Execute(Prepared),
+    Decline(Prepared),
 }
 
 /// Work `update` asks for; the effects runner does it and answers with an
 /// `Action` carrying the same generation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    Kube(KubeEffect),
     LoadRegistry {
         generation: u64,
         location: std::path::PathBuf,

@@ -3,39 +3,55 @@
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use std::sync::Arc;
+
+use super::kube_runner::{KubeConfig, KubeRunner, SharedKubeRunner};
 use super::{Action, Effect};
 use crate::backends::{audit_log, local};
 
 #[derive(Clone)]
 pub struct EffectRunner {
     answers: UnboundedSender<Action>,
+    kube: SharedKubeRunner,
 }
 
 impl EffectRunner {
-    pub fn new(answers: UnboundedSender<Action>) -> EffectRunner {
-        EffectRunner { answers }
+    pub fn new(answers: UnboundedSender<Action>, kube: KubeConfig) -> EffectRunner {
+        EffectRunner {
+            answers,
+            kube: Arc::new(KubeRunner::new(kube)),
+        }
     }
 
     pub fn spawn(&self, effect: Effect) {
         let answers = self.answers.clone();
+        if let Effect::Kube(effect) = effect {
+            let kube = self.kube.clone();
+            tokio::spawn(async move { kube.perform(effect, answers).await });
+            return;
+        }
         tokio::spawn(async move {
             // The loop may have ended (quitting): then nobody needs the answer.
-            let _ = answers.send(perform(effect).await);
+            if let Some(answer) = perform(effect).await {
+                let _ = answers.send(answer);
+            }
         });
     }
 }
 
-/// Does the work of one effect and returns the answer.
-pub async fn perform(effect: Effect) -> Action {
+/// Does the work of one file effect and returns the answer; cluster
+/// effects need the runner's connection and are not done here.
+pub async fn perform(effect: Effect) -> Option<Action> {
     match effect {
         Effect::LoadRegistry { generation, location } => {
             let result = blocking(move || local::load(&location).map_err(|e| e.to_string())).await;
-            Action::RegistryLoaded { generation, result }
+            Some(Action::RegistryLoaded { generation, result })
         }
         Effect::LoadAudit { generation, path } => {
             let result = blocking(move || audit_log::read(&path)).await;
-            Action::AuditLoaded { generation, result }
+            Some(Action::AuditLoaded { generation, result })
         }
+        Effect::Kube(_) => None,
     }
 }
 

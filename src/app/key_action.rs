@@ -20,10 +20,15 @@ pub enum KeyAction {
     Top,
     Bottom,
     View(ViewId),
+    /// Roll the selected deployment back to its previous revision.
+    Undo,
+    CanaryStep,
+    CanaryAbort,
+    Promote,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 20] = [
+    pub const ALL: [KeyAction; 24] = [
         KeyAction::Help,
         KeyAction::Command,
         KeyAction::Filter,
@@ -44,6 +49,10 @@ impl KeyAction {
         KeyAction::View(ViewId::Predict),
         KeyAction::View(ViewId::Alerts),
         KeyAction::View(ViewId::Audit),
+        KeyAction::Undo,
+        KeyAction::CanaryStep,
+        KeyAction::CanaryAbort,
+        KeyAction::Promote,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +77,10 @@ impl KeyAction {
             KeyAction::View(ViewId::Predict) => "view-predict",
             KeyAction::View(ViewId::Alerts) => "view-alerts",
             KeyAction::View(ViewId::Audit) => "view-audit",
+            KeyAction::Undo => "undo",
+            KeyAction::CanaryStep => "canary-step",
+            KeyAction::CanaryAbort => "canary-abort",
+            KeyAction::Promote => "promote",
         }
     }
 

@@ -4,14 +4,15 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::input::Edit;
 use super::state::{Mode, State};
-use super::{Action, KeyAction};
+use super::{Action, KeyAction, ViewId};
 use crate::config::{Key, KeyContext, Keymap};
 
 /// The keymap contexts in force, most specific first.
 pub fn contexts(state: &State) -> &'static [KeyContext] {
     match state.mode {
         Mode::Help => &[KeyContext::Help],
-        Mode::Command(_) | Mode::Filter(_) => &[],
+        Mode::Command(_) | Mode::Filter(_) | Mode::Confirm => &[],
+        Mode::Normal if state.view == ViewId::Rollouts => &[KeyContext::Rollouts, KeyContext::List, KeyContext::Global],
         Mode::Normal if state.view.has_list() => &[KeyContext::List, KeyContext::Global],
         Mode::Normal => &[KeyContext::Global],
     }
@@ -25,6 +26,14 @@ pub fn resolve(state: &State, keymap: &Keymap, event: &KeyEvent) -> Option<Actio
     // ctrl-c always quits, whatever the keymap says: the way out must work.
     if ctrl && event.code == KeyCode::Char('c') {
         return Some(Action::Key(KeyAction::Quit));
+    }
+    // The confirmation dialog answers to fixed keys, named in the dialog.
+    if state.mode == Mode::Confirm {
+        return match event.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => Some(Action::Confirm),
+            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => Some(Action::Decline),
+            _ => None,
+        };
     }
     if let Mode::Command(_) = state.mode {
         match event.code {

@@ -2,21 +2,32 @@
 //! generation they were asked for; a stale answer (from before a refresh
 //! restarted the fetch, or a context switch invalidated it) is dropped.
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Load<T> {
-    #[default]
     NotLoaded,
     Loading,
     Loaded(T),
     Failed(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Resource<T> {
     pub load: Load<T>,
     generation: u64,
     in_flight: bool,
     refresh_queued: bool,
+}
+
+// Written out so `T` needs no `Default` of its own.
+impl<T> Default for Resource<T> {
+    fn default() -> Self {
+        Resource {
+            load: Load::NotLoaded,
+            generation: 0,
+            in_flight: false,
+            refresh_queued: false,
+        }
+    }
 }
 
 impl<T> Resource<T> {
@@ -71,6 +82,11 @@ impl<T> Resource<T> {
 
     pub fn is_in_flight(&self) -> bool {
         self.in_flight
+    }
+
+    /// The generation of the fetch in flight (or of the last one).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 }
 

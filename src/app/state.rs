@@ -7,6 +7,7 @@ use super::ViewId;
 use super::input::Input;
 use super::list_cursor::ListCursor;
 use super::resource::Resource;
+use super::rollouts::RolloutsState;
 use crate::backends::audit_log::AuditRead;
 use crate::backends::local::RegistryLoad;
 
@@ -19,6 +20,7 @@ pub struct State {
     pub help_scroll: u16,
     pub session: Session,
     pub models: ModelsState,
+    pub rollouts: RolloutsState,
     pub audit: AuditState,
     pub status: Option<Status>,
     /// Commands run this session, oldest first, for up/down in `:` mode.
@@ -41,6 +43,9 @@ pub struct State {
 pub struct Session {
     pub context: Option<String>,
     pub namespace: String,
+    /// Whether the namespace was chosen (flag, setting, `:ns`) rather than
+    /// left to the kubeconfig context.
+    pub namespace_set: bool,
     pub readonly: bool,
     pub registry_location: PathBuf,
     pub audit_path: PathBuf,
@@ -53,6 +58,8 @@ pub enum Mode {
     Command(Input),
     /// Filtering the current view's list; the filter applies as typed.
     Filter(Input),
+    /// A planned change waits for yes or no.
+    Confirm,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -165,6 +172,7 @@ impl State {
             help_scroll: 0,
             session,
             models: ModelsState::default(),
+            rollouts: RolloutsState::default(),
             audit: AuditState::default(),
             status: None,
             command_history: Vec::new(),
@@ -181,6 +189,7 @@ impl State {
     pub fn cursor_mut(&mut self) -> Option<&mut ListCursor> {
         match self.view {
             ViewId::Models => Some(&mut self.models.cursor),
+            ViewId::Rollouts => Some(&mut self.rollouts.cursor),
             ViewId::Audit => Some(&mut self.audit.cursor),
             _ => None,
         }
@@ -189,6 +198,7 @@ impl State {
     pub fn cursor(&self) -> Option<&ListCursor> {
         match self.view {
             ViewId::Models => Some(&self.models.cursor),
+            ViewId::Rollouts => Some(&self.rollouts.cursor),
             ViewId::Audit => Some(&self.audit.cursor),
             _ => None,
         }
@@ -198,6 +208,7 @@ impl State {
     pub fn row_count(&self) -> usize {
         match self.view {
             ViewId::Models => self.models.rows().len(),
+            ViewId::Rollouts => self.rollouts.rows().len(),
             ViewId::Audit => self.audit.rows().len(),
             _ => 0,
         }

@@ -1,9 +1,12 @@
 //! The one place the state changes. Pure: no IO, no clock, no awaiting;
 //! work for the outside world is returned as effects.
 
+use super::action::OpKind;
 use super::action::{Action, Effect};
 use super::command::{self, Command};
 use super::input::Input;
+use super::resource::Load;
+use super::rollouts;
 use super::state::{Level, Mode, Pane, State};
 use super::{KeyAction, ViewId};
 
@@ -14,6 +17,7 @@ const CHROME_ROWS: u16 = 8;
 /// The effects to run at start-up.
 pub fn init(state: &mut State) -> Vec<Effect> {
     let mut effects = load_registry(state);
+    effects.extend(rollouts::connect(state));
     if state.view == ViewId::Audit {
         effects.extend(load_audit(state));
     }
@@ -21,6 +25,13 @@ pub fn init(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let before = state.rollouts.selected().map(|r| r.name.clone());
+    let mut effects = apply(state, action);
+    effects.extend(after_move(state, before));
+    effects
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => {
             // A new keypress retires the last message.
@@ -39,7 +50,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                         cursor.set_filter(&text);
                     }
                 }
-                Mode::Normal | Mode::Help => {}
+                Mode::Normal | Mode::Help | Mode::Confirm => {}
             }
             Vec::new()
         }
@@ -75,6 +86,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.models.cursor.clamp(len);
             again.map(|g| registry_effect(state, g)).into_iter().collect()
         }
+        Action::Kube(answer) => rollouts::update(state, answer),
+        Action::Confirm => rollouts::confirm(state),
+        Action::Decline => rollouts::cancel(state),
         Action::AuditLoaded { generation, result } => {
             let again = state.audit.log.receive(generation, result);
             let len = state.audit.rows().len();
@@ -143,8 +157,19 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
             }
         }
         KeyAction::View(view) => return switch_view(state, view),
+        KeyAction::Undo => return rollout_action(state, OpKind::Rollback, "a rollback"),
+        KeyAction::CanaryStep => return rollout_action(state, OpKind::CanaryStep, "a canary step"),
+        KeyAction::CanaryAbort => return rollout_action(state, OpKind::CanaryAbort, "a canary abort"),
+        KeyAction::Promote => return rollout_action(state, OpKind::CanaryPromote, "a promotion"),
     }
     Vec::new()
+}
+
+fn rollout_action(state: &mut State, kind: OpKind, what: &str) -> Vec<Effect> {
+    if state.view != ViewId::Rollouts {
+        return Vec::new();
+    }
+    rollouts::request(state, kind, what)
 }
 
 fn page(state: &State) -> u16 {
@@ -161,6 +186,16 @@ fn move_by(state: &mut State, delta: isize) {
         if state.view == ViewId::Models {
             state.models.detail_scroll = 0;
         }
+    }
+}
+
+/// After the Rollouts selection moved, its detail is read anew.
+fn after_move(state: &mut State, before: Option<String>) -> Vec<Effect> {
+    let now = state.rollouts.selected().map(|r| r.name.clone());
+    if state.view == ViewId::Rollouts && now != before {
+        rollouts::selection_changed(state)
+    } else {
+        Vec::new()
     }
 }
 
@@ -207,6 +242,9 @@ fn switch_view(state: &mut State, view: ViewId) -> Vec<Effect> {
     if view == ViewId::Models && state.models.registry.loaded().is_none() && !state.models.registry.is_in_flight() {
         return load_registry(state);
     }
+    if view == ViewId::Rollouts && matches!(state.rollouts.kube.load, Load::NotLoaded) {
+        return rollouts::connect(state);
+    }
     Vec::new()
 }
 
@@ -214,6 +252,7 @@ fn refresh(state: &mut State) -> Vec<Effect> {
     let effects = match state.view {
         ViewId::Models => load_registry(state),
         ViewId::Audit => load_audit(state),
+        ViewId::Rollouts => rollouts::connect(state),
         other => {
             state.set_status(Level::Info, format!("{} has no source to refresh yet", other.title()));
             return Vec::new();
@@ -241,16 +280,14 @@ fn submit(state: &mut State) -> Vec<Effect> {
         Ok(Command::View(view)) => switch_view(state, view),
         Ok(Command::Namespace(ns)) => {
             state.session.namespace = ns.clone();
-            state.set_status(Level::Info, format!("namespace set to {ns}"));
-            Vec::new()
+            state.session.namespace_set = true;
+            state.set_status(Level::Info, format!("namespace {ns}"));
+            rollouts::connect(state)
         }
         Ok(Command::Context(ctx)) => {
-            state.set_status(
-                Level::Info,
-                format!("context set to {ctx}; no cluster backend is connected yet, so nothing is read from it"),
-            );
+            state.set_status(Level::Info, format!("context {ctx}"));
             state.session.context = Some(ctx);
-            Vec::new()
+            rollouts::connect(state)
         }
         Ok(Command::Help) => {
             state.mode = Mode::Help;

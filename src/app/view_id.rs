@@ -51,6 +51,6 @@ impl ViewId {
 
     /// Whether the view shows a list that `/` filters and `j`/`k` move in.
     pub fn has_list(self) -> bool {
-        matches!(self, ViewId::Models | ViewId::Audit)
+        matches!(self, ViewId::Models | ViewId::Rollouts | ViewId::Audit)
     }
 }

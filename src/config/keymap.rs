@@ -19,16 +19,24 @@ pub enum KeyContext {
     List,
     /// The help screen.
     Help,
+    /// The Rollouts view: its mutating actions.
+    Rollouts,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 3] = [KeyContext::Global, KeyContext::List, KeyContext::Help];
+    pub const ALL: [KeyContext; 4] = [
+        KeyContext::Global,
+        KeyContext::List,
+        KeyContext::Help,
+        KeyContext::Rollouts,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             KeyContext::Global => "global",
             KeyContext::List => "list",
             KeyContext::Help => "help",
+            KeyContext::Rollouts => "rollouts",
         }
     }
 }
@@ -45,6 +53,7 @@ pub struct Keymap {
     global: Vec<Binding>,
     list: Vec<Binding>,
     help: Vec<Binding>,
+    rollouts: Vec<Binding>,
 }
 
 impl Keymap {
@@ -53,6 +62,7 @@ impl Keymap {
             KeyContext::Global => &self.global,
             KeyContext::List => &self.list,
             KeyContext::Help => &self.help,
+            KeyContext::Rollouts => &self.rollouts,
         }
     }
 
@@ -61,6 +71,7 @@ impl Keymap {
             KeyContext::Global => &mut self.global,
             KeyContext::List => &mut self.list,
             KeyContext::Help => &mut self.help,
+            KeyContext::Rollouts => &mut self.rollouts,
         }
     }
 
@@ -104,6 +115,7 @@ pub(super) struct KeymapFile {
     pub global: Vec<BindingSpec>,
     pub list: Vec<BindingSpec>,
     pub help: Vec<BindingSpec>,
+    pub rollouts: Vec<BindingSpec>,
 }
 
 impl KeymapFile {
@@ -112,6 +124,7 @@ impl KeymapFile {
             KeyContext::Global => &mut self.global,
             KeyContext::List => &mut self.list,
             KeyContext::Help => &mut self.help,
+            KeyContext::Rollouts => &mut self.rollouts,
         })
     }
 }

@@ -52,6 +52,13 @@ pub enum RouterKind {
     /// Gateway API HTTPRoute `backendRefs[].weight`.
     #[default]
     GatewayApi,
+    /// Istio VirtualService `http[].route[].weight`.
+    Istio,
+    /// ingress-nginx canary Ingress `canary-weight` annotation.
+    IngressNginx,
+    /// KServe InferenceService `spec.predictor.canaryTrafficPercent`.
+    #[serde(rename = "kserve")]
+    KServe,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

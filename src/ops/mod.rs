@@ -75,7 +75,7 @@ pub struct Write {
 }
 
 /// A change that was planned and may be confirmed.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
     pub action: &'static str,
     pub target: String,

@@ -12,6 +12,7 @@ use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
 use super::terminal;
 use crate::app::effects::EffectRunner;
+use crate::app::kube_runner::KubeConfig;
 use crate::app::{Action, State, keys, update};
 use crate::config::Config;
 use crate::ui::{self, Glyphs, Ui};
@@ -30,14 +31,14 @@ pub enum Exit {
     TerminalLost,
 }
 
-pub async fn run(mut state: State, config: &Config) -> anyhow::Result<Exit> {
+pub async fn run(mut state: State, config: &Config, kube: KubeConfig) -> anyhow::Result<Exit> {
     let mut guard = terminal::enter()?;
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
     state.clock = Some(local_now());
 
     let (answers_tx, mut answers) = mpsc::unbounded_channel();
-    let runner = EffectRunner::new(answers_tx);
+    let runner = EffectRunner::new(answers_tx, kube);
     let mut events = spawn_input_thread();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;

@@ -10,13 +10,14 @@ use super::Ui;
 use crate::app::keys::contexts;
 use crate::app::state::{Level, Mode, Pane, State};
 use crate::app::{KeyAction, ViewId};
+use crate::config::KeyContext;
 
 pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let theme = ui.theme;
     let (prompt, input) = match &state.mode {
         Mode::Command(input) => (":", input),
         Mode::Filter(input) => ("/", input),
-        Mode::Normal | Mode::Help => {
+        Mode::Normal | Mode::Help | Mode::Confirm => {
             let line = match (&state.status, state.cursor()) {
                 (Some(status), _) => {
                     let style = match status.level {
@@ -26,6 +27,10 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
                     };
                     Line::styled(format!(" {}", status.text), style)
                 }
+                (None, _) if state.rollouts.busy.is_some() => Line::styled(
+                    format!(" {}", state.rollouts.busy.clone().unwrap_or_default()),
+                    theme.muted,
+                ),
                 (None, Some(cursor)) if !cursor.filter.is_empty() => Line::from(vec![
                     Span::styled(" filter ", theme.muted),
                     Span::styled(cursor.filter.clone(), theme.input),
@@ -62,8 +67,20 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
             ("ctrl-c", "quit"),
         ]),
         Mode::Filter(_) => fixed(&[("enter", "keep filter"), ("esc", "clear filter"), ("ctrl-u", "clear")]),
+        Mode::Confirm => fixed(&[("y", "yes, do it"), ("n", "no, change nothing")]),
         Mode::Help | Mode::Normal => keymap_hints(state, ui),
     };
+    // Mutating keys are shown dimmed when writes are refused here.
+    let readonly = state.session.readonly;
+    let mutating: Vec<String> = [
+        KeyAction::Undo,
+        KeyAction::CanaryStep,
+        KeyAction::CanaryAbort,
+        KeyAction::Promote,
+    ]
+    .iter()
+    .filter_map(|a| ui.keymap.key_for(KeyContext::Rollouts, *a).map(|k| k.to_string()))
+    .collect();
     let mut spans = vec![Span::raw(" ")];
     let mut width = 1;
     for (key, desc) in hints {
@@ -72,7 +89,12 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
             break;
         }
         width += item;
-        spans.push(Span::styled(key, ui.theme.key));
+        let key_style = if readonly && mutating.contains(&key) {
+            ui.theme.muted
+        } else {
+            ui.theme.key
+        };
+        spans.push(Span::styled(key, key_style));
         spans.push(Span::styled(format!(" {desc}  "), ui.theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -99,7 +121,18 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
     if state.mode == Mode::Help {
         wanted.extend([KeyAction::Back, KeyAction::Down, KeyAction::Up]);
     } else {
+        // The view's own actions first, then quit, then the keys every
+        // list has: the narrowest footer still shows what matters here.
         wanted.extend([KeyAction::Help, KeyAction::Command]);
+        if state.view == ViewId::Rollouts && state.rollouts.selected().is_some() {
+            wanted.extend([
+                KeyAction::Undo,
+                KeyAction::CanaryStep,
+                KeyAction::CanaryAbort,
+                KeyAction::Promote,
+            ]);
+        }
+        wanted.push(KeyAction::Quit);
         if state.view.has_list() {
             wanted.extend([KeyAction::Filter, KeyAction::Down]);
         }
@@ -111,8 +144,7 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
         if filtered || detail || !state.history.is_empty() {
             wanted.push(KeyAction::Back);
         }
-        // Quit before the conveniences: the narrowest footer still shows it.
-        wanted.extend([KeyAction::Quit, KeyAction::View(ViewId::Models), KeyAction::Refresh]);
+        wanted.extend([KeyAction::View(ViewId::Models), KeyAction::Refresh]);
     }
     let mut hints: Vec<(String, String)> = Vec::new();
     for action in wanted {

@@ -33,18 +33,29 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         Load::Failed(_) => (m.failed, theme.error),
         Load::Loading | Load::NotLoaded => (m.pending, theme.header),
     };
-    // The health colour on the header's background.
-    let mut registry_style = theme.header;
-    if let Some(fg) = registry.1.fg {
-        registry_style = registry_style.fg(fg);
-    }
+    let kube = match (&state.rollouts.kube.load, &state.rollouts.stale) {
+        (Load::Loaded(_), None) => (m.ok, theme.ok),
+        (Load::Loaded(_), Some(_)) => (m.warn, theme.warn),
+        (Load::Failed(_), _) => (m.failed, theme.error),
+        (Load::Loading, _) => (m.pending, theme.header),
+        (Load::NotLoaded, _) => (m.off, theme.header),
+    };
+    // Health colours on the header's background.
+    let on_header = |(mark, style): (&'static str, Style)| {
+        let mut s = theme.header;
+        if let Some(fg) = style.fg {
+            s = s.fg(fg);
+        }
+        (mark, s)
+    };
+    let marks = [on_header(registry), on_header(kube)];
     let left_width: usize = left.iter().map(Span::width).sum();
     let clock = state.clock.map(|c| c.strftime("%H:%M:%S").to_string());
     // Long names when they fit beside the left part, short ones when not,
     // and the clock goes first when even those do not.
     let mut right = Vec::new();
     for (names, with_clock) in [(LONG_NAMES, true), (SHORT_NAMES, true), (SHORT_NAMES, false)] {
-        right = health_spans(names, registry.0, registry_style, m.off, theme);
+        right = health_spans(names, marks, m.off, theme);
         if with_clock && let Some(clock) = &clock {
             right.push(Span::styled(format!(" {clock}"), theme.header));
         }
@@ -64,17 +75,14 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
 const LONG_NAMES: [&str; 4] = ["registry", "kube", "metrics", "onnx"];
 const SHORT_NAMES: [&str; 4] = ["reg", "kube", "met", "onnx"];
 
-/// Health of each source: the registry's as loaded; the others are not in
-/// this build, so they show as off.
-fn health_spans<'a>(
-    names: [&str; 4],
-    registry_mark: &str,
-    registry_style: Style,
-    off: &str,
-    theme: &Theme,
-) -> Vec<Span<'a>> {
-    let mut spans = vec![Span::styled(format!(" {registry_mark} {}", names[0]), registry_style)];
-    for name in &names[1..] {
+/// Health of each source: the registry and the cluster as connected; the
+/// metric source and ONNX Runtime are not in this build, so they show off.
+fn health_spans<'a>(names: [&str; 4], marks: [(&str, Style); 2], off: &str, theme: &Theme) -> Vec<Span<'a>> {
+    let mut spans = vec![
+        Span::styled(format!(" {} {}", marks[0].0, names[0]), marks[0].1),
+        Span::styled(format!("  {} {}", marks[1].0, names[1]), marks[1].1),
+    ];
+    for name in &names[2..] {
         spans.push(Span::styled(format!("  {off} {name}"), theme.header));
     }
     spans

@@ -41,6 +41,7 @@ pub fn key_lines<'a>(keymap: &Keymap, theme: &Theme) -> Vec<Line<'a>> {
     for (context, heading) in [
         (KeyContext::Global, "Everywhere"),
         (KeyContext::List, "In lists"),
+        (KeyContext::Rollouts, "In Rollouts (each asks first)"),
         (KeyContext::Help, "In this help"),
     ] {
         lines.push(Line::styled(format!(" {heading}"), theme.table_header));

@@ -15,6 +15,7 @@
 
 mod alerts;
 mod audit;
+mod confirm;
 mod footer;
 pub mod glyphs;
 mod header;
@@ -67,6 +68,9 @@ pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
     footer::draw_hints(frame, foot, state, ui);
     if state.mode == Mode::Help {
         help::draw(frame, body, state, ui);
+    }
+    if state.mode == Mode::Confirm {
+        confirm::draw(frame, body, state, ui);
     }
 }
 

@@ -1,32 +1,271 @@
-//! Rollouts: deployments, revisions and traffic. No cluster backend exists
-//! in this build, so the view says so plainly.
+//! Rollouts: every deployment in the namespace, live from a watch, with the
+//! selected one's status, traffic split, revisions and pods.
+//!
+//! ```text
+//! ┌ Rollouts · ns · 2 ───────────────┐┌ malaria-predictor ─────────────┐
+//! │ ● NAME  STATUS  REV VERSION READY ││ status, strategy, images       │
+//! │ …                                 ││ traffic  stable 90% canary 10% │
+//! └───────────────────────────────────┘│ revisions … / pods …           │
+//!                                      └────────────────────────────────┘
+//! ```
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::text::Line;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use super::Ui;
-use super::widgets::{field, line, not_connected};
+use super::widgets::{count, field, line, list_table, not_connected, panel};
 use crate::app::State;
+use crate::app::resource::Load;
+use crate::app::rollouts::RolloutDetail;
+use crate::app::state::Pane;
+use crate::domain::rollout::{Rollout, RolloutPhase};
+
+const SIDE_BY_SIDE: u16 = 140;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let theme = ui.theme;
-    let session = &state.session;
-    let lines = vec![
-        line("Not connected to a Kubernetes cluster.", theme.warn),
-        Line::default(),
-        line(
-            "Rollout status, revision history, rollback, blue-green and canary traffic need the \
-             Kubernetes backend, which this build of modeldeck does not have yet.",
-            theme.text,
-        ),
-        Line::default(),
+    let r = &state.rollouts;
+    match &r.kube.load {
+        Load::Failed(error) => {
+            let lines = vec![
+                line("Not connected to a Kubernetes cluster.", theme.warn),
+                Line::default(),
+                line(error.clone(), theme.text),
+                Line::default(),
+                line(
+                    "Check --kubeconfig / --context (modeldeck info shows the settings), then ctrl-r to retry.",
+                    theme.muted,
+                ),
+            ];
+            return not_connected(frame, area, ui, "Rollouts", lines);
+        }
+        Load::NotLoaded | Load::Loading => {
+            let context = state
+                .session
+                .context
+                .clone()
+                .unwrap_or_else(|| "the current context".into());
+            let lines = vec![line(
+                format!("Connecting to {context}{}", ui.glyphs.ellipsis),
+                theme.muted,
+            )];
+            return not_connected(frame, area, ui, "Rollouts", lines);
+        }
+        Load::Loaded(_) => {}
+    }
+    let (list_area, detail_area) = if area.width >= SIDE_BY_SIDE {
+        let [l, d] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+        (l, d)
+    } else {
+        let [l, d] = Layout::vertical([Constraint::Length(area.height * 2 / 5), Constraint::Fill(1)]).areas(area);
+        (l, d)
+    };
+    draw_list(frame, list_area, state, ui);
+    draw_detail(frame, detail_area, state, ui);
+}
+
+pub fn phase_mark(phase: RolloutPhase, ui: &Ui) -> (&'static str, Style) {
+    let (g, t) = (ui.glyphs, ui.theme);
+    match phase {
+        RolloutPhase::Healthy => (g.ok, t.ok),
+        RolloutPhase::Progressing => (g.pending, t.warn),
+        RolloutPhase::Paused => (g.paused, t.warn),
+        RolloutPhase::Degraded => (g.failed, t.error),
+    }
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let theme = ui.theme;
+    let r = &state.rollouts;
+    let sep = ui.glyphs.separator;
+    let total = r.list.loaded().map_or(0, Vec::len);
+    let mut title = format!(
+        " Rollouts {sep} {} {sep} {} ",
+        state.session.namespace,
+        count(total, "deployment", "deployments")
+    );
+    if r.stale.is_some() {
+        title.push_str(&format!("{sep} stale, reconnecting "));
+    }
+    let block = panel(title, r.focus == Pane::List, ui);
+    let Some(list) = r.list.loaded() else {
+        let text = format!("Watching deployments{}", ui.glyphs.ellipsis);
+        frame.render_widget(Paragraph::new(text).style(theme.muted).block(block), area);
+        return;
+    };
+    let rows = r.rows();
+    if rows.is_empty() {
+        let text = if list.is_empty() {
+            format!(
+                "No deployments in namespace {}. :ns NAME switches namespace.",
+                state.session.namespace
+            )
+        } else {
+            format!("No deployment matches the filter {:?}. esc clears it.", r.cursor.filter)
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.muted).block(block), area);
+        return;
+    }
+    // Narrow terminals keep the columns that decide what to do next.
+    let wide = area.width >= 100;
+    let columns: &[&str] = if wide {
+        &[
+            "",
+            "NAME",
+            "STATUS",
+            "REV",
+            "VERSION",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+        ]
+    } else {
+        &["", "NAME", "STATUS", "REV", "VERSION", "READY"]
+    };
+    let header = columns.iter().map(|h| Cell::from(*h).style(theme.table_header));
+    let table_rows = rows.iter().map(|&i| {
+        let ro: &Rollout = &list[i];
+        let (mark, style) = phase_mark(ro.status.phase, ui);
+        let mut cells = vec![
+            Cell::from(mark).style(style),
+            Cell::from(ro.name.clone()),
+            Cell::from(phase_word(ro.status.phase)).style(style),
+            Cell::from(ro.revision.to_string()),
+            Cell::from(ro.version.clone().unwrap_or_else(|| ui.glyphs.none.into())),
+            Cell::from(format!("{}/{}", ro.ready, ro.replicas)),
+        ];
+        if wide {
+            cells.extend([Cell::from(ro.updated.to_string()), Cell::from(ro.available.to_string())]);
+        }
+        Row::new(cells).style(theme.text)
+    });
+    let mut widths = vec![
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(11),
+        Constraint::Length(4),
+        Constraint::Length(10),
+        Constraint::Length(6),
+    ];
+    if wide {
+        widths.extend([Constraint::Length(10), Constraint::Length(9)]);
+    }
+    let table = Table::new(table_rows, widths).header(Row::new(header)).block(block);
+    list_table(frame, area, table, r.cursor.selected, ui);
+}
+
+pub fn phase_word(phase: RolloutPhase) -> &'static str {
+    crate::commands::rollouts::phase_word(phase)
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let theme = ui.theme;
+    let r = &state.rollouts;
+    let focused = r.focus == Pane::Detail;
+    let Some(selected) = r.selected() else {
+        frame.render_widget(panel(" Detail ", focused, ui), area);
+        return;
+    };
+    let block = panel(format!(" {} ", selected.name), focused, ui);
+    let (mark, style) = phase_mark(selected.status.phase, ui);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{mark} "), style),
+            Span::styled(selected.status.message.clone(), style),
+        ]),
         field(
-            "context",
-            session.context.clone().unwrap_or_else(|| "none".into()),
+            "strategy",
+            format!(
+                "{}{}",
+                selected.strategy,
+                if selected.paused { " (paused)" } else { "" }
+            ),
             theme,
         ),
-        field("namespace", session.namespace.clone(), theme),
+        field("images", selected.images.join(", "), theme),
     ];
-    not_connected(frame, area, ui, "Rollouts", lines);
+    match &r.detail.load {
+        Load::Loaded(detail) if detail.name == selected.name => lines.extend(detail_lines(detail, ui)),
+        Load::Failed(e) => lines.push(line(e.clone(), theme.error)),
+        _ => lines.push(line(
+            format!("Reading revisions and pods{}", ui.glyphs.ellipsis),
+            theme.muted,
+        )),
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+}
+
+fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui) -> Vec<Line<'a>> {
+    let theme = ui.theme;
+    let mut lines = Vec::new();
+    match &detail.split {
+        Some(Ok(split)) => {
+            lines.push(field(
+                "stable",
+                format!("{:>3}%  {}", split.stable, split.stable_backend),
+                theme,
+            ));
+            lines.push(field(
+                "canary",
+                format!("{:>3}%  {}", split.canary, split.canary_backend),
+                theme,
+            ));
+            if let Some(shadow) = split.shadow {
+                lines.push(field(
+                    "shadow",
+                    format!("{shadow:>3}%  mirrored, answers dropped"),
+                    theme,
+                ));
+            }
+        }
+        Some(Err(e)) => lines.push(field("traffic", e.clone(), theme)),
+        None => lines.push(field(
+            "traffic",
+            "no router configured ([rollouts.NAME] in the config)",
+            theme,
+        )),
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("  REV  VERSION     READY  IMAGE", theme.table_header));
+    for rev in detail.revisions.iter().rev() {
+        let marker = if rev.current {
+            ui.glyphs.selected.trim_end()
+        } else {
+            " "
+        };
+        // The image's last path part is what tells revisions apart.
+        let images: Vec<&str> = rev.images.iter().map(|i| i.rsplit('/').next().unwrap_or(i)).collect();
+        lines.push(Line::styled(
+            format!(
+                "{marker} {:>3}  {:<10} {:>5}  {}",
+                rev.number,
+                rev.version.clone().unwrap_or_else(|| ui.glyphs.none.into()),
+                format!("{}/{}", rev.ready, rev.replicas),
+                images.join(", ")
+            ),
+            if rev.current { theme.ok } else { theme.text },
+        ));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        "POD                                 READY  STATUS             RESTARTS",
+        theme.table_header,
+    ));
+    for pod in &detail.pods {
+        let style = if pod.ready { theme.text } else { theme.warn };
+        lines.push(Line::styled(
+            format!(
+                "{:<35} {:>5}  {:<18} {:>8}",
+                pod.name,
+                format!("{}/{}", pod.ready_containers.0, pod.ready_containers.1),
+                pod.status,
+                pod.restarts
+            ),
+            style,
+        ));
+    }
+    lines
 }

@@ -36,6 +36,7 @@ impl Harness {
         let session = Session {
             context: None,
             namespace: "default".into(),
+            namespace_set: false,
             readonly: false,
             registry_location: registry.into(),
             audit_path: "tests/fixtures/audit.jsonl".into(),
@@ -64,9 +65,12 @@ impl Harness {
     }
 
     fn run_effects(&mut self, effects: Vec<modeldeck::app::Effect>) {
+        // Cluster effects are left unanswered: the harness has no cluster,
+        // so the Rollouts view stays "connecting" unless a test feeds it.
         for effect in effects {
-            let answer = self.runtime.block_on(perform(effect));
-            self.dispatch(answer);
+            if let Some(answer) = self.runtime.block_on(perform(effect)) {
+                self.dispatch(answer);
+            }
         }
     }
 

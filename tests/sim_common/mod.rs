@@ -118,6 +118,18 @@ impl Sim {
         .unwrap();
     }
 
+    pub fn image_in(&self, deployment: &str, namespace: &str) -> String {
+        self.ok(&[
+            "get",
+            "deploy",
+            deployment,
+            "-n",
+            namespace,
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ])
+    }
+
     pub fn image(&self, deployment: &str) -> String {
         self.ok(&[
             "get",

@@ -9,6 +9,7 @@ pub mod pods;
 pub mod rollouts;
 pub mod routers;
 pub mod status;
+pub mod watch;
 pub mod writes;
 
 pub use client::{Connection, KubeTarget, connect};

@@ -4,6 +4,9 @@
 //! tested without a cluster and the ops layer does the IO for all alike.
 
 pub mod gateway_api;
+pub mod ingress_nginx;
+pub mod istio;
+pub mod kserve;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -50,6 +53,9 @@ pub trait Router: Send + Sync {
 pub fn for_rollout(settings: &RolloutSettings) -> Box<dyn Router> {
     match settings.router {
         RouterKind::GatewayApi => Box::new(gateway_api::GatewayApi::new(settings)),
+        RouterKind::Istio => Box::new(istio::Istio::new(settings)),
+        RouterKind::IngressNginx => Box::new(ingress_nginx::IngressNginx::new(settings)),
+        RouterKind::KServe => Box::new(kserve::KServe::new(settings)),
     }
 }
 

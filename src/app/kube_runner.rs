@@ -1,0 +1,228 @@
+//! The console's cluster work: it holds the connection and the rollouts
+//! watch, reads a rollout's detail, and runs operations through `ops` —
+//! the same code the CLI uses. Answers go back as actions.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::Action;
+use super::action::{KubeAction, KubeEffect, OpKind, OpRequest};
+use super::rollouts::{KubeInfo, RolloutDetail};
+use crate::backends::kube::history::{history, replica_sets};
+use crate::backends::kube::rollouts::{self, rollout_of};
+use crate::backends::kube::watch::watch_rollouts;
+use crate::backends::kube::{KubeTarget, connect, pods};
+use crate::config::settings::RolloutSettings;
+use crate::ops::canary::{self, Canary, Move};
+use crate::ops::rollback::Rollback;
+use crate::ops::{self, AuditLog, Operation, OpsContext, Outcome};
+
+/// What the runner needs from the command line and the settings.
+#[derive(Debug, Clone, Default)]
+pub struct KubeConfig {
+    pub target: KubeTarget,
+    /// Why writes are refused everywhere (`--readonly`, settings), if so.
+    pub readonly: Option<String>,
+    /// Contexts whose writes are refused.
+    pub readonly_contexts: Vec<String>,
+    pub rollouts: BTreeMap<String, RolloutSettings>,
+    pub ladder: Vec<u32>,
+    pub audit: PathBuf,
+    pub login: String,
+}
+
+struct Session {
+    ctx: OpsContext,
+    watch: JoinHandle<()>,
+}
+
+pub struct KubeRunner {
+    config: KubeConfig,
+    session: Mutex<Option<Session>>,
+}
+
+impl Drop for KubeRunner {
+    fn drop(&mut self) {
+        if let Ok(Some(session)) = self.session.get_mut().map(Option::take) {
+            session.watch.abort();
+        }
+    }
+}
+
+impl KubeRunner {
+    pub fn new(config: KubeConfig) -> KubeRunner {
+        KubeRunner {
+            config,
+            session: Mutex::new(None),
+        }
+    }
+
+    fn ctx(&self) -> Result<OpsContext, String> {
+        let session = self
+            .session
+            .lock()
+            .map_err(|_| "the cluster session is unusable".to_owned())?;
+        session
+            .as_ref()
+            .map(|s| s.ctx.clone())
+            .ok_or_else(|| "not connected to a cluster".to_owned())
+    }
+
+    pub async fn perform(&self, effect: KubeEffect, answers: UnboundedSender<Action>) {
+        let answer = match effect {
+            KubeEffect::Connect {
+                generation,
+                context,
+                namespace,
+            } => {
+                let result = self.connect(context, namespace, answers.clone()).await;
+                KubeAction::Connected { generation, result }
+            }
+            KubeEffect::LoadDetail { generation, deployment } => {
+                let result = match self.ctx() {
+                    Ok(ctx) => self.detail(&ctx, &deployment).await,
+                    Err(e) => Err(e),
+                };
+                KubeAction::Detail { generation, result }
+            }
+            KubeEffect::Prepare(request) => KubeAction::Prepared(match self.ctx() {
+                Ok(ctx) => self.prepare(&ctx, &request).await,
+                Err(e) => Err(e),
+            }),
+            KubeEffect::Execute(prepared) => KubeAction::Finished(match self.ctx() {
+                Ok(ctx) => match ops::execute(&ctx, prepared).await {
+                    Ok(Outcome::Done(m) | Outcome::Skipped(m)) => Ok(m),
+                    Err(e) => Err(e.to_string()),
+                },
+                Err(e) => Err(e),
+            }),
+            KubeEffect::Decline(prepared) => KubeAction::Finished(match self.ctx() {
+                Ok(ctx) => Err(ops::decline(&ctx, &prepared).to_string()),
+                Err(e) => Err(e),
+            }),
+        };
+        // The console may have quit meanwhile: then nobody needs the answer.
+        let _ = answers.send(Action::Kube(answer));
+    }
+
+    async fn connect(
+        &self,
+        context: Option<String>,
+        namespace: Option<String>,
+        answers: UnboundedSender<Action>,
+    ) -> Result<KubeInfo, String> {
+        let target = KubeTarget {
+            kubeconfig: self.config.target.kubeconfig.clone(),
+            context: context.or_else(|| self.config.target.context.clone()),
+            namespace: namespace.or_else(|| self.config.target.namespace.clone()),
+        };
+        let conn = connect(&target).await.map_err(|e| e.to_string())?;
+        let readonly = self.config.readonly.clone().or_else(|| {
+            self.config.readonly_contexts.contains(&conn.context).then(|| {
+                format!(
+                    "context {:?} is read-only (contexts.{}.readonly in the configuration)",
+                    conn.context, conn.context
+                )
+            })
+        });
+        let info = KubeInfo {
+            context: conn.context.clone(),
+            namespace: conn.namespace.clone(),
+            server: conn.server.clone(),
+            user: conn.user.clone(),
+            readonly: readonly.clone(),
+        };
+        let watch = watch_rollouts(&conn, move |snapshot| {
+            answers
+                .send(Action::Kube(KubeAction::Snapshot { result: snapshot }))
+                .is_ok()
+        });
+        let ctx = OpsContext {
+            conn,
+            readonly,
+            audit: AuditLog::new(self.config.audit.clone()),
+            login: self.config.login.clone(),
+        };
+        let old = self
+            .session
+            .lock()
+            .map_err(|_| "the cluster session is unusable".to_owned())?
+            .replace(Session { ctx, watch });
+        if let Some(old) = old {
+            old.watch.abort();
+        }
+        Ok(info)
+    }
+
+    async fn detail(&self, ctx: &OpsContext, name: &str) -> Result<RolloutDetail, String> {
+        let conn = &ctx.conn;
+        let deployment = rollouts::get(conn, name).await.map_err(|e| e.to_string())?;
+        let current = rollout_of(&deployment).revision;
+        let sets = replica_sets(conn, &deployment).await.map_err(|e| e.to_string())?;
+        let pods = pods::pods(conn, &deployment).await.map_err(|e| e.to_string())?;
+        let split = match self.config.rollouts.get(name) {
+            Some(settings) => {
+                let router = crate::backends::kube::routers::for_rollout(settings);
+                Some(
+                    canary::split(conn, router.as_ref())
+                        .await
+                        .map(|(_, s)| s)
+                        .map_err(|e| e.to_string()),
+                )
+            }
+            None => None,
+        };
+        Ok(RolloutDetail {
+            name: name.to_owned(),
+            revisions: history(current, &sets),
+            pods,
+            split,
+        })
+    }
+
+    async fn prepare(&self, ctx: &OpsContext, request: &OpRequest) -> Result<Result<ops::Prepared, String>, String> {
+        let name = request.deployment.clone();
+        let canary = |movement| Canary {
+            deployment: name.clone(),
+            settings: self.config.rollouts.get(&name).cloned(),
+            ladder: self
+                .config
+                .rollouts
+                .get(&name)
+                .map(|r| r.ladder.clone())
+                .filter(|l| !l.is_empty())
+                .unwrap_or_else(|| self.config.ladder.clone()),
+            movement,
+        };
+        match request.kind {
+            OpKind::Rollback => {
+                prepared(
+                    ctx,
+                    &Rollback {
+                        deployment: name.clone(),
+                        to_revision: None,
+                    },
+                )
+                .await
+            }
+            OpKind::CanaryStep => prepared(ctx, &canary(Move::Step)).await,
+            OpKind::CanaryAbort => prepared(ctx, &canary(Move::Abort)).await,
+            OpKind::CanaryPromote => prepared(ctx, &canary(Move::Promote)).await,
+        }
+    }
+}
+
+async fn prepared<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<ops::Prepared, String>, String> {
+    match ops::prepare(ctx, op).await {
+        Ok(Ok(prepared)) => Ok(Ok(prepared)),
+        Ok(Err(Outcome::Skipped(m) | Outcome::Done(m))) => Ok(Err(m)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Shared by the effect runner's tasks.
+pub type SharedKubeRunner = Arc<KubeRunner>;

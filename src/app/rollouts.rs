@@ -1,0 +1,210 @@
+//! The Rollouts view's state and its part of `update`: a live list fed by
+//! a watch, the selected rollout's detail, and mutating actions that go
+//! through `ops` in two steps with a confirmation in between.
+
+use super::action::{Effect, KubeAction, KubeEffect, OpKind, OpRequest};
+use super::list_cursor::ListCursor;
+use super::resource::{Load, Resource};
+use super::state::{Level, Mode, Pane, State};
+use crate::backends::kube::routers::TrafficSplit;
+use crate::domain::rollout::{PodSummary, Revision, Rollout};
+use crate::ops::Prepared;
+
+/// The cluster the console is attached to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KubeInfo {
+    pub context: String,
+    pub namespace: String,
+    pub server: String,
+    pub user: String,
+    /// Why writes are refused here, if they are.
+    pub readonly: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RolloutDetail {
+    pub name: String,
+    pub revisions: Vec<Revision>,
+    pub pods: Vec<PodSummary>,
+    /// The traffic split, when a router is configured for the deployment.
+    pub split: Option<Result<TrafficSplit, String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RolloutsState {
+    pub kube: Resource<KubeInfo>,
+    pub list: Resource<Vec<Rollout>>,
+    /// The watch's last error while its data is kept (stale, not blank).
+    pub stale: Option<String>,
+    pub cursor: ListCursor,
+    pub focus: Pane,
+    pub detail: Resource<RolloutDetail>,
+    /// A planned change waiting for the operator's yes or no.
+    pub pending: Option<Prepared>,
+    /// An action on its way (planning or writing), for the status line.
+    pub busy: Option<String>,
+}
+
+impl RolloutsState {
+    /// Indexes of the rollouts that pass the filter.
+    pub fn rows(&self) -> Vec<usize> {
+        let Some(list) = self.list.loaded() else {
+            return Vec::new();
+        };
+        (0..list.len())
+            .filter(|&i| {
+                let r = &list[i];
+                self.cursor
+                    .matches([r.name.as_str(), r.version.as_deref().unwrap_or_default()])
+            })
+            .collect()
+    }
+
+    pub fn selected(&self) -> Option<&Rollout> {
+        let rows = self.rows();
+        let i = *rows.get(self.cursor.selected)?;
+        self.list.loaded()?.get(i)
+    }
+}
+
+/// Connects (or reconnects, after `:ctx`/`:ns`): everything read from the
+/// old connection is dropped, answers still on their way are stale.
+pub fn connect(state: &mut State) -> Vec<Effect> {
+    let r = &mut state.rollouts;
+    r.list.invalidate();
+    r.detail.invalidate();
+    r.stale = None;
+    r.pending = None;
+    r.kube
+        .request()
+        .map(|generation| {
+            Effect::Kube(KubeEffect::Connect {
+                generation,
+                context: state.session.context.clone(),
+                namespace: Some(state.session.namespace.clone()).filter(|_| state.session.namespace_set),
+            })
+        })
+        .into_iter()
+        .collect()
+}
+
+fn load_detail(state: &mut State) -> Vec<Effect> {
+    let Some(name) = state.rollouts.selected().map(|r| r.name.clone()) else {
+        return Vec::new();
+    };
+    state
+        .rollouts
+        .detail
+        .request()
+        .map(|generation| {
+            Effect::Kube(KubeEffect::LoadDetail {
+                generation,
+                deployment: name,
+            })
+        })
+        .into_iter()
+        .collect()
+}
+
+/// The rollouts view's keys: one of the mutating actions on the selection.
+pub fn request(state: &mut State, kind: OpKind, what: &str) -> Vec<Effect> {
+    if state.rollouts.busy.is_some() {
+        state.set_status(Level::Warn, "another action is still running");
+        return Vec::new();
+    }
+    let Some(name) = state.rollouts.selected().map(|r| r.name.clone()) else {
+        state.set_status(Level::Warn, "no rollout selected");
+        return Vec::new();
+    };
+    state.rollouts.busy = Some(format!("planning {what} of {name}"));
+    vec![Effect::Kube(KubeEffect::Prepare(OpRequest { kind, deployment: name }))]
+}
+
+/// Answers from the cluster and the operator's yes/no.
+pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
+    let r = &mut state.rollouts;
+    match action {
+        KubeAction::Connected { generation, result } => {
+            if let Ok(info) = &result {
+                state.session.context = Some(info.context.clone());
+                state.session.namespace = info.namespace.clone();
+                state.session.readonly |= info.readonly.is_some();
+            }
+            state.rollouts.kube.receive(generation, result);
+            if state.rollouts.kube.loaded().is_some() {
+                state.rollouts.list.request();
+            }
+            Vec::new()
+        }
+        KubeAction::Snapshot { result } => {
+            match result {
+                Ok(list) => {
+                    r.stale = None;
+                    let len = list.len();
+                    // The watch answers for the connection it was started on.
+                    if r.list.is_in_flight() {
+                        let generation = r.list.generation();
+                        r.list.receive(generation, Ok(list));
+                    } else {
+                        r.list.load = Load::Loaded(list);
+                    }
+                    r.cursor.clamp(len);
+                    return load_detail(state);
+                }
+                Err(e) => r.stale = Some(e),
+            }
+            Vec::new()
+        }
+        KubeAction::Detail { generation, result } => {
+            r.detail.receive(generation, result);
+            Vec::new()
+        }
+        KubeAction::Prepared(result) => {
+            r.busy = None;
+            match result {
+                Ok(Ok(prepared)) => {
+                    r.pending = Some(prepared);
+                    state.mode = Mode::Confirm;
+                }
+                Ok(Err(message)) => state.set_status(Level::Info, message),
+                Err(message) => state.set_status(Level::Error, message),
+            }
+            Vec::new()
+        }
+        KubeAction::Finished(result) => {
+            r.busy = None;
+            match result {
+                Ok(message) => state.set_status(Level::Info, message),
+                Err(message) => state.set_status(Level::Error, message),
+            }
+            load_detail(state)
+        }
+    }
+}
+
+/// y / enter in the confirmation dialog.
+pub fn confirm(state: &mut State) -> Vec<Effect> {
+    state.mode = Mode::Normal;
+    match state.rollouts.pending.take() {
+        Some(prepared) => {
+            state.rollouts.busy = Some(prepared.plan.summary.clone());
+            vec![Effect::Kube(KubeEffect::Execute(prepared))]
+        }
+        None => Vec::new(),
+    }
+}
+
+/// n / esc in the confirmation dialog: nothing is written; ops audits it.
+pub fn cancel(state: &mut State) -> Vec<Effect> {
+    state.mode = Mode::Normal;
+    match state.rollouts.pending.take() {
+        Some(prepared) => vec![Effect::Kube(KubeEffect::Decline(prepared))],
+        None => Vec::new(),
+    }
+}
+
+/// The selection moved: its detail is fetched.
+pub fn selection_changed(state: &mut State) -> Vec<Effect> {
+    state.rollouts.detail.invalidate();
+    load_detail(state)
+}

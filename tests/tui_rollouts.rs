@@ -1,0 +1,292 @@
+//! The console's Rollouts view driven by keystrokes through the real app
+//! core — keymap, update, effects runner, kube runner, ops — against the
+//! simulated cluster, with kubectl reading the result.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad data
+
+mod sim_common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use modeldeck::app::effects::EffectRunner;
+use modeldeck::app::kube_runner::KubeConfig;
+use modeldeck::app::state::{Mode, Session};
+use modeldeck::app::{Action, State, ViewId, keys, update};
+use modeldeck::backends::kube::KubeTarget;
+use modeldeck::config::settings::{RolloutSettings, RouterKind};
+use modeldeck::config::{self, Config, Key, LoadOptions};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sim_common::Sim;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+struct Console {
+    state: State,
+    config: Config,
+    runner: EffectRunner,
+    answers: UnboundedReceiver<Action>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Console {
+    fn new(sim: &Sim, readonly: Option<&str>) -> Console {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = config::load(&LoadOptions::default()).unwrap().config;
+        let mut rollouts = BTreeMap::new();
+        rollouts.insert(
+            "malaria-predictor".to_owned(),
+            RolloutSettings {
+                router: RouterKind::GatewayApi,
+                route: "malaria-predictor".into(),
+                stable: "malaria-predictor-blue".into(),
+                canary: "malaria-predictor-green".into(),
+                ..RolloutSettings::default()
+            },
+        );
+        let kube = KubeConfig {
+            target: KubeTarget {
+                kubeconfig: Some(sim.kubeconfig.clone()),
+                context: None,
+                namespace: Some("ml-serving".into()),
+            },
+            readonly: readonly.map(str::to_owned),
+            readonly_contexts: Vec::new(),
+            rollouts,
+            ladder: vec![5, 10, 25, 50, 100],
+            audit: sim.dir.path().join("state/audit.jsonl"),
+            login: "tester".into(),
+        };
+        let (tx, answers) = unbounded_channel();
+        let runner = {
+            let _guard = runtime.enter();
+            EffectRunner::new(tx, kube)
+        };
+        let session = Session {
+            context: None,
+            namespace: "ml-serving".into(),
+            namespace_set: true,
+            readonly: readonly.is_some(),
+            registry_location: "models".into(),
+            audit_path: sim.dir.path().join("state/audit.jsonl"),
+        };
+        let mut console = Console {
+            state: State::new(session, ViewId::Models),
+            config,
+            runner,
+            answers,
+            runtime,
+        };
+        let effects = modeldeck::app::update::init(&mut console.state);
+        console.run(effects);
+        console
+    }
+
+    fn run(&mut self, effects: Vec<modeldeck::app::Effect>) {
+        let _guard = self.runtime.enter();
+        for effect in effects {
+            self.runner.spawn(effect);
+        }
+    }
+
+    fn press(&mut self, names: &str) {
+        for name in names.split(' ') {
+            let key = Key::parse(name).unwrap();
+            let shift = matches!(key.code, KeyCode::Char(c) if c.is_ascii_uppercase());
+            let event = KeyEvent::new(
+                key.code,
+                if shift {
+                    key.mods | KeyModifiers::SHIFT
+                } else {
+                    key.mods
+                },
+            );
+            if let Some(action) = keys::resolve(&self.state, &self.config.keymap, &event) {
+                let effects = update(&mut self.state, action);
+                self.run(effects);
+            }
+        }
+    }
+
+    /// Feeds answers into update until `done` holds (a condition with a
+    /// deadline, never a fixed sleep).
+    fn until(&mut self, what: &str, done: impl Fn(&State) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done(&self.state) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; status: {:?}",
+                self.state.status
+            );
+            let answer = self
+                .runtime
+                .block_on(async { tokio::time::timeout(Duration::from_millis(200), self.answers.recv()).await });
+            if let Ok(Some(action)) = answer {
+                let effects = update(&mut self.state, action);
+                self.run(effects);
+            }
+        }
+    }
+
+    fn open_rollouts(&mut self) {
+        self.press("2");
+        self.until("the rollouts list", |s| {
+            s.rollouts.selected().is_some_and(|r| r.name == "malaria-predictor")
+        });
+    }
+
+    fn status(&self) -> String {
+        self.state.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+    }
+}
+
+fn weights(sim: &Sim) -> String {
+    let jsonpath = "jsonpath={.spec.rules[0].backendRefs[*].weight}";
+    sim.ok(&[
+        "get",
+        "httproute",
+        "malaria-predictor",
+        "-n",
+        "ml-serving",
+        "-o",
+        jsonpath,
+    ])
+}
+
+fn audit(sim: &Sim) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(sim.dir.path().join("state/audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn canary_step_abort_and_promote_by_keystrokes() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&[
+        "rollout",
+        "status",
+        "deploy/malaria-predictor-canary",
+        "-n",
+        "ml-serving",
+        "--timeout=60s",
+    ]);
+    let mut console = Console::new(&sim, None);
+    console.open_rollouts();
+    console.press("+");
+    console.until("the confirmation", |s| s.mode == Mode::Confirm);
+    let summary = console.state.rollouts.pending.as_ref().unwrap().plan.summary.clone();
+    assert!(summary.contains("to 25%"), "{summary}");
+    console.press("y");
+    console.until("the step to finish", |s| {
+        s.rollouts.busy.is_none() && s.status.is_some()
+    });
+    assert_eq!(weights(&sim), "75 25", "{}", console.status());
+
+    console.press("a");
+    console.until("the confirmation", |s| s.mode == Mode::Confirm);
+    console.press("enter");
+    console.until("the abort to finish", |s| {
+        s.rollouts.busy.is_none() && s.status.as_ref().is_some_and(|t| t.text.contains("0%"))
+    });
+    assert_eq!(weights(&sim), "100 0");
+
+    console.press("P");
+    console.until("the confirmation", |s| s.mode == Mode::Confirm);
+    console.press("y");
+    console.until("the promotion", |s| {
+        s.rollouts.busy.is_none() && s.status.as_ref().is_some_and(|t| t.text.contains("promote"))
+    });
+    let version = sim.ok(&[
+        "get",
+        "svc",
+        "malaria-predictor-blue",
+        "-n",
+        "ml-serving",
+        "-o",
+        "jsonpath={.spec.selector.version}",
+    ]);
+    assert_eq!(version, "v2.1.0");
+    let actions: Vec<String> = audit(&sim)
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actions, ["canary.step", "canary.abort", "canary.promote"]);
+}
+
+#[test]
+fn rollback_by_keystroke_matches_kubectl_and_no_means_no() {
+    let Some(sim) = Sim::start() else { return };
+    let ns = ["-n", "ml-serving"];
+    sim.ok(&[
+        &ns[..],
+        &[
+            "set",
+            "image",
+            "deploy/malaria-predictor",
+            "predictor=ghcr.io/modeldeck/malaria-predictor:2.1.0",
+        ],
+    ]
+    .concat());
+    sim.ok(&[
+        &ns[..],
+        &["rollout", "status", "deploy/malaria-predictor", "--timeout=60s"],
+    ]
+    .concat());
+    let mut console = Console::new(&sim, None);
+    console.open_rollouts();
+
+    console.press("u");
+    console.until("the confirmation", |s| s.mode == Mode::Confirm);
+    console.press("n");
+    console.until("the decline", |s| {
+        s.status.as_ref().is_some_and(|t| t.text.starts_with("cancelled"))
+    });
+    assert_eq!(
+        sim.image_in("malaria-predictor", "ml-serving"),
+        "ghcr.io/modeldeck/malaria-predictor:2.1.0",
+        "no means no"
+    );
+
+    console.press("u");
+    console.until("the confirmation", |s| s.mode == Mode::Confirm);
+    console.press("y");
+    console.until("the rollback", |s| {
+        s.rollouts.busy.is_none() && s.status.as_ref().is_some_and(|t| t.text.contains("roll back"))
+    });
+    assert_eq!(
+        sim.image_in("malaria-predictor", "ml-serving"),
+        "ghcr.io/modeldeck/malaria-predictor:2.0.5"
+    );
+    let outcomes: Vec<String> = audit(&sim)
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(outcomes, ["cancelled", "done"]);
+}
+
+#[test]
+fn read_only_refuses_from_the_console_too() {
+    let Some(sim) = Sim::start() else { return };
+    let mut console = Console::new(&sim, Some("read-only mode (--readonly)"));
+    console.open_rollouts();
+    for key in ["+", "a", "P", "u"] {
+        console.press(key);
+        console.until("the refusal", |s| s.rollouts.busy.is_none() && s.status.is_some());
+        assert!(
+            console.status().starts_with("refused: read-only mode"),
+            "{key}: {}",
+            console.status()
+        );
+        assert_eq!(
+            console.state.mode,
+            Mode::Normal,
+            "no confirmation is asked for a refused action"
+        );
+    }
+    assert_eq!(weights(&sim), "90 10");
+    assert_eq!(audit(&sim).len(), 4, "one audit line per refused key");
+}
