@@ -93,6 +93,12 @@ pub enum Command {
         #[command(subcommand)]
         command: CanaryCommand,
     },
+    /// Shadow traffic: mirror a percent of a deployment's requests to its
+    /// configured shadow backend (answers dropped), or stop.
+    Shadow {
+        #[command(subcommand)]
+        command: ShadowCommand,
+    },
     /// Run the simulated world: a Kubernetes API server on loopback with the
     /// demo scenario's deployments, services and route.
     Demo {
@@ -175,6 +181,24 @@ pub enum CanaryCommand {
     },
     /// Make the canary the stable side.
     Promote {
+        deployment: String,
+        #[arg(short, long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShadowCommand {
+    /// Mirror PERCENT (0-100) of the requests to the shadow backend.
+    On {
+        deployment: String,
+        #[arg(value_parser = clap::value_parser!(u32).range(0..=100))]
+        percent: u32,
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Stop mirroring.
+    Off {
         deployment: String,
         #[arg(short, long)]
         yes: bool,

@@ -5,7 +5,7 @@ use clap::{CommandFactory, Parser};
 
 use modeldeck::app::State;
 use modeldeck::backends::kube::{Connection, KubeError};
-use modeldeck::cli::{BlueGreenCommand, CanaryCommand, Cli, Command};
+use modeldeck::cli::{BlueGreenCommand, CanaryCommand, Cli, Command, ShadowCommand};
 use modeldeck::config::paths::process_env;
 use modeldeck::ops::{bluegreen, canary};
 use modeldeck::tui::event_loop::Exit;
@@ -88,6 +88,24 @@ fn main() -> ExitCode {
             }
         },
         Some(Command::Canary { command }) => canary_command(&cli, command),
+        Some(Command::Shadow { command }) => {
+            let loaded = config::load_or_defaults(&startup::load_options(&cli, &process_env));
+            let settings = startup::effective_settings(&cli, &loaded);
+            let (deployment, percent, yes) = match command {
+                ShadowCommand::On {
+                    deployment,
+                    percent,
+                    yes,
+                } => (deployment, Some(*percent), *yes),
+                ShadowCommand::Off { deployment, yes } => (deployment, None, *yes),
+            };
+            let op = modeldeck::ops::shadow::Shadow {
+                deployment: deployment.clone(),
+                settings: settings.rollouts.get(deployment).cloned(),
+                percent,
+            };
+            ops_command(&cli, op, yes)
+        }
         Some(Command::Demo {
             serve,
             info_file,

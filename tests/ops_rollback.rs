@@ -131,6 +131,8 @@ fn every_action_is_refused_in_read_only_mode_with_one_audit_line_each() {
         ("canary.step", "canary step malaria-predictor --yes"),
         ("canary.abort", "canary abort malaria-predictor --yes"),
         ("canary.promote", "canary promote malaria-predictor --yes"),
+        ("shadow.on", "shadow on malaria-predictor 20 --yes"),
+        ("shadow.off", "shadow off malaria-predictor --yes"),
     ];
     let mut actions: Vec<&str> = table.iter().map(|(a, _)| *a).collect();
     actions.dedup();

@@ -68,7 +68,8 @@ fn modeldeck_config(kubeconfig: &Path, registry: &Path) -> String {
          # Use it with: modeldeck --config {config}\n\n\
          [registry]\npath = {registry}\n\n\
          [kubernetes]\nkubeconfig = {kubeconfig}\ncontext = \"{context}\"\nnamespace = \"{namespace}\"\n\n\
-         [rollouts.{app}]\nrouter = \"gateway-api\"\nroute = \"{app}\"\nstable = \"{app}-blue\"\ncanary = \"{app}-green\"\n",
+         [rollouts.{app}]\nrouter = \"gateway-api\"\nroute = \"{app}\"\nstable = \"{app}-blue\"\ncanary = \"{app}-green\"\n\
+         shadow = \"{app}-shadow\"\n",
         app = world::APP,
         config = kubeconfig.with_file_name("modeldeck.toml").display(),
         registry = toml_string(registry),

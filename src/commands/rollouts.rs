@@ -190,12 +190,6 @@ pub async fn canary_status(
             "shadow", "-", shadow
         );
     }
-    let _ = writeln!(
-        out,
-        "via {} {}/{}",
-        router.kind().noun(),
-        conn.namespace,
-        router.object()
-    );
+    let _ = writeln!(out, "via {}", crate::ops::canary::where_split(conn, router.as_ref()));
     Ok(out)
 }

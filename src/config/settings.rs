@@ -59,6 +59,8 @@ pub enum RouterKind {
     /// KServe InferenceService `spec.predictor.canaryTrafficPercent`.
     #[serde(rename = "kserve")]
     KServe,
+    /// Replica ratio of two Deployments (stable, canary) behind one Service.
+    Replicas,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

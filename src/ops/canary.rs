@@ -48,11 +48,45 @@ pub fn router_of(deployment: &str, settings: Option<&RolloutSettings>) -> Result
     })
 }
 
-/// The current split of a deployment's traffic.
-pub async fn split(conn: &Connection, router: &dyn Router) -> Result<(Value, TrafficSplit), OpsError> {
-    let object = objects::get(conn, router.kind(), router.object()).await?;
-    let split = router.split(&object).map_err(OpsError::Refused)?;
-    Ok((object, split))
+/// The router's objects as read, and the split they hold.
+pub async fn split(conn: &Connection, router: &dyn Router) -> Result<(Vec<Value>, TrafficSplit), OpsError> {
+    let mut read = Vec::new();
+    for (kind, name) in router.objects() {
+        read.push(objects::get(conn, kind, &name).await?);
+    }
+    let split = router.split(&read).map_err(OpsError::Refused)?;
+    Ok((read, split))
+}
+
+/// "httproute ml-serving/web", or "deployments ml-serving/a and b".
+pub fn where_split(conn: &Connection, router: &dyn Router) -> String {
+    let objects = router.objects();
+    match objects.as_slice() {
+        [(kind, name)] => format!("{} {}/{name}", kind.noun(), conn.namespace),
+        _ => {
+            let names: Vec<&str> = objects.iter().map(|(_, n)| n.as_str()).collect();
+            format!("{}s {}/{}", objects[0].0.noun(), conn.namespace, names.join(" and "))
+        }
+    }
+}
+
+/// The writes for per-object patches, each conditioned on its object's
+/// version as read.
+pub fn writes_for(router: &dyn Router, read: &[Value], patches: Vec<(usize, Vec<Value>)>) -> Vec<Write> {
+    let objects = router.objects();
+    patches
+        .into_iter()
+        .filter(|(_, ops)| !ops.is_empty())
+        .filter_map(|(i, mut ops)| {
+            let (kind, name) = objects.get(i)?.clone();
+            ops.push(precondition(read.get(i)?));
+            Some(Write {
+                kind,
+                name,
+                patch: Value::Array(ops),
+            })
+        })
+        .collect()
 }
 
 impl Canary {
@@ -64,7 +98,7 @@ impl Canary {
         &self,
         conn: &Connection,
         router: &dyn Router,
-        object: Value,
+        read: Vec<Value>,
         now: &TrafficSplit,
         to: u32,
     ) -> Result<PlanOrSkip, OpsError> {
@@ -74,15 +108,17 @@ impl Canary {
                 "the canary of deployment {name} already gets {to}%"
             )));
         }
-        let mut patch = router.set_canary(&object, to).map_err(OpsError::Refused)?;
-        patch.push(precondition(&object));
+        let patches = router.set_canary(&read, to).map_err(OpsError::Refused)?;
+        let writes = writes_for(router, &read, patches);
         let (stable, canary) = (&now.stable_backend, &now.canary_backend);
+        let achievable = router
+            .achievable(&read, to)
+            .map(|a| format!(" ({a})"))
+            .unwrap_or_default();
         Ok(PlanOrSkip::Plan(Box::new(Plan {
             summary: format!(
-                "set the canary of deployment {name} to {to}% on {} {}/{}: {stable} {}% -> {}%, {canary} {}% -> {to}%",
-                router.kind().noun(),
-                conn.namespace,
-                router.object(),
+                "set the canary of deployment {name} to {to}%{achievable} on {}: {stable} {}% -> {}%, {canary} {}% -> {to}%",
+                where_split(conn, router),
                 now.stable,
                 100 - to,
                 now.canary,
@@ -90,12 +126,8 @@ impl Canary {
             changes: vec![("canary weight".into(), format!("{}%", now.canary), format!("{to}%"))],
             before: json!({"stable": now.stable, "canary": now.canary}),
             after: json!({"stable": 100 - to, "canary": to}),
-            read: vec![object],
-            writes: vec![Write {
-                kind: router.kind(),
-                name: router.object().to_owned(),
-                patch: Value::Array(patch),
-            }],
+            read,
+            writes,
         })))
     }
 
@@ -103,10 +135,17 @@ impl Canary {
         &self,
         conn: &Connection,
         router: &dyn Router,
-        route: Value,
+        read: Vec<Value>,
         now: &TrafficSplit,
     ) -> Result<PlanOrSkip, OpsError> {
         let name = self.name(conn);
+        if router.objects().len() != 1 {
+            return Err(OpsError::Refused(format!(
+                "promote is not built for the {} router: set the canary to 100% (canary set), then update the \
+                 stable deployment to the canary's version",
+                router.name()
+            )));
+        }
         let stable = objects::get(conn, SERVICE, &now.stable_backend).await?;
         let canary = objects::get(conn, SERVICE, &now.canary_backend).await?;
         let version = |svc: &Value| svc["spec"]["selector"][VERSION_KEY].as_str().map(str::to_owned);
@@ -142,15 +181,12 @@ impl Canary {
                 "the canary of deployment {name} has no ready pods ({VERSION_KEY}={to}); promoting would send all traffic nowhere"
             )));
         }
-        let weights = |p: u32| -> Result<Value, OpsError> {
-            let mut patch = router.set_canary(&route, p).map_err(OpsError::Refused)?;
-            patch.push(precondition(&route));
-            Ok(Value::Array(patch))
-        };
-        let route_write = |patch| Write {
-            kind: router.kind(),
-            name: router.object().to_owned(),
-            patch,
+        let weights = |p: u32| -> Result<Vec<Write>, OpsError> {
+            Ok(writes_for(
+                router,
+                &read,
+                router.set_canary(&read, p).map_err(OpsError::Refused)?,
+            ))
         };
         let service_patch = json!([
             {"op": "replace", "path": "/spec/selector/version", "value": to},
@@ -171,16 +207,17 @@ impl Canary {
             ],
             before: json!({"stable": now.stable, "canary": now.canary, "stable_version": from}),
             after: json!({"stable": 100, "canary": 0, "stable_version": to}),
-            read: vec![route.clone(), stable],
-            writes: vec![
-                route_write(weights(100)?),
-                Write {
+            writes: [
+                weights(100)?,
+                vec![Write {
                     kind: SERVICE,
                     name: now.stable_backend.clone(),
                     patch: service_patch,
-                },
-                route_write(weights(0)?),
-            ],
+                }],
+                weights(0)?,
+            ]
+            .concat(),
+            read: [read.clone(), vec![stable]].concat(),
         })))
     }
 }
@@ -205,11 +242,12 @@ impl Operation for Canary {
     }
 
     fn permission(&self, conn: &Connection) -> Permission {
-        let (group, resource, name) = match &self.settings {
-            Some(s) => {
-                let kind = routers::for_rollout(s).kind();
-                (kind.group, kind.plural, s.route.clone())
-            }
+        let first = self
+            .settings
+            .as_ref()
+            .and_then(|s| routers::for_rollout(s).objects().into_iter().next());
+        let (group, resource, name) = match first {
+            Some((kind, name)) => (kind.group, kind.plural, name),
             None => ("apps", "deployments", self.deployment.clone()),
         };
         Permission {
@@ -224,7 +262,7 @@ impl Operation for Canary {
 
     async fn plan(&self, conn: &Connection) -> Result<PlanOrSkip, OpsError> {
         let router = router_of(&self.deployment, self.settings.as_ref())?;
-        let (object, now) = split(conn, router.as_ref()).await?;
+        let (read, now) = split(conn, router.as_ref()).await?;
         let to = match self.movement {
             Move::Set(p) => p.min(100),
             Move::Abort => 0,
@@ -239,9 +277,9 @@ impl Operation for Canary {
                     )));
                 }
             },
-            Move::Promote => return self.promote_plan(conn, router.as_ref(), object, &now).await,
+            Move::Promote => return self.promote_plan(conn, router.as_ref(), read, &now).await,
         };
-        self.weights_plan(conn, router.as_ref(), object, &now, to)
+        self.weights_plan(conn, router.as_ref(), read, &now, to)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod bluegreen;
 pub mod canary;
 pub mod permission;
 pub mod rollback;
+pub mod shadow;
 
 use std::future::Future;
 
@@ -34,6 +35,8 @@ pub const ACTIONS: &[&str] = &[
     canary::STEP,
     canary::ABORT,
     canary::PROMOTE,
+    shadow::ON,
+    shadow::OFF,
 ];
 
 /// What an operation needs around it.
@@ -223,26 +226,40 @@ async fn write(conn: &Connection, plan: &Plan) -> Result<(), OpsError> {
 
 async fn write_one(conn: &Connection, plan: &Plan, w: &Write, patch: &Value) -> Result<Value, OpsError> {
     let Write { kind, name, .. } = w;
-    match objects::json_patch(conn, *kind, name, patch).await {
-        Ok(object) => Ok(object),
-        Err(e) if e.is_conflict() => {
-            let now = objects::get(conn, *kind, name).await?;
-            let read = plan
-                .read
-                .iter()
-                .find(|r| r["kind"] == kind.kind && r["metadata"]["name"] == name.as_str());
-            let mut changed = changed_fields(read.unwrap_or(&Value::Null), &now);
-            if changed.is_empty() {
-                changed.push("metadata only".into());
+    let conflict = match objects::json_patch(conn, *kind, name, patch).await {
+        Ok(object) => return Ok(object),
+        Err(e) if e.is_conflict() => e,
+        Err(e) => return Err(e.into()),
+    };
+    let now = objects::get(conn, *kind, name).await?;
+    let read = plan
+        .read
+        .iter()
+        .find(|r| r["kind"] == kind.kind && r["metadata"]["name"] == name.as_str());
+    let mut changed = changed_fields(read.unwrap_or(&Value::Null), &now);
+    if changed.is_empty() {
+        // Only status and server bookkeeping moved (a controller reported
+        // progress): what the operator decided on still holds, so the
+        // write goes again once, conditioned on the version just read.
+        let mut again = patch.clone();
+        if let Some(last) = again.as_array_mut().and_then(|ops| ops.last_mut())
+            && last["path"] == "/metadata/resourceVersion"
+        {
+            last["value"] = now["metadata"]["resourceVersion"].clone();
+            match objects::json_patch(conn, *kind, name, &again).await {
+                Ok(object) => return Ok(object),
+                Err(e) if e.is_conflict() => changed.push("it changed again while being written".into()),
+                Err(e) => return Err(e.into()),
             }
-            changed.truncate(5);
-            Err(OpsError::Conflict {
-                what: format!("{} {}/{name}", kind.noun(), conn.namespace),
-                changed: changed.join("; "),
-            })
+        } else {
+            return Err(conflict.into());
         }
-        Err(e) => Err(e.into()),
     }
+    changed.truncate(5);
+    Err(OpsError::Conflict {
+        what: format!("{} {}/{name}", kind.noun(), conn.namespace),
+        changed: changed.join("; "),
+    })
 }
 
 /// The operation that makes every patch conditional on the version read.

@@ -1,7 +1,7 @@
 //! The demo scenario's starting objects: the malaria predictor's stable
-//! Deployment (model 2.0.5, three replicas) and a canary of 2.1.0, blue and
-//! green Services selecting each version, and an HTTPRoute splitting
-//! traffic between them by weight.
+//! Deployment (model 2.0.5, three replicas), a canary of 2.1.0 and a shadow
+//! of 2.1.1, blue, green and shadow Services selecting each version, and an
+//! HTTPRoute splitting traffic between blue and green by weight.
 
 use serde_json::{Value, json};
 
@@ -61,6 +61,14 @@ pub fn seed(store: &mut Store) -> Result<(), ApiError> {
         NAMESPACE,
         service(&format!("{APP}-green"), "2.1.0"),
     )?;
+    // The suspect 2.1.1 runs as a shadow: it gets mirrored requests only.
+    let shadow = format!("{APP}-shadow");
+    store.create(
+        resources::DEPLOYMENTS,
+        NAMESPACE,
+        deployment(&shadow, "2.1.1", "shadow", 1),
+    )?;
+    store.create(resources::SERVICES, NAMESPACE, service(&shadow, "2.1.1"))?;
     store.create(
         resources::HTTPROUTES,
         NAMESPACE,

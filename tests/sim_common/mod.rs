@@ -113,7 +113,8 @@ impl Sim {
         std::fs::write(
             dir.join("config.toml"),
             "[rollouts.malaria-predictor]\nrouter = \"gateway-api\"\nroute = \"malaria-predictor\"\n\
-             stable = \"malaria-predictor-blue\"\ncanary = \"malaria-predictor-green\"\n",
+             stable = \"malaria-predictor-blue\"\ncanary = \"malaria-predictor-green\"\n\
+             shadow = \"malaria-predictor-shadow\"\n",
         )
         .unwrap();
     }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Router, TrafficSplit, percent};
+use super::{ObjectRouter, TrafficSplit, percent};
 use crate::backends::kube::objects::{HTTPROUTE, Kind};
 use crate::config::settings::RolloutSettings;
 
@@ -64,7 +64,7 @@ fn weight(backend: &Value) -> u64 {
     backend["weight"].as_u64().unwrap_or(1)
 }
 
-impl Router for GatewayApi {
+impl ObjectRouter for GatewayApi {
     fn name(&self) -> &'static str {
         "gateway-api"
     }

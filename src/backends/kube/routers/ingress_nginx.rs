@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Router, TrafficSplit, percent};
+use super::{ObjectRouter, TrafficSplit, percent};
 use crate::backends::kube::objects::Kind;
 use crate::config::settings::RolloutSettings;
 
@@ -87,7 +87,7 @@ fn number(route: &str, annotations: &Value, key: &str, default: u64) -> Result<u
     }
 }
 
-impl Router for IngressNginx {
+impl ObjectRouter for IngressNginx {
     fn name(&self) -> &'static str {
         "ingress-nginx"
     }

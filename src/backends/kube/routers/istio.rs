@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Router, TrafficSplit, percent};
+use super::{ObjectRouter, TrafficSplit, percent};
 use crate::backends::kube::objects::Kind;
 use crate::config::settings::RolloutSettings;
 
@@ -93,7 +93,7 @@ fn weight(rule: &Value, j: usize) -> u64 {
     rule["route"][j]["weight"].as_u64().unwrap_or(default)
 }
 
-impl Router for Istio {
+impl ObjectRouter for Istio {
     fn name(&self) -> &'static str {
         "istio"
     }
@@ -146,13 +146,13 @@ impl Router for Istio {
                 .map(|f| json!({"op": "remove", "path": path(f)}))
                 .collect());
         };
-        // A subset of the route's host mirrors within that host.
-        let subset_of = destinations(rule)
-            .iter()
-            .find(|d| d["destination"]["subset"] == backend);
-        let mirror = match subset_of {
-            Some(d) => json!({"host": d["destination"]["host"], "subset": backend}),
-            None => json!({"host": backend}),
+        // Where the route splits by subsets of one host, the shadow is
+        // another subset of that host; otherwise it is a host of its own.
+        let (_, stable, _) = self.locate(vs)?;
+        let stable = destinations(rule).get(stable).map(|d| &d["destination"]);
+        let mirror = match stable {
+            Some(d) if d["subset"].is_string() => json!({"host": d["host"], "subset": backend}),
+            _ => json!({"host": backend}),
         };
         Ok(vec![
             json!({"op": "add", "path": path("mirror"), "value": mirror}),
@@ -222,9 +222,19 @@ mod tests {
                 json!({"op": "add", "path": "/spec/http/1/mirrorPercentage", "value": {"value": 20.0}}),
             ]
         );
-        let on = router("v1", "v2").set_shadow(&v, Some(("shadow", 120))).unwrap();
-        assert_eq!(on[0]["value"], json!({"host": "shadow"}));
+        // A route of subsets mirrors to another subset of the same host.
+        let on = router("v1", "v2").set_shadow(&v, Some(("v3", 120))).unwrap();
+        assert_eq!(on[0]["value"], json!({"host": "reviews", "subset": "v3"}));
         assert_eq!(on[1]["value"], json!({"value": 100.0}));
+        // A route of hosts mirrors to a host.
+        let hosts = vs(json!([
+            {"destination": {"host": "reviews-v1"}, "weight": 90},
+            {"destination": {"host": "reviews-v2"}, "weight": 10},
+        ]));
+        let on = router("reviews-v1", "reviews-v2")
+            .set_shadow(&hosts, Some(("reviews-v3", 5)))
+            .unwrap();
+        assert_eq!(on[0]["value"], json!({"host": "reviews-v3"}));
 
         v["spec"]["http"][1]["mirror"] = json!({"host": "shadow"});
         assert_eq!(router("v1", "v2").split(&v).unwrap().shadow, Some(100));

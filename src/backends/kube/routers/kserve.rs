@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Router, TrafficSplit};
+use super::{ObjectRouter, TrafficSplit};
 use crate::backends::kube::objects::Kind;
 use crate::config::settings::RolloutSettings;
 
@@ -43,7 +43,7 @@ impl KServe {
     }
 }
 
-impl Router for KServe {
+impl ObjectRouter for KServe {
     fn name(&self) -> &'static str {
         "kserve"
     }

@@ -7,6 +7,7 @@ pub mod gateway_api;
 pub mod ingress_nginx;
 pub mod istio;
 pub mod kserve;
+pub mod replicas;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -27,8 +28,30 @@ pub struct TrafficSplit {
     pub canary_backend: String,
 }
 
+/// A router reads and patches the objects that hold a deployment's split.
 pub trait Router: Send + Sync {
     /// The router's name in the configuration (`gateway-api`, `istio`, …).
+    fn name(&self) -> &'static str;
+    /// The objects holding the split, in the order the methods take them.
+    fn objects(&self) -> Vec<(Kind, String)>;
+    fn split(&self, objects: &[Value]) -> Result<TrafficSplit, String>;
+    /// JSON Patch operations, per object index, that give the canary
+    /// `percent` of requests.
+    fn set_canary(&self, objects: &[Value], percent: u32) -> Result<Vec<(usize, Vec<Value>)>, String>;
+    /// JSON Patch operations, per object index, that mirror `percent` of
+    /// requests to the backend `to` (answers dropped), or stop (`None`).
+    fn set_shadow(&self, objects: &[Value], shadow: Option<(&str, u32)>) -> Result<Vec<(usize, Vec<Value>)>, String>;
+    /// What the split lands on when it cannot be exactly what was asked
+    /// (replica counts), as a sentence; None when it is exact.
+    fn achievable(&self, objects: &[Value], percent: u32) -> Option<String> {
+        let _ = (objects, percent);
+        None
+    }
+}
+
+/// A router whose split lives in one object (a route, an Ingress, an
+/// InferenceService): most of them. They get [`Router`] for free.
+pub trait ObjectRouter: Send + Sync {
     fn name(&self) -> &'static str;
     /// The kind of object holding the weights.
     fn kind(&self) -> Kind;
@@ -37,15 +60,41 @@ pub trait Router: Send + Sync {
     fn split(&self, object: &Value) -> Result<TrafficSplit, String>;
     /// JSON Patch operations that give the canary `percent` of requests.
     fn set_canary(&self, object: &Value, percent: u32) -> Result<Vec<Value>, String>;
-    /// JSON Patch operations that mirror `percent` of requests to the
-    /// backend `to` (answers dropped), or stop mirroring (`None`). Only
-    /// routers whose object can mirror implement it.
+    /// Mirroring, for objects that can mirror.
     fn set_shadow(&self, object: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, String> {
         let _ = (object, shadow);
         Err(format!(
             "the {} router cannot mirror traffic; shadow traffic needs the gateway-api or istio router",
             self.name()
         ))
+    }
+}
+
+fn only(objects: &[Value]) -> Result<&Value, String> {
+    objects
+        .first()
+        .ok_or_else(|| "the router's object was not read".to_owned())
+}
+
+impl<T: ObjectRouter> Router for T {
+    fn name(&self) -> &'static str {
+        ObjectRouter::name(self)
+    }
+
+    fn objects(&self) -> Vec<(Kind, String)> {
+        vec![(self.kind(), self.object().to_owned())]
+    }
+
+    fn split(&self, objects: &[Value]) -> Result<TrafficSplit, String> {
+        ObjectRouter::split(self, only(objects)?)
+    }
+
+    fn set_canary(&self, objects: &[Value], percent: u32) -> Result<Vec<(usize, Vec<Value>)>, String> {
+        Ok(vec![(0, ObjectRouter::set_canary(self, only(objects)?, percent)?)])
+    }
+
+    fn set_shadow(&self, objects: &[Value], shadow: Option<(&str, u32)>) -> Result<Vec<(usize, Vec<Value>)>, String> {
+        Ok(vec![(0, ObjectRouter::set_shadow(self, only(objects)?, shadow)?)])
     }
 }
 
@@ -56,6 +105,7 @@ pub fn for_rollout(settings: &RolloutSettings) -> Box<dyn Router> {
         RouterKind::Istio => Box::new(istio::Istio::new(settings)),
         RouterKind::IngressNginx => Box::new(ingress_nginx::IngressNginx::new(settings)),
         RouterKind::KServe => Box::new(kserve::KServe::new(settings)),
+        RouterKind::Replicas => Box::new(replicas::Replicas::new(settings)),
     }
 }
 
