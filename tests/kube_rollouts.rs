@@ -117,3 +117,41 @@ fn unknown_deployment_and_context_fail_with_the_reason() {
         "lists the contexts there are: {err}"
     );
 }
+
+#[test]
+fn an_unreachable_cluster_and_a_bad_token_are_explained() {
+    let Some(sim) = Sim::start() else { return };
+    let config = std::fs::read_to_string(&sim.kubeconfig).unwrap();
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let port = sim.server.addr.port().to_string();
+    let unreachable = sim.write_file("unreachable.kubeconfig", &config.replace(&port, &closed.to_string()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modeldeck"))
+        .args(["--kubeconfig", &unreachable, "status"])
+        .env("MODELDECK_CONFIG_DIR", sim.dir.path().join("none"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot reach the cluster at https://127.0.0.1:{closed}")),
+        "{err}"
+    );
+
+    let bad_token = sim.write_file(
+        "token.kubeconfig",
+        &config.replace("modeldeck-sim-admin-token", "stolen-token"),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modeldeck"))
+        .args(["--kubeconfig", &bad_token, "status"])
+        .env("MODELDECK_CONFIG_DIR", sim.dir.path().join("none"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("401") && err.contains("Unauthorized"), "{err}");
+}

@@ -397,3 +397,50 @@ fn get_watch_prints_table_rows_as_changes_happen_and_bookmarks_arrive() {
     let events = sim.ok(&["get", "--raw", url]);
     assert!(events.lines().any(|l| l.contains(r#""type":"BOOKMARK""#)), "{events}");
 }
+
+#[test]
+fn the_example_manifests_apply_and_roll_out() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&["create", "namespace", "ml-serving-example"]);
+    for file in [
+        "config/k8s/deployment.yaml",
+        "config/k8s/services.yaml",
+        "config/k8s/httproute.yaml",
+    ] {
+        let text = std::fs::read_to_string(file)
+            .unwrap()
+            .replace("namespace: ml-serving\n", "namespace: ml-serving-example\n");
+        let path = sim.write_file(file.rsplit('/').next().unwrap(), &text);
+        sim.ok(&["apply", "--server-side", "-f", &path]);
+    }
+    let ns = ["-n", "ml-serving-example"];
+    sim.ok(&[
+        &ns[..],
+        &["rollout", "status", "deploy/malaria-predictor", "--timeout=60s"],
+    ]
+    .concat());
+    let probe = sim.ok(&[
+        &ns[..],
+        &[
+            "get",
+            "deploy",
+            "malaria-predictor",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].readinessProbe.httpGet.path}",
+        ],
+    ]
+    .concat());
+    assert_eq!(probe, "/health/ready");
+    let weights = sim.ok(&[
+        &ns[..],
+        &[
+            "get",
+            "httproute",
+            "malaria-predictor",
+            "-o",
+            "jsonpath={.spec.rules[0].backendRefs[*].weight}",
+        ],
+    ]
+    .concat());
+    assert_eq!(weights, "90 10");
+}

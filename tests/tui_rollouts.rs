@@ -29,6 +29,10 @@ struct Console {
 
 impl Console {
     fn new(sim: &Sim, readonly: Option<&str>) -> Console {
+        Console::with_context(sim, readonly, None)
+    }
+
+    fn with_context(sim: &Sim, readonly: Option<&str>, context: Option<&str>) -> Console {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -49,7 +53,7 @@ impl Console {
         let kube = KubeConfig {
             target: KubeTarget {
                 kubeconfig: Some(sim.kubeconfig.clone()),
-                context: None,
+                context: context.map(str::to_owned),
                 namespace: Some("ml-serving".into()),
             },
             readonly: readonly.map(str::to_owned),
@@ -289,4 +293,24 @@ fn read_only_refuses_from_the_console_too() {
     }
     assert_eq!(weights(&sim), "90 10");
     assert_eq!(audit(&sim).len(), 4, "one audit line per refused key");
+}
+
+#[test]
+fn a_viewer_sees_what_it_may_not_do_before_pressing_a_key() {
+    let Some(sim) = Sim::start() else { return };
+    let mut console = Console::with_context(&sim, None, Some("modeldeck-sim-readonly"));
+    console.open_rollouts();
+    console.until("the detail", |s| {
+        matches!(&s.rollouts.detail.load, modeldeck::app::resource::Load::Loaded(d) if d.name == "malaria-predictor")
+    });
+    let modeldeck::app::resource::Load::Loaded(detail) = &console.state.rollouts.detail.load else {
+        unreachable!()
+    };
+    assert_eq!(detail.denied.len(), 4, "{:?}", detail.denied);
+    assert!(
+        detail.denied[0].1.contains("user \"viewer\" may not patch deployments"),
+        "{:?}",
+        detail.denied
+    );
+    assert!(audit(&sim).is_empty(), "asking is not acting: nothing audited");
 }

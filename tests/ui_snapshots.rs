@@ -226,6 +226,7 @@ mod rollouts_fixtures {
                     stable_backend: "malaria-predictor-blue".into(),
                     canary_backend: "malaria-predictor-green".into(),
                 })),
+                denied: vec![],
             }),
         }));
         h

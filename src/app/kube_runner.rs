@@ -19,7 +19,7 @@ use crate::backends::kube::{KubeTarget, connect, pods};
 use crate::config::settings::RolloutSettings;
 use crate::ops::canary::{self, Canary, Move};
 use crate::ops::rollback::Rollback;
-use crate::ops::{self, AuditLog, Operation, OpsContext, Outcome};
+use crate::ops::{self, AuditLog, Operation, OpsContext, Outcome, permission};
 
 /// What the runner needs from the command line and the settings.
 #[derive(Debug, Clone, Default)]
@@ -176,42 +176,64 @@ impl KubeRunner {
             }
             None => None,
         };
+        let mut denied = Vec::new();
+        for kind in [
+            OpKind::Rollback,
+            OpKind::CanaryStep,
+            OpKind::CanaryAbort,
+            OpKind::CanaryPromote,
+        ] {
+            let permission = self
+                .operation(&OpRequest {
+                    kind,
+                    deployment: name.to_owned(),
+                })
+                .permission(conn);
+            if let Ok(Some(reason)) = permission::check(conn, &permission).await {
+                denied.push((kind, reason));
+            }
+        }
         Ok(RolloutDetail {
             name: name.to_owned(),
             revisions: history(current, &sets),
             pods,
             split,
+            denied,
         })
     }
 
-    async fn prepare(&self, ctx: &OpsContext, request: &OpRequest) -> Result<Result<ops::Prepared, String>, String> {
+    /// The operation a request stands for.
+    fn operation(&self, request: &OpRequest) -> RolloutOp {
         let name = request.deployment.clone();
-        let canary = |movement| Canary {
-            deployment: name.clone(),
-            settings: self.config.rollouts.get(&name).cloned(),
-            ladder: self
-                .config
-                .rollouts
-                .get(&name)
-                .map(|r| r.ladder.clone())
-                .filter(|l| !l.is_empty())
-                .unwrap_or_else(|| self.config.ladder.clone()),
-            movement,
+        let settings = self.config.rollouts.get(&name).cloned();
+        let ladder = settings
+            .as_ref()
+            .map(|r| r.ladder.clone())
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| self.config.ladder.clone());
+        let canary = |movement| {
+            RolloutOp::Canary(Canary {
+                deployment: name.clone(),
+                settings: settings.clone(),
+                ladder: ladder.clone(),
+                movement,
+            })
         };
         match request.kind {
-            OpKind::Rollback => {
-                prepared(
-                    ctx,
-                    &Rollback {
-                        deployment: name.clone(),
-                        to_revision: None,
-                    },
-                )
-                .await
-            }
-            OpKind::CanaryStep => prepared(ctx, &canary(Move::Step)).await,
-            OpKind::CanaryAbort => prepared(ctx, &canary(Move::Abort)).await,
-            OpKind::CanaryPromote => prepared(ctx, &canary(Move::Promote)).await,
+            OpKind::Rollback => RolloutOp::Rollback(Rollback {
+                deployment: name.clone(),
+                to_revision: None,
+            }),
+            OpKind::CanaryStep => canary(Move::Step),
+            OpKind::CanaryAbort => canary(Move::Abort),
+            OpKind::CanaryPromote => canary(Move::Promote),
+        }
+    }
+
+    async fn prepare(&self, ctx: &OpsContext, request: &OpRequest) -> Result<Result<ops::Prepared, String>, String> {
+        match self.operation(request) {
+            RolloutOp::Rollback(op) => prepared(ctx, &op).await,
+            RolloutOp::Canary(op) => prepared(ctx, &op).await,
         }
     }
 }
@@ -221,6 +243,21 @@ async fn prepared<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<ops::
         Ok(Ok(prepared)) => Ok(Ok(prepared)),
         Ok(Err(Outcome::Skipped(m) | Outcome::Done(m))) => Ok(Err(m)),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The operations the console's keys start.
+enum RolloutOp {
+    Rollback(Rollback),
+    Canary(Canary),
+}
+
+impl RolloutOp {
+    fn permission(&self, conn: &crate::backends::kube::Connection) -> permission::Permission {
+        match self {
+            RolloutOp::Rollback(op) => op.permission(conn),
+            RolloutOp::Canary(op) => op.permission(conn),
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! a watch, the selected rollout's detail, and mutating actions that go
 //! through `ops` in two steps with a confirmation in between.
 
-use super::action::{Effect, KubeAction, KubeEffect, OpKind, OpRequest};
+pub use super::action::OpKind;
+use super::action::{Effect, KubeAction, KubeEffect, OpRequest};
 use super::list_cursor::ListCursor;
 use super::resource::{Load, Resource};
 use super::state::{Level, Mode, Pane, State};
@@ -28,6 +29,9 @@ pub struct RolloutDetail {
     pub pods: Vec<PodSummary>,
     /// The traffic split, when a router is configured for the deployment.
     pub split: Option<Result<TrafficSplit, String>>,
+    /// Actions the cluster says this user may not take, and why, asked
+    /// before any key is pressed.
+    pub denied: Vec<(OpKind, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

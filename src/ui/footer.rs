@@ -8,6 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use super::Ui;
 use crate::app::keys::contexts;
+use crate::app::resource::Load;
+use crate::app::rollouts::OpKind;
 use crate::app::state::{Level, Mode, Pane, State};
 use crate::app::{KeyAction, ViewId};
 use crate::config::KeyContext;
@@ -70,16 +72,22 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         Mode::Confirm => fixed(&[("y", "yes, do it"), ("n", "no, change nothing")]),
         Mode::Help | Mode::Normal => keymap_hints(state, ui),
     };
-    // Mutating keys are shown dimmed when writes are refused here.
+    // Mutating keys are shown dimmed when writes are refused here, or when
+    // the cluster said this user may not take that action.
     let readonly = state.session.readonly;
-    let mutating: Vec<String> = [
-        KeyAction::Undo,
-        KeyAction::CanaryStep,
-        KeyAction::CanaryAbort,
-        KeyAction::Promote,
+    let denied: Vec<OpKind> = match &state.rollouts.detail.load {
+        Load::Loaded(detail) => detail.denied.iter().map(|(kind, _)| *kind).collect(),
+        _ => Vec::new(),
+    };
+    let dimmed: Vec<String> = [
+        (KeyAction::Undo, OpKind::Rollback),
+        (KeyAction::CanaryStep, OpKind::CanaryStep),
+        (KeyAction::CanaryAbort, OpKind::CanaryAbort),
+        (KeyAction::Promote, OpKind::CanaryPromote),
     ]
     .iter()
-    .filter_map(|a| ui.keymap.key_for(KeyContext::Rollouts, *a).map(|k| k.to_string()))
+    .filter(|(_, kind)| readonly || denied.contains(kind))
+    .filter_map(|(a, _)| ui.keymap.key_for(KeyContext::Rollouts, *a).map(|k| k.to_string()))
     .collect();
     let mut spans = vec![Span::raw(" ")];
     let mut width = 1;
@@ -89,7 +97,7 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
             break;
         }
         width += item;
-        let key_style = if readonly && mutating.contains(&key) {
+        let key_style = if dimmed.contains(&key) {
             ui.theme.muted
         } else {
             ui.theme.key

@@ -19,7 +19,7 @@ use super::Ui;
 use super::widgets::{count, field, line, list_table, not_connected, panel};
 use crate::app::State;
 use crate::app::resource::Load;
-use crate::app::rollouts::RolloutDetail;
+use crate::app::rollouts::{OpKind, RolloutDetail};
 use crate::app::state::Pane;
 use crate::domain::rollout::{Rollout, RolloutPhase};
 
@@ -157,6 +157,15 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     list_table(frame, area, table, r.cursor.selected, ui);
 }
 
+pub fn op_word(kind: OpKind) -> &'static str {
+    match kind {
+        OpKind::Rollback => "roll back",
+        OpKind::CanaryStep => "step",
+        OpKind::CanaryAbort => "abort",
+        OpKind::CanaryPromote => "promote",
+    }
+}
+
 pub fn phase_word(phase: RolloutPhase) -> &'static str {
     crate::commands::rollouts::phase_word(phase)
 }
@@ -201,6 +210,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
 fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui) -> Vec<Line<'a>> {
     let theme = ui.theme;
     let mut lines = Vec::new();
+    // What the cluster refuses this user, shown before a key is pressed.
+    if let Some((_, reason)) = detail.denied.first() {
+        let what: Vec<&str> = detail.denied.iter().map(|(kind, _)| op_word(*kind)).collect();
+        lines.push(Line::styled(
+            format!("not allowed: {} ({reason})", what.join(", ")),
+            theme.warn,
+        ));
+    }
     match &detail.split {
         Some(Ok(split)) => {
             lines.push(field(
