@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(
     name = "modeldeck",
     version,
@@ -48,7 +48,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Print every path modeldeck reads and the settings in effect.
     Info,
@@ -103,8 +103,8 @@ pub enum Command {
     /// demo scenario's deployments, services and route.
     Demo {
         /// Run headless until interrupted, printing how to attach (kubectl,
-        /// the CLI, a second console). Without it there is nothing to show
-        /// yet: the console's Kubernetes views are not built.
+        /// the CLI, a second console). Without it, the console opens on the
+        /// simulated world.
         #[arg(long)]
         serve: bool,
         /// Also write the endpoints as JSON to this file.
@@ -128,7 +128,7 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum BlueGreenCommand {
     /// Services that select by version, and the version each points to.
     Status {
@@ -151,7 +151,7 @@ pub enum BlueGreenCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum CanaryCommand {
     /// How the deployment's requests are split now.
     Status {
@@ -187,7 +187,7 @@ pub enum CanaryCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum ShadowCommand {
     /// Mirror PERCENT (0-100) of the requests to the shadow backend.
     On {

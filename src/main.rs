@@ -113,12 +113,6 @@ fn main() -> ExitCode {
             port,
             speed,
         }) => {
-            if !serve {
-                return fail(
-                    "the console cannot show the simulated cluster yet (its Kubernetes views are not built); \
-                     run `modeldeck demo --serve` and attach kubectl to it",
-                );
-            }
             let opts = commands::demo::DemoOptions {
                 dir: dir
                     .clone()
@@ -130,7 +124,11 @@ fn main() -> ExitCode {
                     .map(|d| d.join("models"))
                     .unwrap_or_else(|_| "models".into()),
             };
-            serve_demo(&opts)
+            if *serve {
+                serve_demo(&opts)
+            } else {
+                demo_console(&cli, &opts)
+            }
         }
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
@@ -254,6 +252,34 @@ fn canary_command(cli: &Cli, command: &CanaryCommand) -> ExitCode {
         movement,
     };
     ops_command(cli, op, yes)
+}
+
+/// The simulated world on a runtime of its own, and the console attached
+/// to it through the config file the world wrote.
+fn demo_console(cli: &Cli, opts: &commands::demo::DemoOptions) -> ExitCode {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return fail("the console needs a terminal; for a headless world use modeldeck demo --serve");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    // The world's tasks keep running on this runtime's worker while the
+    // console runs on its own.
+    let running = match runtime.block_on(commands::demo::start(opts)) {
+        Ok(running) => running,
+        Err(e) => return fail(&format!("{e:#}")),
+    };
+    let mut attached = cli.clone();
+    attached.command = None;
+    attached.config = running.info["config"].as_str().map(std::path::PathBuf::from);
+    let code = console(&attached);
+    drop(running);
+    code
 }
 
 fn serve_demo(opts: &commands::demo::DemoOptions) -> ExitCode {

@@ -184,3 +184,33 @@ fn sigterm_and_sighup_restore_the_terminal() {
         tmux.assert_restored("exit=1");
     }
 }
+
+#[test]
+fn the_demo_opens_on_the_simulated_world_and_a_canary_step_goes_through() {
+    if std::process::Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_err()
+    {
+        return;
+    }
+    let Some(tmux) = Tmux::start("demo --speed 20") else {
+        return;
+    };
+    tmux.wait_for("Models · 1 model");
+    tmux.keys(&["2"]);
+    tmux.wait_for("malaria-predictor-canary");
+    tmux.wait_for("10%  malaria-predictor-green");
+    tmux.keys(&["+"]);
+    tmux.wait_for("y yes, do it");
+    tmux.keys(&["y"]);
+    tmux.wait_for("25%  malaria-predictor-green");
+    tmux.keys(&["q"]);
+    tmux.assert_restored("exit=0");
+    let audit = std::fs::read_to_string(tmux.file("state/audit.jsonl")).unwrap();
+    assert!(
+        audit.contains("\"action\":\"canary.step\"") && audit.contains("\"outcome\":\"done\""),
+        "{audit}"
+    );
+}
