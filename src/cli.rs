@@ -61,6 +61,9 @@ pub enum Command {
     /// the namespace.
     Status {
         deployment: Option<String>,
+        /// Every namespace (same as --namespace all).
+        #[arg(short = 'A', long)]
+        all_namespaces: bool,
         /// Follow the rollout until it finishes (exit 0) or stalls (exit 1).
         #[arg(short, long)]
         watch: bool,

@@ -38,7 +38,8 @@ fn main() -> ExitCode {
             deployment,
             watch,
             output,
-        }) => kube_command(&cli, |conn, _| async move {
+            all_namespaces,
+        }) => kube_command(&with_all_namespaces(&cli, *all_namespaces), |conn, _| async move {
             match (deployment, watch) {
                 (Some(name), true) => {
                     let done = commands::rollouts::watch_status(&conn, name, |line| {
@@ -215,6 +216,15 @@ fn ops_command<O: modeldeck::ops::Operation>(cli: &Cli, op: O, yes: bool) -> Exi
             Err(e) => Err(KubeError::Other(e.to_string())),
         }
     })
+}
+
+/// The command line with `--namespace all` when `-A` was given.
+fn with_all_namespaces(cli: &Cli, all: bool) -> Cli {
+    let mut cli = cli.clone();
+    if all {
+        cli.namespace = Some(modeldeck::backends::kube::client::ALL_NAMESPACES.into());
+    }
+    cli
 }
 
 fn canary_command(cli: &Cli, command: &CanaryCommand) -> ExitCode {

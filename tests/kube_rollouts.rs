@@ -155,3 +155,19 @@ fn an_unreachable_cluster_and_a_bad_token_are_explained() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("401") && err.contains("Unauthorized"), "{err}");
 }
+
+#[test]
+fn status_across_all_namespaces() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&["create", "deployment", "web", "--image=web:1"]);
+    let (code, out, err) = sim.modeldeck(&["status", "-A"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("default/web") && out.contains("ml-serving/malaria-predictor"),
+        "{out}"
+    );
+    let (code, out, _) = sim.modeldeck(&["-n", "all", "status", "-o", "json"]);
+    assert_eq!(code, 0);
+    let rollouts: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert!(rollouts.len() >= 4, "{out}");
+}

@@ -33,6 +33,10 @@ impl Console {
     }
 
     fn with_context(sim: &Sim, readonly: Option<&str>, context: Option<&str>) -> Console {
+        Console::attached(sim, readonly, context, "ml-serving")
+    }
+
+    fn attached(sim: &Sim, readonly: Option<&str>, context: Option<&str>, namespace: &str) -> Console {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -54,7 +58,7 @@ impl Console {
             target: KubeTarget {
                 kubeconfig: Some(sim.kubeconfig.clone()),
                 context: context.map(str::to_owned),
-                namespace: Some("ml-serving".into()),
+                namespace: Some(namespace.into()),
             },
             readonly: readonly.map(str::to_owned),
             readonly_contexts: Vec::new(),
@@ -70,7 +74,7 @@ impl Console {
         };
         let session = Session {
             context: None,
-            namespace: "ml-serving".into(),
+            namespace: namespace.into(),
             namespace_set: true,
             readonly: readonly.is_some(),
             registry_location: "models".into(),
@@ -313,4 +317,29 @@ fn a_viewer_sees_what_it_may_not_do_before_pressing_a_key() {
         detail.denied
     );
     assert!(audit(&sim).is_empty(), "asking is not acting: nothing audited");
+}
+
+#[test]
+fn all_namespaces_lists_everywhere_and_acts_where_each_rollout_lives() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&["create", "deployment", "aaa-elsewhere", "--image=x:1"]);
+    let mut console = Console::attached(&sim, None, None, "all");
+    console.press("2");
+    console.until("both namespaces", |s| {
+        s.rollouts.list.loaded().is_some_and(|l| {
+            l.iter().any(|r| r.namespace == "default") && l.iter().any(|r| r.namespace == "ml-serving")
+        })
+    });
+    assert_eq!(console.state.session.namespace, "all");
+    // default/aaa-elsewhere sorts first; move to ml-serving/malaria-predictor.
+    console.press("j");
+    console.until("the selection", |s| {
+        s.rollouts.selected().is_some_and(|r| r.name == "malaria-predictor")
+    });
+    console.press("+");
+    console.until("the confirmation", |s| s.mode == Mode::Confirm);
+    console.press("y");
+    console.until("the step", |s| s.rollouts.busy.is_none() && s.status.is_some());
+    assert_eq!(weights(&sim), "75 25", "{}", console.status());
+    assert_eq!(audit(&sim)[0]["target"], "deployment/ml-serving/malaria-predictor");
 }

@@ -161,6 +161,7 @@ mod rollouts_fixtures {
                 server: "https://10.0.0.1:6443".into(),
                 user: "ana".into(),
                 readonly: None,
+                all_namespaces: false,
             }),
         }));
         h.dispatch(Action::Kube(KubeAction::Snapshot {
@@ -208,6 +209,7 @@ mod rollouts_fixtures {
         h.dispatch(Action::Kube(KubeAction::Detail {
             generation,
             result: Ok(RolloutDetail {
+                namespace: "ml-serving".into(),
                 name: "malaria-predictor".into(),
                 revisions: vec![
                     revision(2, "v1.9.3", 0, false),
@@ -263,6 +265,7 @@ fn rollouts_confirmation_dialog() {
     h.dispatch(Action::Kube(KubeAction::Prepared(Ok(Ok(Prepared {
         action: "canary.step",
         target: "deployment/ml-serving/malaria-predictor".into(),
+        namespace: "ml-serving".into(),
         plan,
     })))));
     assert_snapshot!("rollouts_confirm_80x24", h.render(80, 24));

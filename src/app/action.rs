@@ -73,6 +73,7 @@ pub enum OpKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpRequest {
     pub kind: OpKind,
+    pub namespace: String,
     pub deployment: String,
 }
 
@@ -86,6 +87,7 @@ pub enum KubeEffect {
     },
     LoadDetail {
         generation: u64,
+        namespace: String,
         deployment: String,
     },
     Prepare(OpRequest),

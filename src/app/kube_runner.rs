@@ -72,6 +72,14 @@ impl KubeRunner {
             .ok_or_else(|| "not connected to a cluster".to_owned())
     }
 
+    /// The session's context acting in `namespace` (all-namespaces mode
+    /// acts on each rollout where it lives).
+    fn ctx_in(&self, namespace: &str) -> Result<OpsContext, String> {
+        let mut ctx = self.ctx()?;
+        ctx.conn = ctx.conn.in_namespace(namespace);
+        Ok(ctx)
+    }
+
     pub async fn perform(&self, effect: KubeEffect, answers: UnboundedSender<Action>) {
         let answer = match effect {
             KubeEffect::Connect {
@@ -82,25 +90,29 @@ impl KubeRunner {
                 let result = self.connect(context, namespace, answers.clone()).await;
                 KubeAction::Connected { generation, result }
             }
-            KubeEffect::LoadDetail { generation, deployment } => {
-                let result = match self.ctx() {
+            KubeEffect::LoadDetail {
+                generation,
+                namespace,
+                deployment,
+            } => {
+                let result = match self.ctx_in(&namespace) {
                     Ok(ctx) => self.detail(&ctx, &deployment).await,
                     Err(e) => Err(e),
                 };
                 KubeAction::Detail { generation, result }
             }
-            KubeEffect::Prepare(request) => KubeAction::Prepared(match self.ctx() {
+            KubeEffect::Prepare(request) => KubeAction::Prepared(match self.ctx_in(&request.namespace) {
                 Ok(ctx) => self.prepare(&ctx, &request).await,
                 Err(e) => Err(e),
             }),
-            KubeEffect::Execute(prepared) => KubeAction::Finished(match self.ctx() {
+            KubeEffect::Execute(prepared) => KubeAction::Finished(match self.ctx_in(&prepared.namespace) {
                 Ok(ctx) => match ops::execute(&ctx, prepared).await {
                     Ok(Outcome::Done(m) | Outcome::Skipped(m)) => Ok(m),
                     Err(e) => Err(e.to_string()),
                 },
                 Err(e) => Err(e),
             }),
-            KubeEffect::Decline(prepared) => KubeAction::Finished(match self.ctx() {
+            KubeEffect::Decline(prepared) => KubeAction::Finished(match self.ctx_in(&prepared.namespace) {
                 Ok(ctx) => Err(ops::decline(&ctx, &prepared).to_string()),
                 Err(e) => Err(e),
             }),
@@ -135,6 +147,7 @@ impl KubeRunner {
             server: conn.server.clone(),
             user: conn.user.clone(),
             readonly: readonly.clone(),
+            all_namespaces: conn.all_namespaces,
         };
         let watch = watch_rollouts(&conn, move |snapshot| {
             answers
@@ -186,6 +199,7 @@ impl KubeRunner {
             let permission = self
                 .operation(&OpRequest {
                     kind,
+                    namespace: conn.namespace.clone(),
                     deployment: name.to_owned(),
                 })
                 .permission(conn);
@@ -194,6 +208,7 @@ impl KubeRunner {
             }
         }
         Ok(RolloutDetail {
+            namespace: conn.namespace.clone(),
             name: name.to_owned(),
             revisions: history(current, &sets),
             pods,

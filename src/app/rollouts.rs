@@ -20,10 +20,13 @@ pub struct KubeInfo {
     pub user: String,
     /// Why writes are refused here, if they are.
     pub readonly: Option<String>,
+    /// Listing every namespace (`:ns all`).
+    pub all_namespaces: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RolloutDetail {
+    pub namespace: String,
     pub name: String,
     pub revisions: Vec<Revision>,
     pub pods: Vec<PodSummary>,
@@ -93,7 +96,7 @@ pub fn connect(state: &mut State) -> Vec<Effect> {
 }
 
 fn load_detail(state: &mut State) -> Vec<Effect> {
-    let Some(name) = state.rollouts.selected().map(|r| r.name.clone()) else {
+    let Some((namespace, name)) = state.rollouts.selected().map(|r| (r.namespace.clone(), r.name.clone())) else {
         return Vec::new();
     };
     state
@@ -103,6 +106,7 @@ fn load_detail(state: &mut State) -> Vec<Effect> {
         .map(|generation| {
             Effect::Kube(KubeEffect::LoadDetail {
                 generation,
+                namespace,
                 deployment: name,
             })
         })
@@ -116,12 +120,16 @@ pub fn request(state: &mut State, kind: OpKind, what: &str) -> Vec<Effect> {
         state.set_status(Level::Warn, "another action is still running");
         return Vec::new();
     }
-    let Some(name) = state.rollouts.selected().map(|r| r.name.clone()) else {
+    let Some((namespace, name)) = state.rollouts.selected().map(|r| (r.namespace.clone(), r.name.clone())) else {
         state.set_status(Level::Warn, "no rollout selected");
         return Vec::new();
     };
-    state.rollouts.busy = Some(format!("planning {what} of {name}"));
-    vec![Effect::Kube(KubeEffect::Prepare(OpRequest { kind, deployment: name }))]
+    state.rollouts.busy = Some(format!("planning {what} of {namespace}/{name}"));
+    vec![Effect::Kube(KubeEffect::Prepare(OpRequest {
+        kind,
+        namespace,
+        deployment: name,
+    }))]
 }
 
 /// Answers from the cluster and the operator's yes/no.
@@ -131,7 +139,11 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
         KubeAction::Connected { generation, result } => {
             if let Ok(info) = &result {
                 state.session.context = Some(info.context.clone());
-                state.session.namespace = info.namespace.clone();
+                state.session.namespace = if info.all_namespaces {
+                    crate::backends::kube::client::ALL_NAMESPACES.into()
+                } else {
+                    info.namespace.clone()
+                };
                 state.session.readonly |= info.readonly.is_some();
             }
             state.rollouts.kube.receive(generation, result);

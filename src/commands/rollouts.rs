@@ -27,7 +27,7 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, KubeError> {
         .map_err(|e| KubeError::Other(e.to_string()))
 }
 
-pub fn rollouts_table(rollouts: &[Rollout]) -> String {
+pub fn rollouts_table(rollouts: &[Rollout], all_namespaces: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -38,7 +38,11 @@ pub fn rollouts_table(rollouts: &[Rollout]) -> String {
         let _ = writeln!(
             out,
             "{:<32} {:<12} {:>4} {:<10} {:>7} {:>10} {:>9}  {}",
-            r.name,
+            if all_namespaces {
+                format!("{}/{}", r.namespace, r.name)
+            } else {
+                r.name.clone()
+            },
             phase_word(r.status.phase),
             r.revision,
             r.version.as_deref().unwrap_or("-"),
@@ -72,10 +76,10 @@ pub async fn status(conn: &Connection, name: Option<&str>, output: Output) -> Re
         (Output::Json, None) => json(&rollouts),
         (Output::Table, Some(_)) => Ok(format!(
             "{}\n{}\n",
-            rollouts_table(&rollouts),
+            rollouts_table(&rollouts, conn.all_namespaces),
             rollouts[0].status.message
         )),
-        (Output::Table, None) => Ok(rollouts_table(&rollouts)),
+        (Output::Table, None) => Ok(rollouts_table(&rollouts, conn.all_namespaces)),
     }
 }
 

@@ -82,6 +82,8 @@ pub struct Write {
 pub struct Prepared {
     pub action: &'static str,
     pub target: String,
+    /// Where the writes go.
+    pub namespace: String,
     pub plan: Plan,
 }
 
@@ -151,6 +153,7 @@ pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<Pr
         Ok(PlanOrSkip::Plan(plan)) => Ok(Ok(Prepared {
             action,
             target,
+            namespace: ctx.conn.namespace.clone(),
             plan: *plan,
         })),
         Ok(PlanOrSkip::Skip(why)) => {
@@ -186,7 +189,9 @@ pub fn decline(ctx: &OpsContext, prepared: &Prepared) -> OpsError {
 
 /// Writes the planned change and audits the outcome.
 pub async fn execute(ctx: &OpsContext, prepared: Prepared) -> Result<Outcome, OpsError> {
-    let Prepared { action, target, plan } = prepared;
+    let Prepared {
+        action, target, plan, ..
+    } = prepared;
     let result = write(&ctx.conn, &plan).await;
     let outcome = match &result {
         Ok(()) => "done".to_owned(),

@@ -109,6 +109,8 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         frame.render_widget(Paragraph::new(text).style(theme.muted).block(block), area);
         return;
     }
+    // Every namespace: names carry theirs.
+    let all = r.kube.loaded().is_some_and(|k| k.all_namespaces);
     // Narrow terminals keep the columns that decide what to do next.
     let wide = area.width >= 100;
     let columns: &[&str] = if wide {
@@ -131,7 +133,11 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         let (mark, style) = phase_mark(ro.status.phase, ui);
         let mut cells = vec![
             Cell::from(mark).style(style),
-            Cell::from(ro.name.clone()),
+            Cell::from(if all {
+                format!("{}/{}", ro.namespace, ro.name)
+            } else {
+                ro.name.clone()
+            }),
             Cell::from(phase_word(ro.status.phase)).style(style),
             Cell::from(ro.revision.to_string()),
             Cell::from(ro.version.clone().unwrap_or_else(|| ui.glyphs.none.into())),
@@ -197,7 +203,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         field("images", selected.images.join(", "), theme),
     ];
     match &r.detail.load {
-        Load::Loaded(detail) if detail.name == selected.name => lines.extend(detail_lines(detail, ui)),
+        Load::Loaded(detail) if detail.name == selected.name && detail.namespace == selected.namespace => {
+            lines.extend(detail_lines(detail, ui));
+        }
         Load::Failed(e) => lines.push(line(e.clone(), theme.error)),
         _ => lines.push(line(
             format!("Reading revisions and pods{}", ui.glyphs.ellipsis),

@@ -10,6 +10,9 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::KubeError;
 
+/// The namespace name that means every namespace (`:ns all`, `-n all`).
+pub const ALL_NAMESPACES: &str = "all";
+
 /// How long a connection or a request may take before it counts as lost.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -28,6 +31,20 @@ pub struct Connection {
     /// The kubeconfig user, for the audit log.
     pub user: String,
     pub server: String,
+    /// `--namespace all` / `:ns all`: lists and watches span every
+    /// namespace; `namespace` stays the context's, for writes.
+    pub all_namespaces: bool,
+}
+
+impl Connection {
+    /// The same connection, acting in `namespace`.
+    pub fn in_namespace(&self, namespace: &str) -> Connection {
+        Connection {
+            namespace: namespace.to_owned(),
+            all_namespaces: false,
+            ..self.clone()
+        }
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -89,7 +106,8 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, KubeError> {
     config.connect_timeout = Some(TIMEOUT);
     config.read_timeout = Some(TIMEOUT);
     config.write_timeout = Some(TIMEOUT);
-    if let Some(namespace) = &target.namespace {
+    let all_namespaces = target.namespace.as_deref() == Some(ALL_NAMESPACES);
+    if let Some(namespace) = target.namespace.as_ref().filter(|_| !all_namespaces) {
         config.default_namespace = namespace.clone();
     }
     let server = config.cluster_url.to_string();
@@ -101,5 +119,6 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, KubeError> {
         namespace,
         user,
         server,
+        all_namespaces,
     })
 }

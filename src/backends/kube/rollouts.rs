@@ -57,7 +57,11 @@ pub async fn get(conn: &Connection, name: &str) -> Result<Deployment, KubeError>
 }
 
 pub async fn list(conn: &Connection) -> Result<Vec<Deployment>, KubeError> {
-    let api: Api<Deployment> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let api: Api<Deployment> = if conn.all_namespaces {
+        Api::all(conn.client.clone())
+    } else {
+        Api::namespaced(conn.client.clone(), &conn.namespace)
+    };
     let list = api
         .list(&ListParams::default())
         .await

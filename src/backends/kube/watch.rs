@@ -24,7 +24,11 @@ pub type Snapshot = Result<Vec<Rollout>, String>;
 /// snapshot (sorted by name) or each watch error. Stops when `send`
 /// returns false (nobody listens) or the task is aborted.
 pub fn watch_rollouts(conn: &Connection, send: impl Fn(Snapshot) -> bool + Send + 'static) -> JoinHandle<()> {
-    let api: Api<Deployment> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let api: Api<Deployment> = if conn.all_namespaces {
+        Api::all(conn.client.clone())
+    } else {
+        Api::namespaced(conn.client.clone(), &conn.namespace)
+    };
     let (reader, writer) = reflector::store();
     let stream = reflector(writer, watcher(api, watcher::Config::default()).default_backoff());
     tokio::spawn(async move {
@@ -41,7 +45,7 @@ pub fn watch_rollouts(conn: &Connection, send: impl Fn(Snapshot) -> bool + Send 
             tokio::time::sleep(COALESCE).await;
             while let Some(Some(Ok(_))) = futures_util::FutureExt::now_or_never(stream.next()) {}
             let mut rollouts: Vec<Rollout> = reader.state().iter().map(|d| rollout_of(d)).collect();
-            rollouts.sort_by(|a, b| a.name.cmp(&b.name));
+            rollouts.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
             if !send(Ok(rollouts)) {
                 return;
             }
