@@ -34,13 +34,14 @@ fn status_words_match_kubectl_in_every_state() {
     assert_eq!(healthy["ready"], 3);
 
     // A failing image freezes the rollout mid-way: both must read it alike.
+    // (120 simulated seconds of deadline: 6 s real, ample between two reads.)
     sim.ok(&[
         "patch",
         "deploy",
         "web",
         "--type=merge",
         "-p",
-        r#"{"spec":{"progressDeadlineSeconds":40}}"#,
+        r#"{"spec":{"progressDeadlineSeconds":120}}"#,
     ]);
     sim.ok(&["set", "image", "deploy/web", "web=web:2-fail"]);
     sim.settle();

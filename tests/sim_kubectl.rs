@@ -175,6 +175,9 @@ fn patch_in_every_type_replace_apply_and_delete() {
     ]);
     assert_eq!(sim.image("p"), "p:2");
 
+    // Read after the rollout settles: mid-rollout the controller's status
+    // writes move the resourceVersion and replace would rightly get 409.
+    sim.ok(&["rollout", "status", "deploy/p", "--timeout=60s"]);
     let json = sim.ok(&["get", "deploy", "p", "-o", "json"]);
     let mut object: Value = serde_json::from_str(&json).unwrap();
     object["spec"]["replicas"] = 4.into();

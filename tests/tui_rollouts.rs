@@ -51,6 +51,7 @@ impl Console {
                 route: "malaria-predictor".into(),
                 stable: "malaria-predictor-blue".into(),
                 canary: "malaria-predictor-green".into(),
+                shadow: "malaria-predictor-shadow".into(),
                 ..RolloutSettings::default()
             },
         );
@@ -136,6 +137,32 @@ impl Console {
                 self.run(effects);
             }
         }
+    }
+
+    /// Runs a `:` command, then answers its confirmation with "y".
+    fn command(&mut self, text: &str) {
+        self.press(":");
+        for c in text.chars() {
+            let event = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+            if let Some(action) = keys::resolve(&self.state, &self.config.keymap, &event) {
+                let effects = update(&mut self.state, action);
+                self.run(effects);
+            }
+        }
+        self.press("enter");
+        self.until("the confirmation", |s| {
+            // A refusal is an answer too: fail with it rather than wait.
+            assert!(
+                !s.status
+                    .as_ref()
+                    .is_some_and(|t| t.level == modeldeck::app::state::Level::Error),
+                "{:?}",
+                s.status
+            );
+            s.mode == Mode::Confirm
+        });
+        self.press("y");
+        self.until("the action", |s| s.rollouts.busy.is_none() && s.status.is_some());
     }
 
     fn open_rollouts(&mut self) {
@@ -342,4 +369,102 @@ fn all_namespaces_lists_everywhere_and_acts_where_each_rollout_lives() {
     console.until("the step", |s| s.rollouts.busy.is_none() && s.status.is_some());
     assert_eq!(weights(&sim), "75 25", "{}", console.status());
     assert_eq!(audit(&sim)[0]["target"], "deployment/ml-serving/malaria-predictor");
+}
+
+#[test]
+fn every_other_action_through_commands() {
+    let Some(sim) = Sim::start() else { return };
+    let ns = ["-n", "ml-serving"];
+    sim.ok(&[
+        &ns[..],
+        &[
+            "set",
+            "image",
+            "deploy/malaria-predictor",
+            "predictor=ghcr.io/modeldeck/malaria-predictor:2.0.6",
+        ],
+    ]
+    .concat());
+    sim.ok(&[
+        &ns[..],
+        &["rollout", "status", "deploy/malaria-predictor", "--timeout=60s"],
+    ]
+    .concat());
+    sim.ok(&[
+        &ns[..],
+        &["rollout", "status", "deploy/malaria-predictor-canary", "--timeout=60s"],
+    ]
+    .concat());
+    let mut console = Console::new(&sim, None);
+    console.open_rollouts();
+
+    console.command("canary set 30");
+    assert_eq!(weights(&sim), "70 30", "{}", console.status());
+
+    console.command("shadow 20");
+    let mirror = sim.ok(&[
+        &ns[..],
+        &[
+            "get",
+            "httproute",
+            "malaria-predictor",
+            "-o",
+            "jsonpath={.spec.rules[0].filters[0].requestMirror.percent}",
+        ],
+    ]
+    .concat());
+    assert_eq!(mirror, "20", "{}", console.status());
+    console.command("shadow off");
+    let filters = sim.ok(&[
+        &ns[..],
+        &[
+            "get",
+            "httproute",
+            "malaria-predictor",
+            "-o",
+            "jsonpath={.spec.rules[0].filters}",
+        ],
+    ]
+    .concat());
+    assert_eq!(filters, "[]");
+
+    let version = |sim: &Sim| {
+        sim.ok(&[
+            "-n",
+            "ml-serving",
+            "get",
+            "svc",
+            "malaria-predictor-blue",
+            "-o",
+            "jsonpath={.spec.selector.version}",
+        ])
+    };
+    console.command("switch malaria-predictor-blue 2.1.0");
+    assert_eq!(version(&sim), "v2.1.0", "{}", console.status());
+    console.command("back malaria-predictor-blue");
+    assert_eq!(version(&sim), "v2.0.5", "{}", console.status());
+
+    console.command("rollback 1");
+    assert_eq!(
+        sim.image_in("malaria-predictor", "ml-serving"),
+        "ghcr.io/modeldeck/malaria-predictor:2.0.5",
+        "{}",
+        console.status()
+    );
+
+    let actions: Vec<String> = audit(&sim)
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "canary.set",
+            "shadow.on",
+            "shadow.off",
+            "bluegreen.switch",
+            "bluegreen.switch",
+            "rollback"
+        ]
+    );
 }

@@ -267,6 +267,17 @@ fn tab_completes_command_names() {
     h.press(":");
     h.type_text("ro");
     h.press("tab");
+    assert_eq!(
+        h.state.mode,
+        Mode::Command(Input::with_text("roll")),
+        "the shared prefix is filled"
+    );
+    assert_eq!(
+        h.state.status.as_ref().map(|s| s.text.as_str()),
+        Some("rollouts  rollback")
+    );
+    h.type_text("o");
+    h.press("tab");
     assert_eq!(h.state.mode, Mode::Command(Input::with_text("rollouts")));
     h.press("enter");
     assert_eq!(h.state.view, ViewId::Rollouts);

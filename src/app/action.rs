@@ -61,13 +61,24 @@ pub enum KubeAction {
     Finished(Result<String, String>),
 }
 
-/// A mutating action the operator asked for, by deployment name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A mutating action the operator asked for, on the selected rollout.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpKind {
-    Rollback,
+    /// To a revision, or the previous one.
+    Rollback(Option<i64>),
+    CanarySet(u32),
     CanaryStep,
     CanaryAbort,
     CanaryPromote,
+    ShadowOn(u32),
+    ShadowOff,
+    BlueGreenSwitch {
+        service: String,
+        version: String,
+    },
+    BlueGreenBack {
+        service: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

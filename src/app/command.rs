@@ -1,6 +1,7 @@
 //! `:` commands, parsed into typed commands with messages for mistakes.
 
 use super::ViewId;
+use super::action::OpKind;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -9,10 +10,12 @@ pub enum Command {
     Context(String),
     Help,
     Quit,
+    /// A mutating action on the selected rollout (it asks first).
+    Op(OpKind),
 }
 
 /// The commands, for the help screen and for "did you mean" messages.
-pub const COMMANDS: [(&str, &str); 11] = [
+pub const COMMANDS: [(&str, &str); 16] = [
     (":models", "model registry versions"),
     (":rollouts", "Kubernetes rollouts"),
     (":metrics", "live metrics per version"),
@@ -21,13 +24,18 @@ pub const COMMANDS: [(&str, &str); 11] = [
     (":audit", "log of operator actions"),
     (":ns NAME", "switch namespace (all: every namespace)"),
     (":ctx NAME", "switch Kubernetes context"),
+    (":rollback [N]", "selected rollout to revision N (or previous)"),
+    (":canary set P", "canary to P% (also step, abort, promote)"),
+    (":shadow P|off", "mirror P% to the shadow, or stop"),
+    (":switch SVC VER", "point Service SVC at version VER"),
+    (":back SVC", "point Service SVC back"),
     (":help", "this help"),
     (":q", "quit"),
     (":quit", "quit"),
 ];
 
 /// Command names for tab completion, with whether they take an argument.
-const VERBS: [(&str, bool); 10] = [
+const VERBS: [(&str, bool); 15] = [
     ("models", false),
     ("rollouts", false),
     ("metrics", false),
@@ -36,6 +44,11 @@ const VERBS: [(&str, bool); 10] = [
     ("audit", false),
     ("ns", true),
     ("ctx", true),
+    ("rollback", false),
+    ("canary", true),
+    ("shadow", true),
+    ("switch", true),
+    ("back", true),
     ("help", false),
     ("quit", false),
 ];
@@ -60,15 +73,19 @@ pub fn complete(line: &str) -> Result<String, Vec<&'static str>> {
 }
 
 pub fn parse(line: &str) -> Result<Command, String> {
-    let mut words = line.split_whitespace();
-    let Some(verb) = words.next() else {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let Some(verb) = words.first() else {
         return Err("empty command; try :models, :rollouts, :ns NAME or ? for help".into());
     };
+    let verb = verb.trim_start_matches(':');
+    if let Some(op) = op_command(verb, &words[1..]) {
+        return op.map(Command::Op);
+    }
+    let mut words = words.into_iter().skip(1);
     let arg = words.next();
     if let Some(extra) = words.next() {
         return Err(format!("unexpected {extra:?} after :{verb} {}", arg.unwrap_or("")));
     }
-    let verb = verb.trim_start_matches(':');
     if let Some(view) = view_alias(verb) {
         return no_arg(verb, arg, Command::View(view));
     }
@@ -89,6 +106,42 @@ pub fn parse(line: &str) -> Result<Command, String> {
             "unknown command :{verb}; try :models, :rollouts, :metrics, :predict, :alerts, :audit, :ns, :ctx, :q"
         )),
     }
+}
+
+/// The action commands; `None` when `verb` is not one of them.
+fn op_command(verb: &str, args: &[&str]) -> Option<Result<OpKind, String>> {
+    let percent = |p: &str| -> Result<u32, String> {
+        match p.trim_end_matches('%').parse::<u32>() {
+            Ok(n) if n <= 100 => Ok(n),
+            _ => Err(format!("a percent is a whole number from 0 to 100, not {p:?}")),
+        }
+    };
+    Some(match (verb, args) {
+        ("rollback" | "undo", []) => Ok(OpKind::Rollback(None)),
+        ("rollback" | "undo", [n]) => match n.parse::<i64>() {
+            Ok(n) if n > 0 => Ok(OpKind::Rollback(Some(n))),
+            _ => Err(format!("a revision is a positive number, not {n:?}")),
+        },
+        ("canary", ["set", p]) => percent(p).map(OpKind::CanarySet),
+        ("canary", ["step"]) => Ok(OpKind::CanaryStep),
+        ("canary", ["abort"]) => Ok(OpKind::CanaryAbort),
+        ("canary", ["promote"]) => Ok(OpKind::CanaryPromote),
+        ("canary", _) => Err("usage: :canary set PERCENT | step | abort | promote".into()),
+        ("shadow", ["off"]) => Ok(OpKind::ShadowOff),
+        ("shadow", [p]) => percent(p).map(OpKind::ShadowOn),
+        ("shadow", _) => Err("usage: :shadow PERCENT | off".into()),
+        ("switch", [service, version]) => Ok(OpKind::BlueGreenSwitch {
+            service: (*service).to_owned(),
+            version: (*version).to_owned(),
+        }),
+        ("switch", _) => Err("usage: :switch SERVICE VERSION, e.g. :switch malaria-predictor-blue 2.1.0".into()),
+        ("back", [service]) => Ok(OpKind::BlueGreenBack {
+            service: (*service).to_owned(),
+        }),
+        ("back", _) => Err("usage: :back SERVICE".into()),
+        ("rollback" | "undo", _) => Err("usage: :rollback [REVISION]".into()),
+        _ => return None,
+    })
 }
 
 fn view_alias(verb: &str) -> Option<ViewId> {
@@ -148,8 +201,30 @@ mod tests {
     }
 
     #[test]
+    fn action_commands_parse_with_clear_mistakes() {
+        assert_eq!(parse("canary set 30"), Ok(Command::Op(OpKind::CanarySet(30))));
+        assert_eq!(parse("canary set 30%"), Ok(Command::Op(OpKind::CanarySet(30))));
+        assert_eq!(parse("rollback 3"), Ok(Command::Op(OpKind::Rollback(Some(3)))));
+        assert_eq!(parse("undo"), Ok(Command::Op(OpKind::Rollback(None))));
+        assert_eq!(parse("shadow off"), Ok(Command::Op(OpKind::ShadowOff)));
+        assert_eq!(
+            parse("switch blue 2.1.0"),
+            Ok(Command::Op(OpKind::BlueGreenSwitch {
+                service: "blue".into(),
+                version: "2.1.0".into()
+            }))
+        );
+        assert!(parse("canary set 150").unwrap_err().contains("from 0 to 100"));
+        assert!(parse("canary set ten").unwrap_err().contains("\"ten\""));
+        assert!(parse("rollback -1").unwrap_err().contains("positive"));
+        assert!(parse("canary").unwrap_err().starts_with("usage"));
+        assert!(parse("switch blue").unwrap_err().starts_with("usage"));
+    }
+
+    #[test]
     fn completion_fills_a_unique_name_and_lists_the_rest() {
-        assert_eq!(complete("ro"), Ok("rollouts".into()));
+        assert_eq!(complete("ro"), Err(vec!["rollouts", "rollback"]));
+        assert_eq!(complete("rollo"), Ok("rollouts".into()));
         assert_eq!(complete("n"), Ok("ns ".into()));
         assert_eq!(complete("m"), Err(vec!["models", "metrics"]));
         assert_eq!(complete("ns pr"), Err(vec![]));

@@ -17,8 +17,10 @@ use crate::backends::kube::rollouts::{self, rollout_of};
 use crate::backends::kube::watch::watch_rollouts;
 use crate::backends::kube::{KubeTarget, connect, pods};
 use crate::config::settings::RolloutSettings;
+use crate::ops::bluegreen::{BlueGreenSwitch, SwitchTo};
 use crate::ops::canary::{self, Canary, Move};
 use crate::ops::rollback::Rollback;
+use crate::ops::shadow::Shadow;
 use crate::ops::{self, AuditLog, Operation, OpsContext, Outcome, permission};
 
 /// What the runner needs from the command line and the settings.
@@ -191,20 +193,20 @@ impl KubeRunner {
         };
         let mut denied = Vec::new();
         for kind in [
-            OpKind::Rollback,
+            OpKind::Rollback(None),
             OpKind::CanaryStep,
             OpKind::CanaryAbort,
             OpKind::CanaryPromote,
         ] {
             let permission = self
                 .operation(&OpRequest {
-                    kind,
+                    kind: kind.clone(),
                     namespace: conn.namespace.clone(),
                     deployment: name.to_owned(),
                 })
                 .permission(conn);
             if let Ok(Some(reason)) = permission::check(conn, &permission).await {
-                denied.push((kind, reason));
+                denied.push((kind.clone(), reason));
             }
         }
         Ok(RolloutDetail {
@@ -234,14 +236,32 @@ impl KubeRunner {
                 movement,
             })
         };
-        match request.kind {
-            OpKind::Rollback => RolloutOp::Rollback(Rollback {
+        let shadow = |percent| {
+            RolloutOp::Shadow(Shadow {
                 deployment: name.clone(),
-                to_revision: None,
+                settings: settings.clone(),
+                percent,
+            })
+        };
+        match &request.kind {
+            OpKind::Rollback(to) => RolloutOp::Rollback(Rollback {
+                deployment: name.clone(),
+                to_revision: *to,
             }),
+            OpKind::CanarySet(p) => canary(Move::Set(*p)),
             OpKind::CanaryStep => canary(Move::Step),
             OpKind::CanaryAbort => canary(Move::Abort),
             OpKind::CanaryPromote => canary(Move::Promote),
+            OpKind::ShadowOn(p) => shadow(Some(*p)),
+            OpKind::ShadowOff => shadow(None),
+            OpKind::BlueGreenSwitch { service, version } => RolloutOp::BlueGreen(BlueGreenSwitch {
+                service: service.clone(),
+                to: SwitchTo::Version(version.clone()),
+            }),
+            OpKind::BlueGreenBack { service } => RolloutOp::BlueGreen(BlueGreenSwitch {
+                service: service.clone(),
+                to: SwitchTo::Back,
+            }),
         }
     }
 
@@ -249,6 +269,8 @@ impl KubeRunner {
         match self.operation(request) {
             RolloutOp::Rollback(op) => prepared(ctx, &op).await,
             RolloutOp::Canary(op) => prepared(ctx, &op).await,
+            RolloutOp::Shadow(op) => prepared(ctx, &op).await,
+            RolloutOp::BlueGreen(op) => prepared(ctx, &op).await,
         }
     }
 }
@@ -265,6 +287,8 @@ async fn prepared<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<ops::
 enum RolloutOp {
     Rollback(Rollback),
     Canary(Canary),
+    Shadow(Shadow),
+    BlueGreen(BlueGreenSwitch),
 }
 
 impl RolloutOp {
@@ -272,6 +296,8 @@ impl RolloutOp {
         match self {
             RolloutOp::Rollback(op) => op.permission(conn),
             RolloutOp::Canary(op) => op.permission(conn),
+            RolloutOp::Shadow(op) => op.permission(conn),
+            RolloutOp::BlueGreen(op) => op.permission(conn),
         }
     }
 }

@@ -157,7 +157,7 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
             }
         }
         KeyAction::View(view) => return switch_view(state, view),
-        KeyAction::Undo => return rollout_action(state, OpKind::Rollback, "a rollback"),
+        KeyAction::Undo => return rollout_action(state, OpKind::Rollback(None), "a rollback"),
         KeyAction::CanaryStep => return rollout_action(state, OpKind::CanaryStep, "a canary step"),
         KeyAction::CanaryAbort => return rollout_action(state, OpKind::CanaryAbort, "a canary abort"),
         KeyAction::Promote => return rollout_action(state, OpKind::CanaryPromote, "a promotion"),
@@ -289,6 +289,16 @@ fn submit(state: &mut State) -> Vec<Effect> {
             state.session.context = Some(ctx);
             rollouts::connect(state)
         }
+        Ok(Command::Op(kind)) => {
+            if state.view != ViewId::Rollouts {
+                state.set_status(
+                    Level::Warn,
+                    "actions work on the selected rollout: open Rollouts (2) first",
+                );
+                return Vec::new();
+            }
+            rollouts::request(state, kind, "the action")
+        }
         Ok(Command::Help) => {
             state.mode = Mode::Help;
             state.help_scroll = 0;
@@ -328,6 +338,15 @@ fn complete(state: &mut State) {
     match command::complete(input.text()) {
         Ok(line) => *input = Input::with_text(&line),
         Err(names) if names.len() > 1 => {
+            // Fill what the candidates share, then list them.
+            let first = names[0];
+            let shared = (0..=first.len())
+                .rev()
+                .find(|&n| first.is_char_boundary(n) && names.iter().all(|c| c.starts_with(&first[..n])))
+                .unwrap_or(0);
+            if shared > input.text().trim().len() {
+                *input = Input::with_text(&first[..shared]);
+            }
             let names = names.join("  ");
             state.set_status(Level::Info, names);
         }

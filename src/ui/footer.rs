@@ -76,11 +76,11 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     // the cluster said this user may not take that action.
     let readonly = state.session.readonly;
     let denied: Vec<OpKind> = match &state.rollouts.detail.load {
-        Load::Loaded(detail) => detail.denied.iter().map(|(kind, _)| *kind).collect(),
+        Load::Loaded(detail) => detail.denied.iter().map(|(kind, _)| kind.clone()).collect(),
         _ => Vec::new(),
     };
     let dimmed: Vec<String> = [
-        (KeyAction::Undo, OpKind::Rollback),
+        (KeyAction::Undo, OpKind::Rollback(None)),
         (KeyAction::CanaryStep, OpKind::CanaryStep),
         (KeyAction::CanaryAbort, OpKind::CanaryAbort),
         (KeyAction::Promote, OpKind::CanaryPromote),

@@ -163,12 +163,14 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     list_table(frame, area, table, r.cursor.selected, ui);
 }
 
-pub fn op_word(kind: OpKind) -> &'static str {
+pub fn op_word(kind: &OpKind) -> &'static str {
     match kind {
-        OpKind::Rollback => "roll back",
-        OpKind::CanaryStep => "step",
+        OpKind::Rollback(_) => "roll back",
+        OpKind::CanarySet(_) | OpKind::CanaryStep => "move the canary",
         OpKind::CanaryAbort => "abort",
         OpKind::CanaryPromote => "promote",
+        OpKind::ShadowOn(_) | OpKind::ShadowOff => "shadow",
+        OpKind::BlueGreenSwitch { .. } | OpKind::BlueGreenBack { .. } => "switch blue-green",
     }
 }
 
@@ -220,7 +222,7 @@ fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     // What the cluster refuses this user, shown before a key is pressed.
     if let Some((_, reason)) = detail.denied.first() {
-        let what: Vec<&str> = detail.denied.iter().map(|(kind, _)| op_word(*kind)).collect();
+        let what: Vec<&str> = detail.denied.iter().map(|(kind, _)| op_word(kind)).collect();
         lines.push(Line::styled(
             format!("not allowed: {} ({reason})", what.join(", ")),
             theme.warn,
