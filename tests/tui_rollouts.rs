@@ -468,3 +468,47 @@ fn every_other_action_through_commands() {
         ]
     );
 }
+
+#[test]
+fn b_switches_the_blue_green_service_back_in_one_key() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&[
+        "rollout",
+        "status",
+        "deploy/malaria-predictor-canary",
+        "-n",
+        "ml-serving",
+        "--timeout=60s",
+    ]);
+    let mut console = Console::new(&sim, None);
+    console.open_rollouts();
+    console.command("switch malaria-predictor-blue 2.1.0");
+    let version = |sim: &Sim| {
+        sim.ok(&[
+            "-n",
+            "ml-serving",
+            "get",
+            "svc",
+            "malaria-predictor-blue",
+            "-o",
+            "jsonpath={.spec.selector.version}",
+        ])
+    };
+    assert_eq!(version(&sim), "v2.1.0");
+    console.until("the detail to show the switch", |s| {
+        matches!(&s.rollouts.detail.load, modeldeck::app::resource::Load::Loaded(d)
+            if d.services.iter().any(|side| side.service == "malaria-predictor-blue" && side.previous.as_deref() == Some("v2.0.5")))
+    });
+    console.press("b");
+    console.until("the confirmation", |s| s.mode == Mode::Confirm);
+    let summary = console.state.rollouts.pending.as_ref().unwrap().plan.summary.clone();
+    assert!(
+        summary.contains("switch service ml-serving/malaria-predictor-blue from version=v2.1.0"),
+        "{summary}"
+    );
+    console.press("y");
+    console.until("the switch back", |s| {
+        s.rollouts.busy.is_none() && s.status.as_ref().is_some_and(|t| t.text.contains("to version=v2.0.5"))
+    });
+    assert_eq!(version(&sim), "v2.0.5");
+}

@@ -229,6 +229,14 @@ mod rollouts_fixtures {
                     canary_backend: "malaria-predictor-green".into(),
                 })),
                 denied: vec![],
+                services: vec![modeldeck::ops::bluegreen::Side {
+                    service: "malaria-predictor-blue".into(),
+                    selects: [("app".to_owned(), "malaria-predictor".to_owned())].into(),
+                    version: Some("v2.0.5".into()),
+                    previous: Some("v2.1.0".into()),
+                    ready: 3,
+                    pods: 3,
+                }],
             }),
         }));
         h

@@ -25,10 +25,12 @@ pub enum KeyAction {
     CanaryStep,
     CanaryAbort,
     Promote,
+    /// Switch the rollout's blue-green Service back.
+    SwitchBack,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 24] = [
+    pub const ALL: [KeyAction; 25] = [
         KeyAction::Help,
         KeyAction::Command,
         KeyAction::Filter,
@@ -53,6 +55,7 @@ impl KeyAction {
         KeyAction::CanaryStep,
         KeyAction::CanaryAbort,
         KeyAction::Promote,
+        KeyAction::SwitchBack,
     ];
 
     pub fn name(self) -> &'static str {
@@ -81,6 +84,7 @@ impl KeyAction {
             KeyAction::CanaryStep => "canary-step",
             KeyAction::CanaryAbort => "canary-abort",
             KeyAction::Promote => "promote",
+            KeyAction::SwitchBack => "switch-back",
         }
     }
 

@@ -209,7 +209,21 @@ impl KubeRunner {
                 denied.push((kind.clone(), reason));
             }
         }
+        // Services for the same pods, whatever version they point to.
+        let labels = deployment
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.metadata.as_ref())
+            .and_then(|m| m.labels.clone())
+            .unwrap_or_default();
+        let services = crate::ops::bluegreen::sides(conn)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|side| !side.selects.is_empty() && side.selects.iter().all(|(k, v)| labels.get(k) == Some(v)))
+            .collect();
         Ok(RolloutDetail {
+            services,
             namespace: conn.namespace.clone(),
             name: name.to_owned(),
             revisions: history(current, &sets),

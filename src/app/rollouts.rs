@@ -35,6 +35,21 @@ pub struct RolloutDetail {
     /// Actions the cluster says this user may not take, and why, asked
     /// before any key is pressed.
     pub denied: Vec<(OpKind, String)>,
+    /// Blue-green Services for this rollout's app, and the version each
+    /// points to.
+    pub services: Vec<crate::ops::bluegreen::Side>,
+}
+
+impl RolloutDetail {
+    /// The Service `b` switches back: one pointing at `version` with a
+    /// recorded previous version, else any with one.
+    pub fn switch_back_target(&self, version: Option<&str>) -> Option<&str> {
+        let with_previous = || self.services.iter().filter(|s| s.previous.is_some());
+        with_previous()
+            .find(|s| s.version.as_deref() == version)
+            .or_else(|| with_previous().next())
+            .map(|s| s.service.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -161,8 +161,31 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
         KeyAction::CanaryStep => return rollout_action(state, OpKind::CanaryStep, "a canary step"),
         KeyAction::CanaryAbort => return rollout_action(state, OpKind::CanaryAbort, "a canary abort"),
         KeyAction::Promote => return rollout_action(state, OpKind::CanaryPromote, "a promotion"),
+        KeyAction::SwitchBack => return switch_back(state),
     }
     Vec::new()
+}
+
+/// `b`: the rollout's blue-green Service back to its recorded version.
+fn switch_back(state: &mut State) -> Vec<Effect> {
+    if state.view != ViewId::Rollouts {
+        return Vec::new();
+    }
+    let version = state.rollouts.selected().and_then(|r| r.version.clone());
+    let target = match &state.rollouts.detail.load {
+        Load::Loaded(detail) => detail.switch_back_target(version.as_deref()).map(str::to_owned),
+        _ => None,
+    };
+    match target {
+        Some(service) => rollouts::request(state, OpKind::BlueGreenBack { service }, "a switch back"),
+        None => {
+            state.set_status(
+                Level::Warn,
+                "no Service of this rollout records a version to switch back to; use :switch SERVICE VERSION",
+            );
+            Vec::new()
+        }
+    }
 }
 
 fn rollout_action(state: &mut State, kind: OpKind, what: &str) -> Vec<Effect> {

@@ -34,6 +34,8 @@ pub struct BlueGreenSwitch {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Side {
     pub service: String,
+    /// The selector without its version: which pods the Service is for.
+    pub selects: std::collections::BTreeMap<String, String>,
     pub version: Option<String>,
     pub previous: Option<String>,
     pub ready: usize,
@@ -81,6 +83,11 @@ pub async fn sides(conn: &Connection) -> Result<Vec<Side>, OpsError> {
         let (ready, all) = pods(conn, selector, version).await?;
         out.push(Side {
             service: clean(svc["metadata"]["name"].as_str().unwrap_or_default()),
+            selects: selector
+                .iter()
+                .filter(|(k, _)| k.as_str() != VERSION_KEY)
+                .map(|(k, v)| (clean(k), clean(v.as_str().unwrap_or_default())))
+                .collect(),
             version: Some(clean(version)),
             previous: svc["metadata"]["annotations"][PREVIOUS_ANNOTATION].as_str().map(clean),
             ready,

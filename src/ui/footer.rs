@@ -138,6 +138,7 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
                 KeyAction::CanaryStep,
                 KeyAction::CanaryAbort,
                 KeyAction::Promote,
+                KeyAction::SwitchBack,
             ]);
         }
         wanted.push(KeyAction::Quit);

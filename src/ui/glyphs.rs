@@ -20,6 +20,7 @@ pub struct Glyphs {
     pub separator: &'static str,
     pub ellipsis: &'static str,
     pub times: &'static str,
+    pub arrow: &'static str,
     pub border: border::Set<'static>,
 }
 
@@ -49,6 +50,7 @@ impl Glyphs {
         separator: "·",
         ellipsis: "…",
         times: "×",
+        arrow: "→",
         border: border::PLAIN,
     };
 
@@ -66,6 +68,7 @@ impl Glyphs {
         separator: "|",
         ellipsis: "...",
         times: "x",
+        arrow: "->",
         border: ASCII_BORDER,
     };
 

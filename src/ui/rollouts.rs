@@ -255,6 +255,25 @@ fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui) -> Vec<Line<'a>> {
             theme,
         )),
     }
+    for side in &detail.services {
+        let was = side
+            .previous
+            .as_deref()
+            .map(|p| format!("  (was {p})"))
+            .unwrap_or_default();
+        lines.push(field(
+            "service",
+            format!(
+                "{} {} {}  {}/{} ready{was}",
+                side.service,
+                ui.glyphs.arrow,
+                side.version.as_deref().unwrap_or(ui.glyphs.none),
+                side.ready,
+                side.pods
+            ),
+            theme,
+        ));
+    }
     lines.push(Line::default());
     lines.push(Line::styled("  REV  VERSION     READY  IMAGE", theme.table_header));
     for rev in detail.revisions.iter().rev() {
