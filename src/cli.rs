@@ -28,6 +28,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
+    /// Seconds to wait for the cluster before giving up (slow links).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub request_timeout: Option<u64>,
+
     /// Kubernetes context to use instead of the kubeconfig's current one.
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,

@@ -78,6 +78,10 @@ pub fn kube_target(cli: &Cli, settings: &Settings) -> KubeTarget {
             .namespace
             .clone()
             .or_else(|| non_empty(&settings.kubernetes.namespace)),
+        timeout: cli
+            .request_timeout
+            .or(Some(settings.kubernetes.request_timeout).filter(|s| *s > 0))
+            .map(std::time::Duration::from_secs),
     }
 }
 

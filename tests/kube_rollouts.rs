@@ -171,4 +171,29 @@ fn status_across_all_namespaces() {
     assert_eq!(code, 0);
     let rollouts: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     assert!(rollouts.len() >= 4, "{out}");
+    let predictor = rollouts.iter().find(|r| r["name"] == "malaria-predictor").unwrap();
+    assert_eq!(
+        predictor["probes"],
+        serde_json::json!(["live GET /health/live :8000", "ready GET /health/ready :8000"])
+    );
+}
+
+#[test]
+fn server_errors_and_slow_answers_are_explained() {
+    let Some(sim) = Sim::start() else { return };
+    sim.server.cluster.fail_next(500, 1);
+    let (code, _, err) = sim.modeldeck(&["status"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("500") && err.contains("InternalError"), "{err}");
+    let (code, _, err) = sim.modeldeck(&["status"]);
+    assert_eq!(code, 0, "the next request goes through: {err}");
+
+    sim.server.cluster.slow_down(Some(std::time::Duration::from_secs(3)));
+    let (code, _, err) = sim.modeldeck(&["--request-timeout", "1", "status"]);
+    sim.server.cluster.slow_down(None);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("cannot reach the cluster") || err.contains("timed out"),
+        "{err}"
+    );
 }

@@ -69,9 +69,10 @@ impl Tmux {
     }
 
     /// Waits until the screen contains `text`, up to a generous deadline
+    /// (a loaded CI machine runs four consoles and worlds at once)
     /// (a condition, not a sleep: fast machines do not wait).
     fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = self.screen();
             if screen.contains(text) {
@@ -90,7 +91,7 @@ impl Tmux {
     }
 
     fn wait_for_file(&self, path: &Path) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(text) = std::fs::read_to_string(path)
                 && !text.is_empty()

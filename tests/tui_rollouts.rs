@@ -60,6 +60,7 @@ impl Console {
                 kubeconfig: Some(sim.kubeconfig.clone()),
                 context: context.map(str::to_owned),
                 namespace: Some(namespace.into()),
+                timeout: None,
             },
             readonly: readonly.map(str::to_owned),
             readonly_contexts: Vec::new(),
@@ -511,4 +512,26 @@ fn b_switches_the_blue_green_service_back_in_one_key() {
         s.rollouts.busy.is_none() && s.status.as_ref().is_some_and(|t| t.text.contains("to version=v2.0.5"))
     });
     assert_eq!(version(&sim), "v2.0.5");
+}
+
+#[test]
+fn a_dropped_watch_reconnects_by_itself() {
+    let Some(sim) = Sim::start() else { return };
+    let mut console = Console::new(&sim, None);
+    console.open_rollouts();
+    // Every open watch ends, as when an API server restarts.
+    sim.server.cluster.drop_watches();
+    sim.ok(&[
+        "scale",
+        "deploy/malaria-predictor-canary",
+        "-n",
+        "ml-serving",
+        "--replicas=2",
+    ]);
+    console.until("the change after the drop", |s| {
+        s.rollouts.list.loaded().is_some_and(|l| {
+            l.iter()
+                .any(|r| r.name == "malaria-predictor-canary" && r.replicas == 2)
+        })
+    });
 }

@@ -143,6 +143,10 @@ mod rollouts_fixtures {
                 version.trim_start_matches('v')
             )],
             strategy: "RollingUpdate".into(),
+            probes: vec![
+                "live GET /health/live :8000".into(),
+                "ready GET /health/ready :8000".into(),
+            ],
             paused: false,
             created: None,
         }

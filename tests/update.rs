@@ -295,3 +295,79 @@ fn tab_completes_command_names() {
         Some("models  metrics")
     );
 }
+
+#[test]
+fn a_refresh_asked_for_while_a_read_is_out_is_not_lost() {
+    use modeldeck::app::action::{Effect, KubeAction, KubeEffect};
+    use modeldeck::app::rollouts::{KubeInfo, RolloutDetail};
+    use modeldeck::app::update;
+    use modeldeck::domain::rollout::{Rollout, RolloutPhase, RolloutStatus};
+
+    let mut h = Harness::new();
+    h.press("2");
+    let generation = h.state.rollouts.kube.generation();
+    let info = KubeInfo {
+        context: "c".into(),
+        namespace: "ns".into(),
+        server: "https://x".into(),
+        user: "u".into(),
+        readonly: None,
+        all_namespaces: false,
+    };
+    update(
+        &mut h.state,
+        Action::Kube(KubeAction::Connected {
+            generation,
+            result: Ok(info),
+        }),
+    );
+    let rollout = Rollout {
+        namespace: "ns".into(),
+        name: "web".into(),
+        status: RolloutStatus {
+            phase: RolloutPhase::Healthy,
+            message: String::new(),
+            done: true,
+        },
+        replicas: 1,
+        updated: 1,
+        ready: 1,
+        available: 1,
+        revision: 1,
+        version: None,
+        images: vec![],
+        strategy: "RollingUpdate".into(),
+        probes: vec![],
+        paused: false,
+        created: None,
+    };
+    let effects = update(
+        &mut h.state,
+        Action::Kube(KubeAction::Snapshot {
+            result: Ok(vec![rollout]),
+        }),
+    );
+    let first = match effects.as_slice() {
+        [Effect::Kube(KubeEffect::LoadDetail { generation, .. })] => *generation,
+        other => panic!("expected a detail read, got {other:?}"),
+    };
+    // An action finishes while that read is out: a fresh read is due.
+    let queued = update(&mut h.state, Action::Kube(KubeAction::Finished(Ok("done".into()))));
+    assert!(queued.is_empty(), "coalesced, not sent twice: {queued:?}");
+    let detail = RolloutDetail {
+        namespace: "ns".into(),
+        name: "web".into(),
+        ..RolloutDetail::default()
+    };
+    let effects = update(
+        &mut h.state,
+        Action::Kube(KubeAction::Detail {
+            generation: first,
+            result: Ok(detail),
+        }),
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::Kube(KubeEffect::LoadDetail { generation, .. })] if *generation > first),
+        "the queued refresh goes out when the old read answers: {effects:?}"
+    );
+}

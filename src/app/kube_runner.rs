@@ -133,6 +133,7 @@ impl KubeRunner {
             kubeconfig: self.config.target.kubeconfig.clone(),
             context: context.or_else(|| self.config.target.context.clone()),
             namespace: namespace.or_else(|| self.config.target.namespace.clone()),
+            timeout: self.config.target.timeout,
         };
         let conn = connect(&target).await.map_err(|e| e.to_string())?;
         let readonly = self.config.readonly.clone().or_else(|| {

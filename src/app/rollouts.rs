@@ -99,30 +99,41 @@ pub fn connect(state: &mut State) -> Vec<Effect> {
     r.pending = None;
     r.kube
         .request()
-        .map(|generation| {
-            Effect::Kube(KubeEffect::Connect {
-                generation,
-                context: state.session.context.clone(),
-                namespace: Some(state.session.namespace.clone()).filter(|_| state.session.namespace_set),
-            })
-        })
+        .map(|generation| connect_effect(state, generation))
         .into_iter()
         .collect()
 }
 
+fn connect_effect(state: &State, generation: u64) -> Effect {
+    Effect::Kube(KubeEffect::Connect {
+        generation,
+        context: state.session.context.clone(),
+        namespace: Some(state.session.namespace.clone()).filter(|_| state.session.namespace_set),
+    })
+}
+
 fn load_detail(state: &mut State) -> Vec<Effect> {
-    let Some((namespace, name)) = state.rollouts.selected().map(|r| (r.namespace.clone(), r.name.clone())) else {
+    if state.rollouts.selected().is_none() {
         return Vec::new();
-    };
+    }
     state
         .rollouts
         .detail
         .request()
-        .map(|generation| {
+        .map(|generation| detail_effect(state, generation))
+        .unwrap_or_default()
+}
+
+/// A read of the selected rollout's detail, tagged `generation`.
+fn detail_effect(state: &State, generation: u64) -> Vec<Effect> {
+    state
+        .rollouts
+        .selected()
+        .map(|r| {
             Effect::Kube(KubeEffect::LoadDetail {
                 generation,
-                namespace,
-                deployment: name,
+                namespace: r.namespace.clone(),
+                deployment: r.name.clone(),
             })
         })
         .into_iter()
@@ -161,7 +172,10 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                 };
                 state.session.readonly |= info.readonly.is_some();
             }
-            state.rollouts.kube.receive(generation, result);
+            // A reconnect asked for meanwhile (:ns, :ctx) goes now.
+            if let Some(again) = state.rollouts.kube.receive(generation, result) {
+                return vec![connect_effect(state, again)];
+            }
             if state.rollouts.kube.loaded().is_some() {
                 state.rollouts.list.request();
             }
@@ -170,6 +184,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
         KubeAction::Snapshot { result } => {
             match result {
                 Ok(list) => {
+                    let before = r.selected().map(|s| (s.namespace.clone(), s.name.clone()));
                     r.stale = None;
                     let len = list.len();
                     // The watch answers for the connection it was started on.
@@ -180,15 +195,25 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                         r.list.load = Load::Loaded(list);
                     }
                     r.cursor.clamp(len);
-                    return load_detail(state);
+                    // The same rollout changed: read its detail again. A
+                    // different one is read by the selection change.
+                    let now = r.selected().map(|s| (s.namespace.clone(), s.name.clone()));
+                    return if now.is_some() && now == before {
+                        load_detail(state)
+                    } else {
+                        Vec::new()
+                    };
                 }
                 Err(e) => r.stale = Some(e),
             }
             Vec::new()
         }
         KubeAction::Detail { generation, result } => {
-            r.detail.receive(generation, result);
-            Vec::new()
+            // A refresh asked for while this read was out goes now.
+            match r.detail.receive(generation, result) {
+                Some(again) => detail_effect(state, again),
+                None => Vec::new(),
+            }
         }
         KubeAction::Prepared(result) => {
             r.busy = None;

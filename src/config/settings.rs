@@ -108,6 +108,8 @@ pub enum RegistryKind {
 #[serde(default)]
 pub struct KubeSettings {
     pub kubeconfig: String,
+    /// Seconds to wait for the cluster before giving up.
+    pub request_timeout: u64,
     pub context: String,
     pub namespace: String,
     pub readonly: bool,

@@ -39,6 +39,9 @@ pub struct Rollout {
     pub version: Option<String>,
     pub images: Vec<String>,
     pub strategy: String,
+    /// The pod template's probes ("ready GET /health/ready :8000"); a
+    /// pod's readiness is its readiness probe's verdict.
+    pub probes: Vec<String>,
     pub paused: bool,
     pub created: Option<jiff::Timestamp>,
 }

@@ -124,6 +124,20 @@ impl ApiError {
         )
     }
 
+    /// A failure injected by a test, with the reason the code implies.
+    pub fn injected(code: u16) -> ApiError {
+        let reason = match code {
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            409 => "Conflict",
+            429 => "TooManyRequests",
+            503 => "ServiceUnavailable",
+            504 => "Timeout",
+            _ => "InternalError",
+        };
+        ApiError::new(code, reason, format!("injected failure ({code} {reason})"))
+    }
+
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(500, "InternalError", message)
     }

@@ -31,12 +31,24 @@ use store::Store;
 /// Real time between controller passes when nothing prompts one sooner.
 const RESYNC: Duration = Duration::from_millis(100);
 
+/// Failures a test (or a demo of failure handling) asks the API server to
+/// show: answers with an error code, slow answers, dropped watches.
+#[derive(Debug, Default)]
+struct Faults {
+    /// The next `n` resource requests answer with this code.
+    fail: Option<(u16, usize)>,
+    delay: Option<Duration>,
+}
+
 /// The shared state of a running simulated cluster.
 pub struct Cluster {
     store: Mutex<Store>,
     pub behaviour: Behaviour,
     pub users: Users,
     kick: Notify,
+    faults: Mutex<Faults>,
+    /// Bumped to end every open watch, as an API server restart does.
+    watch_epoch: tokio::sync::watch::Sender<u64>,
 }
 
 impl Cluster {
@@ -46,7 +58,47 @@ impl Cluster {
             behaviour,
             users: Users::demo(),
             kick: Notify::new(),
+            faults: Mutex::new(Faults::default()),
+            watch_epoch: tokio::sync::watch::channel(0).0,
         }
+    }
+
+    /// The next `count` resource requests fail with HTTP `code`.
+    pub fn fail_next(&self, code: u16, count: usize) {
+        if let Ok(mut faults) = self.faults.lock() {
+            faults.fail = Some((code, count));
+        }
+    }
+
+    /// Every resource request waits `delay` before it is answered.
+    pub fn slow_down(&self, delay: Option<Duration>) {
+        if let Ok(mut faults) = self.faults.lock() {
+            faults.delay = delay;
+        }
+    }
+
+    /// Ends every open watch; clients must reconnect.
+    pub fn drop_watches(&self) {
+        self.watch_epoch.send_modify(|epoch| *epoch += 1);
+    }
+
+    pub fn watch_epoch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.watch_epoch.subscribe()
+    }
+
+    /// The injected delay, and the injected failure if one is due.
+    fn fault(&self) -> (Option<Duration>, Option<u16>) {
+        let Ok(mut faults) = self.faults.lock() else {
+            return (None, None);
+        };
+        let fail = match &mut faults.fail {
+            Some((code, left)) if *left > 0 => {
+                *left -= 1;
+                Some(*code)
+            }
+            _ => None,
+        };
+        (faults.delay, fail)
     }
 
     /// The store, for a short critical section (never held across an await).

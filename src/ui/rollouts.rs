@@ -204,6 +204,13 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         ),
         field("images", selected.images.join(", "), theme),
     ];
+    if !selected.probes.is_empty() {
+        lines.push(field(
+            "probes",
+            selected.probes.join(&format!(" {} ", ui.glyphs.separator)),
+            theme,
+        ));
+    }
     match &r.detail.load {
         Load::Loaded(detail) if detail.name == selected.name && detail.namespace == selected.namespace => {
             lines.extend(detail_lines(detail, ui));

@@ -21,6 +21,8 @@ pub struct KubeTarget {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     pub namespace: Option<String>,
+    /// Longest wait for a connection or an answer [default: 10 s].
+    pub timeout: Option<Duration>,
 }
 
 #[derive(Clone)]
@@ -103,9 +105,10 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, KubeError> {
             path: path.clone(),
             reason: crate::text::clean(&e.to_string()),
         })?;
-    config.connect_timeout = Some(TIMEOUT);
-    config.read_timeout = Some(TIMEOUT);
-    config.write_timeout = Some(TIMEOUT);
+    let timeout = target.timeout.unwrap_or(TIMEOUT);
+    config.connect_timeout = Some(timeout);
+    config.read_timeout = Some(timeout);
+    config.write_timeout = Some(timeout);
     let all_namespaces = target.namespace.as_deref() == Some(ALL_NAMESPACES);
     if let Some(namespace) = target.namespace.as_ref().filter(|_| !all_namespaces) {
         config.default_namespace = namespace.clone();

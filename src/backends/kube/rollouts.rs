@@ -46,8 +46,41 @@ pub fn rollout_of(d: &Deployment) -> Rollout {
             .strategy
             .and_then(|s| s.type_)
             .unwrap_or_else(|| "RollingUpdate".into()),
+        probes: template_spec
+            .containers
+            .iter()
+            .flat_map(|c| {
+                [
+                    ("live", c.liveness_probe.as_ref()),
+                    ("ready", c.readiness_probe.as_ref()),
+                ]
+            })
+            .filter_map(|(kind, probe)| probe.map(|p| format!("{kind} {}", probe_target(p))))
+            .collect(),
         paused: spec.paused.unwrap_or(false),
         created: d.metadata.creation_timestamp.as_ref().map(|t| t.0),
+    }
+}
+
+/// What a probe checks, as an operator reads it.
+fn probe_target(probe: &k8s_openapi::api::core::v1::Probe) -> String {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    let port = |p: &IntOrString| match p {
+        IntOrString::Int(n) => n.to_string(),
+        IntOrString::String(s) => clean(s),
+    };
+    if let Some(http) = &probe.http_get {
+        format!(
+            "GET {} :{}",
+            clean(http.path.as_deref().unwrap_or("/")),
+            port(&http.port)
+        )
+    } else if let Some(tcp) = &probe.tcp_socket {
+        format!("TCP :{}", port(&tcp.port))
+    } else if probe.exec.is_some() {
+        "exec".into()
+    } else {
+        "grpc".into()
     }
 }
 

@@ -42,6 +42,13 @@ pub async fn dispatch(cluster: &Arc<Cluster>, req: Request<Incoming>) -> Result<
         }
         Route::Resource(target) => target,
     };
+    let (delay, fail) = cluster.fault();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(code) = fail {
+        return Err(ApiError::injected(code));
+    }
     let header = |name: &str| {
         parts
             .headers

@@ -100,6 +100,7 @@ pub fn start(cluster: &Arc<Cluster>, request: WatchRequest) -> Result<Response<B
         }
     };
     let (tx, rx) = mpsc::channel::<Bytes>(256);
+    let mut epoch = cluster.watch_epoch();
     let cluster = cluster.clone();
     let info = request.target.info;
     tokio::spawn(async move {
@@ -135,6 +136,7 @@ pub fn start(cluster: &Arc<Cluster>, request: WatchRequest) -> Result<Response<B
                 }
                 _ = &mut deadline => return,
                 _ = tx.closed() => return,
+                _ = epoch.changed() => return,
             };
             if tx.send(next).await.is_err() {
                 return;
