@@ -38,6 +38,24 @@ pub struct Canary {
     pub movement: Move,
 }
 
+/// Patching the first object the deployment's router writes (its route);
+/// without a router, the deployment itself.
+pub fn traffic_permission(conn: &Connection, deployment: &str, settings: Option<&RolloutSettings>) -> Permission {
+    let first = settings.and_then(|s| routers::for_rollout(s).objects().into_iter().next());
+    let (group, resource, name) = match first {
+        Some((kind, name)) => (kind.group, kind.plural, name),
+        None => ("apps", "deployments", deployment.to_owned()),
+    };
+    Permission {
+        verb: "patch",
+        group,
+        resource,
+        subresource: None,
+        namespace: conn.namespace.clone(),
+        name,
+    }
+}
+
 /// The router of a deployment, or why there is none.
 pub fn router_of(deployment: &str, settings: Option<&RolloutSettings>) -> Result<Box<dyn Router>, OpsError> {
     settings.map(routers::for_rollout).ok_or_else(|| {
@@ -242,22 +260,7 @@ impl Operation for Canary {
     }
 
     fn permission(&self, conn: &Connection) -> Permission {
-        let first = self
-            .settings
-            .as_ref()
-            .and_then(|s| routers::for_rollout(s).objects().into_iter().next());
-        let (group, resource, name) = match first {
-            Some((kind, name)) => (kind.group, kind.plural, name),
-            None => ("apps", "deployments", self.deployment.clone()),
-        };
-        Permission {
-            verb: "patch",
-            group,
-            resource,
-            subresource: None,
-            namespace: conn.namespace.clone(),
-            name,
-        }
+        traffic_permission(conn, &self.deployment, self.settings.as_ref())
     }
 
     async fn plan(&self, conn: &Connection) -> Result<PlanOrSkip, OpsError> {

@@ -4,11 +4,10 @@
 
 use serde_json::json;
 
-use super::canary::{router_of, split, where_split, writes_for};
+use super::canary::{router_of, split, traffic_permission, where_split, writes_for};
 use super::permission::Permission;
 use super::{Operation, OpsError, Plan, PlanOrSkip};
 use crate::backends::kube::Connection;
-use crate::backends::kube::routers;
 use crate::config::settings::RolloutSettings;
 
 pub const ON: &str = "shadow.on";
@@ -32,22 +31,7 @@ impl Operation for Shadow {
     }
 
     fn permission(&self, conn: &Connection) -> Permission {
-        let first = self
-            .settings
-            .as_ref()
-            .and_then(|s| routers::for_rollout(s).objects().into_iter().next());
-        let (group, resource, name) = match first {
-            Some((kind, name)) => (kind.group, kind.plural, name),
-            None => ("apps", "deployments", self.deployment.clone()),
-        };
-        Permission {
-            verb: "patch",
-            group,
-            resource,
-            subresource: None,
-            namespace: conn.namespace.clone(),
-            name,
-        }
+        traffic_permission(conn, &self.deployment, self.settings.as_ref())
     }
 
     async fn plan(&self, conn: &Connection) -> Result<PlanOrSkip, OpsError> {

@@ -43,22 +43,35 @@ pub fn revision_number(rs: &ReplicaSet) -> i64 {
         .unwrap_or(0)
 }
 
-/// The ReplicaSets the deployment controls, oldest revision first.
-pub async fn replica_sets(conn: &Connection, deployment: &Deployment) -> Result<Vec<ReplicaSet>, KubeError> {
+/// Objects of kind `K` in the deployment's namespace that its selector
+/// selects (its ReplicaSets, its pods).
+pub async fn selected_by<K>(conn: &Connection, deployment: &Deployment) -> Result<Vec<K>, KubeError>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    <K as kube::Resource>::DynamicType: Default,
+{
     let selector = deployment
         .spec
         .as_ref()
         .map(|s| selector_string(&s.selector))
         .unwrap_or_default();
     let namespace = deployment.metadata.namespace.as_deref().unwrap_or(&conn.namespace);
-    let api: Api<ReplicaSet> = Api::namespaced(conn.client.clone(), namespace);
+    let api: Api<K> = Api::namespaced(conn.client.clone(), namespace);
     let list = api
         .list(&ListParams::default().labels(&selector))
         .await
         .map_err(|e| KubeError::from_kube(e, &conn.server))?;
+    Ok(list.items)
+}
+
+/// The ReplicaSets the deployment controls, oldest revision first.
+pub async fn replica_sets(conn: &Connection, deployment: &Deployment) -> Result<Vec<ReplicaSet>, KubeError> {
     let uid = deployment.metadata.uid.as_deref();
-    let mut sets: Vec<ReplicaSet> = list
-        .items
+    let mut sets: Vec<ReplicaSet> = selected_by::<ReplicaSet>(conn, deployment)
+        .await?
         .into_iter()
         .filter(|rs| {
             rs.metadata

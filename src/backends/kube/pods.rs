@@ -3,10 +3,8 @@
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
-use kube::Api;
-use kube::api::ListParams;
 
-use super::history::selector_string;
+use super::history::selected_by;
 use super::{Connection, KubeError};
 use crate::domain::rollout::PodSummary;
 use crate::text::clean;
@@ -44,16 +42,9 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
 }
 
 pub async fn pods(conn: &Connection, deployment: &Deployment) -> Result<Vec<PodSummary>, KubeError> {
-    let selector = deployment
-        .spec
-        .as_ref()
-        .map(|s| selector_string(&s.selector))
-        .unwrap_or_default();
-    let namespace = deployment.metadata.namespace.as_deref().unwrap_or(&conn.namespace);
-    let api: Api<Pod> = Api::namespaced(conn.client.clone(), namespace);
-    let list = api
-        .list(&ListParams::default().labels(&selector))
-        .await
-        .map_err(|e| KubeError::from_kube(e, &conn.server))?;
-    Ok(list.items.iter().map(pod_summary).collect())
+    Ok(selected_by::<Pod>(conn, deployment)
+        .await?
+        .iter()
+        .map(pod_summary)
+        .collect())
 }
