@@ -4,4 +4,5 @@
 pub mod audit_log;
 pub mod kube;
 pub mod local;
+pub mod scrape;
 pub mod source_text;

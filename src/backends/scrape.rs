@@ -1,0 +1,549 @@
+//! Direct scraping of `/metrics` without Prometheus: a strict parser of the text exposition format (0.0.4)
+//! and the local computations panels need (rate, histogram quantile, a bounded ring). Pure, never panics.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// One sample: metric name, labels (sorted by name), value (may be NaN, +Inf, -Inf).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Labels of a series, sorted by name.
+pub type Labels = Vec<(String, String)>;
+/// Cumulative histogram buckets: (le, count) sorted by le.
+pub type Buckets = Vec<(f64, f64)>;
+
+const TYPES: [&str; 5] = ["counter", "gauge", "histogram", "summary", "untyped"];
+
+/// Parses the text format. `# HELP` and `# TYPE` lines are checked (a metric name,
+/// and a known type) but not returned; other comments and blank lines are skipped.
+/// A sample is `name{l="v",...} value [timestamp]`; the timestamp (integer
+/// milliseconds) is checked and dropped. Any malformed line is an error naming its
+/// 1-based line number and what was expected.
+pub fn parse(text: &str) -> Result<Vec<Sample>, ParseError> {
+    let mut samples = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let fail = |message: String| ParseError { line, message };
+        let trimmed = raw.trim_start_matches([' ', '\t']);
+        if trimmed.trim_end_matches([' ', '\t']).is_empty() {
+            continue;
+        }
+        if let Some(comment) = trimmed.strip_prefix('#') {
+            check_comment(comment).map_err(fail)?;
+            continue;
+        }
+        samples.push(parse_sample(trimmed).map_err(fail)?);
+    }
+    Ok(samples)
+}
+
+/// Checks `# HELP name text` and `# TYPE name type`; any other comment is free text.
+fn check_comment(comment: &str) -> Result<(), String> {
+    let mut words = comment.split([' ', '\t']).filter(|w| !w.is_empty());
+    let Some(keyword @ ("HELP" | "TYPE")) = words.next() else {
+        return Ok(());
+    };
+    let name = words.next().unwrap_or_default();
+    if !is_metric_name(name) {
+        return Err(format!("expected a metric name after # {keyword}, found {name:?}"));
+    }
+    if keyword == "TYPE" {
+        let kind = words.next().unwrap_or_default();
+        if !TYPES.contains(&kind) || words.next().is_some() {
+            return Err(format!("expected one of {} after # TYPE {name}", TYPES.join(", ")));
+        }
+    }
+    Ok(())
+}
+
+fn is_metric_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_' || b == b':')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+}
+
+/// A byte cursor over one line.
+struct Cursor<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.pos).copied()
+    }
+
+    fn skip_blanks(&mut self) -> usize {
+        self.take_while(|_, b| b == b' ' || b == b'\t').len()
+    }
+
+    /// Takes bytes while `ok(index_in_token, byte)` holds.
+    fn take_while(&mut self, ok: impl Fn(usize, u8) -> bool) -> &'a str {
+        let start = self.pos;
+        while self.peek().is_some_and(|b| ok(self.pos - start, b)) {
+            self.pos += 1;
+        }
+        self.s.get(start..self.pos).unwrap_or_default()
+    }
+
+    fn token(&mut self) -> &'a str {
+        self.take_while(|_, b| b != b' ' && b != b'\t')
+    }
+}
+
+fn parse_sample(line: &str) -> Result<Sample, String> {
+    let mut cur = Cursor { s: line, pos: 0 };
+    let name =
+        cur.take_while(|i, b| b.is_ascii_alphabetic() || b == b'_' || b == b':' || (i > 0 && b.is_ascii_digit()));
+    if name.is_empty() {
+        return Err(format!("expected a metric name, found {:?}", cur.token()));
+    }
+    cur.skip_blanks();
+    let mut labels = Vec::new();
+    if cur.peek() == Some(b'{') {
+        cur.pos += 1;
+        labels = parse_labels(&mut cur)?;
+    }
+    cur.skip_blanks();
+    let value_text = cur.token();
+    if value_text.is_empty() {
+        return Err(format!("expected a value after {name}"));
+    }
+    let value = parse_value(value_text).ok_or_else(|| format!("expected a number as value, found {value_text:?}"))?;
+    if cur.skip_blanks() > 0 {
+        let ts = cur.token();
+        if !ts.is_empty() && ts.parse::<i64>().is_err() {
+            return Err(format!("expected an integer timestamp in milliseconds, found {ts:?}"));
+        }
+        cur.skip_blanks();
+    }
+    if cur.peek().is_some() {
+        let rest = line.get(cur.pos..).unwrap_or_default();
+        return Err(format!(
+            "expected end of line after value and timestamp, found {rest:?}"
+        ));
+    }
+    labels.sort_by(|a: &(String, String), b| a.0.cmp(&b.0));
+    let name = name.to_string();
+    Ok(Sample { name, labels, value })
+}
+
+/// Parses `l="v",...}` (the `{` already consumed); a trailing comma is allowed.
+fn parse_labels(cur: &mut Cursor) -> Result<Vec<(String, String)>, String> {
+    let mut labels: Vec<(String, String)> = Vec::new();
+    loop {
+        cur.skip_blanks();
+        if cur.peek() == Some(b'}') {
+            cur.pos += 1;
+            return Ok(labels);
+        }
+        let name = cur.take_while(|i, b| b.is_ascii_alphabetic() || b == b'_' || (i > 0 && b.is_ascii_digit()));
+        if name.is_empty() {
+            return Err(match cur.peek() {
+                None => "expected '}' to close the label set".to_string(),
+                Some(_) => format!("expected a label name or '}}', found {:?}", cur.token()),
+            });
+        }
+        cur.skip_blanks();
+        if cur.peek() != Some(b'=') {
+            return Err(format!("expected '=' after label name {name}"));
+        }
+        cur.pos += 1;
+        cur.skip_blanks();
+        if cur.peek() != Some(b'"') {
+            return Err(format!("expected '\"' to open the value of label {name}"));
+        }
+        cur.pos += 1;
+        let value = parse_label_value(cur, name)?;
+        if labels.iter().any(|(n, _)| n == name) {
+            return Err(format!("duplicate label {name}"));
+        }
+        labels.push((name.to_string(), value));
+        cur.skip_blanks();
+        match cur.peek() {
+            Some(b',') => cur.pos += 1,
+            Some(b'}') => {}
+            None => return Err("expected '}' to close the label set".to_string()),
+            Some(_) => return Err(format!("expected ',' or '}}' after the value of label {name}")),
+        }
+    }
+}
+
+/// Reads a label value up to its closing quote (the opening one consumed).
+fn parse_label_value(cur: &mut Cursor, name: &str) -> Result<String, String> {
+    let mut out = Vec::new();
+    loop {
+        let Some(byte) = cur.peek() else {
+            return Err(format!("unterminated string in the value of label {name}"));
+        };
+        cur.pos += 1;
+        match byte {
+            b'"' => return String::from_utf8(out).map_err(|_| format!("invalid UTF-8 in the value of label {name}")),
+            b'\\' => {
+                let escaped = cur.peek();
+                cur.pos += 1;
+                match escaped {
+                    Some(b'\\') => out.push(b'\\'),
+                    Some(b'"') => out.push(b'"'),
+                    Some(b'n') => out.push(b'\n'),
+                    other => {
+                        let found = other.map_or("end of line".to_string(), |b| format!("{:?}", b as char));
+                        let expected = r#"expected an escape \\, \" or \n"#;
+                        return Err(format!("{expected} in label {name}, found {found}"));
+                    }
+                }
+            }
+            _ => out.push(byte),
+        }
+    }
+}
+
+/// A sample value: a float, including `NaN`, `+Inf`, `-Inf` (any case, as Go's ParseFloat).
+fn parse_value(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok()
+}
+
+/// Per-second rate of a counter over (time_seconds, value) points in time order.
+/// A drop in value is a reset to 0, so the increase across it is the new value
+/// (as Prometheus does). Unlike PromQL `rate()`, no extrapolation to the edges of
+/// a range: the increase is divided by the span between the first and last points.
+/// None with fewer than 2 points, a span that is not positive, or non-finite input.
+pub fn rate(points: &[(f64, f64)]) -> Option<f64> {
+    let (first, last) = (points.first()?, points.last()?);
+    let span = last.0 - first.0;
+    if points.len() < 2 || !span.is_finite() || span <= 0.0 {
+        return None;
+    }
+    let mut increase = 0.0;
+    for pair in points.windows(2) {
+        let (prev, next) = (pair[0].1, pair[1].1);
+        if !prev.is_finite() || !next.is_finite() {
+            return None;
+        }
+        increase += if next < prev { next } else { next - prev };
+    }
+    Some(increase / span)
+}
+
+/// histogram_quantile over cumulative buckets [(le, cumulative_count)], as Prometheus
+/// computes it. The q checks come first (NaN → NaN, q < 0 → -Inf, q > 1 → +Inf), as
+/// in Prometheus. Then None for: no +Inf bucket, no finite bucket, zero total count,
+/// a NaN bound or count. Buckets are sorted by le, equal bounds merged (counts
+/// summed), counts made monotonic (max so far). Interpolates linearly within the
+/// bucket (the first from 0, unless its bound is ≤ 0: then that bound); a quantile
+/// in the +Inf bucket gives the upper bound of the last finite bucket.
+pub fn histogram_quantile(q: f64, buckets: &[(f64, f64)]) -> Option<f64> {
+    match q {
+        _ if q.is_nan() => return Some(f64::NAN),
+        _ if q < 0.0 => return Some(f64::NEG_INFINITY),
+        _ if q > 1.0 => return Some(f64::INFINITY),
+        _ => {}
+    }
+    if buckets.iter().any(|(le, count)| le.is_nan() || count.is_nan()) {
+        return None;
+    }
+    let mut sorted = buckets.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(sorted.len());
+    for (le, count) in sorted {
+        match merged.last_mut() {
+            Some(last) if last.0 == le => last.1 += count,
+            _ => merged.push((le, count)),
+        }
+    }
+    let mut max = f64::NEG_INFINITY;
+    for bucket in &mut merged {
+        max = max.max(bucket.1);
+        bucket.1 = max;
+    }
+    let n = merged.len();
+    let &(top, observations) = merged.last()?;
+    if top != f64::INFINITY || n < 2 || observations <= 0.0 {
+        return None;
+    }
+    let mut rank = q * observations;
+    let b = merged[..n - 1].iter().position(|&(_, c)| c >= rank);
+    let b = b.unwrap_or(n - 1);
+    if b == n - 1 {
+        return Some(merged[n - 2].0);
+    }
+    let (end, mut count) = merged[b];
+    if b == 0 && end <= 0.0 {
+        return Some(end);
+    }
+    let mut start = 0.0;
+    if b > 0 {
+        let (prev_le, prev_count) = merged[b - 1];
+        start = prev_le;
+        count -= prev_count;
+        rank -= prev_count;
+    }
+    // An empty bucket can only be picked when rank equals its count: its lower edge.
+    if count == 0.0 {
+        return Some(start);
+    }
+    Some(start + (end - start) * (rank / count))
+}
+
+/// Groups the `{histogram}_bucket` samples by their labels other than `le`, giving
+/// per group the (le, count) pairs sorted by le; groups come sorted by their labels.
+/// A bucket sample whose `le` is missing or not a number is left out.
+pub fn buckets_by_series(samples: &[Sample], histogram: &str) -> Vec<(Labels, Buckets)> {
+    let bucket_name = format!("{histogram}_bucket");
+    let mut groups: BTreeMap<Labels, Buckets> = BTreeMap::new();
+    for sample in samples.iter().filter(|s| s.name == bucket_name) {
+        let le = sample.labels.iter().find(|(n, _)| n == "le");
+        let Some(le) = le.and_then(|(_, v)| parse_value(v)) else {
+            continue;
+        };
+        let key: Vec<_> = sample.labels.iter().filter(|(n, _)| n != "le").cloned().collect();
+        groups.entry(key).or_default().push((le, sample.value));
+    }
+    groups
+        .into_iter()
+        .map(|(key, mut pairs)| {
+            pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (key, pairs)
+        })
+        .collect()
+}
+
+/// A bounded ring of (time, value) points per series key, for direct scraping:
+/// pushing beyond `capacity` drops the oldest (capacity 0 keeps nothing).
+#[derive(Debug, Clone, Default)]
+pub struct Ring {
+    capacity: usize,
+    series: HashMap<String, VecDeque<(f64, f64)>>,
+}
+
+impl Ring {
+    pub fn new(capacity: usize) -> Ring {
+        let series = HashMap::new();
+        Ring { capacity, series }
+    }
+
+    pub fn push(&mut self, key: &str, time: f64, value: f64) {
+        if self.capacity == 0 {
+            return;
+        }
+        let points = self.series.entry(key.to_string()).or_default();
+        while points.len() >= self.capacity {
+            points.pop_front();
+        }
+        points.push_back((time, value));
+    }
+
+    /// Points of `key` at or after `since`, oldest first.
+    pub fn window(&self, key: &str, since: f64) -> Vec<(f64, f64)> {
+        let points = self.series.get(key).into_iter().flatten();
+        points.filter(|(t, _)| *t >= since).copied().collect()
+    }
+
+    pub fn len(&self, key: &str) -> usize {
+        self.series.get(key).map_or(0, VecDeque::len)
+    }
+
+    /// Number of series keys seen.
+    pub fn series(&self) -> usize {
+        self.series.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+    }
+
+    const EXPOSITION: &str = r#"# HELP model_predictions_total Predictions served.
+# TYPE model_predictions_total counter
+model_predictions_total{version="2.0.5"} 1027
+model_predictions_total{version="2.0.4"} 3 1700000000000
+
+# a free comment
+# HELP model_prediction_latency_seconds Latency.
+# TYPE model_prediction_latency_seconds histogram
+model_prediction_latency_seconds_bucket{le="0.005",version="2.0.5"} 10
+model_prediction_latency_seconds_bucket{version="2.0.5",le="+Inf"} 100
+model_prediction_latency_seconds_sum{version="2.0.5"} 1.5e1
+model_prediction_latency_seconds_count{version="2.0.5"} 100
+model_info { path = "C:\\m\"x\"\nz" , stage="prød", } NaN
+queue_depth +Inf -5
+drift -Inf
+loss 1e-3
+"#;
+
+    #[test]
+    fn parses_a_realistic_exposition() {
+        let s = parse(EXPOSITION).unwrap();
+        assert_eq!(s.len(), 10);
+        assert_eq!((s[0].name.as_str(), s[0].value), ("model_predictions_total", 1027.0));
+        assert_eq!(s[0].labels, labels(&[("version", "2.0.5")]));
+        assert_eq!(s[1].value, 3.0); // timestamp dropped
+        // labels come sorted by name whatever their order on the line
+        assert_eq!(s[2].labels, labels(&[("le", "0.005"), ("version", "2.0.5")]));
+        assert_eq!(s[3].labels, labels(&[("le", "+Inf"), ("version", "2.0.5")]));
+        assert_eq!(
+            (s[4].name.as_str(), s[4].value),
+            ("model_prediction_latency_seconds_sum", 15.0)
+        );
+        assert_eq!(s[6].labels, labels(&[("path", "C:\\m\"x\"\nz"), ("stage", "prød")]));
+        assert!(s[6].value.is_nan());
+        assert_eq!(s[7].value, f64::INFINITY);
+        assert_eq!(s[8].value, f64::NEG_INFINITY);
+        assert_eq!(s[9].value, 0.001);
+        assert_eq!(parse("").unwrap(), vec![]);
+        assert_eq!(parse("\n  \r\n# only comments\n").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn malformed_lines_name_line_and_expectation() {
+        let cases = [
+            ("ok 1\nmissing_value\n", 2, "expected a value"),
+            ("ok 1\nok 2\nm{a=\"b\"}\n", 3, "expected a value"),
+            ("m{a=\"open} 1\n", 1, "unterminated string"),
+            ("ok 1\nm{a=\"x\\ty\"} 1\n", 2, "expected an escape"),
+            ("m{a=\"x\\", 1, "expected an escape"),
+            ("ok 1\n\nm abc\n", 3, "expected a number as value, found \"abc\""),
+            ("m{a=\"b\" 1\n", 1, "expected ',' or '}'"),
+            ("m{a=\"b\",\n", 1, "expected '}'"),
+            ("m{a=\"b\"\n", 1, "expected '}'"),
+            ("m{a} 1\n", 1, "expected '='"),
+            ("m{a=b} 1\n", 1, "expected '\"'"),
+            ("m{a=\"1\",a=\"2\"} 1\n", 1, "duplicate label a"),
+            ("m 1 12.5\n", 1, "integer timestamp"),
+            ("m 1 2 3\n", 1, "expected end of line"),
+            ("{a=\"b\"} 1\n", 1, "expected a metric name"),
+            ("9m 1\n", 1, "expected a metric name"),
+            ("# TYPE m countr\n", 1, "expected one of counter"),
+            ("# HELP\n", 1, "expected a metric name after # HELP"),
+        ];
+        for (text, line, expected) in cases {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err.line, line, "{text:?}: {err}");
+            assert!(err.message.contains(expected), "{text:?}: {err}");
+        }
+        let err = parse("m 1\nm x\n").unwrap_err();
+        assert_eq!(err.to_string(), "line 2: expected a number as value, found \"x\"");
+    }
+
+    #[test]
+    fn rate_of_counters() {
+        // steady: (30 - 0) / (30 - 0) = 1/s
+        assert_eq!(rate(&[(0.0, 0.0), (10.0, 10.0), (20.0, 20.0), (30.0, 30.0)]), Some(1.0));
+        // reset at t=30 (20 → 5): increase 10 + 10 + 5 (new value) + 10 = 35 over 40 s = 0.875/s
+        let reset = [(0.0, 0.0), (10.0, 10.0), (20.0, 20.0), (30.0, 5.0), (40.0, 15.0)];
+        assert_eq!(rate(&reset), Some(0.875));
+        assert_eq!(rate(&[]), None);
+        assert_eq!(rate(&[(5.0, 1.0)]), None);
+        assert_eq!(rate(&[(5.0, 1.0), (5.0, 2.0)]), None); // zero span
+        assert_eq!(rate(&[(5.0, 1.0), (4.0, 2.0)]), None); // out of order
+        assert_eq!(rate(&[(0.0, 1.0), (2.0, f64::NAN)]), None);
+    }
+
+    // Total 100 observations.
+    #[rustfmt::skip]
+    const LATENCY: [(f64, f64); 8] = [(0.005, 10.0), (0.01, 30.0), (0.025, 60.0), (0.05, 80.0),
+        (0.1, 94.0), (0.25, 98.0), (0.5, 100.0), (f64::INFINITY, 100.0)];
+
+    fn close(got: Option<f64>, want: f64) {
+        let got = got.unwrap();
+        assert!((got - want).abs() < 1e-12, "got {got}, want {want}");
+    }
+
+    #[test]
+    fn quantiles_interpolate_within_the_bucket() {
+        // p50: rank 50 → bucket (0.01, 0.025] holding 60-30=30; 0.01 + 0.015 * (50-30)/30 = 0.02
+        close(histogram_quantile(0.5, &LATENCY), 0.02);
+        // p95: rank 95 → bucket (0.1, 0.25] holding 98-94=4; 0.1 + 0.15 * (95-94)/4 = 0.1375
+        close(histogram_quantile(0.95, &LATENCY), 0.1375);
+        // p99: rank 99 → bucket (0.25, 0.5] holding 100-98=2; 0.25 + 0.25 * (99-98)/2 = 0.375
+        close(histogram_quantile(0.99, &LATENCY), 0.375);
+        // p0: rank 0 → first bucket (0, 0.005]; 0 + 0.005 * 0/10 = 0
+        close(histogram_quantile(0.0, &LATENCY), 0.0);
+        // order of input does not matter
+        let mut reversed = LATENCY.to_vec();
+        reversed.reverse();
+        close(histogram_quantile(0.5, &reversed), 0.02);
+    }
+
+    #[test]
+    fn quantile_edges() {
+        // 0.1:5, 0.5:8, +Inf:10; p90 rank 9 > 8 → +Inf bucket → last finite bound 0.5
+        let b = [(0.1, 5.0), (0.5, 8.0), (f64::INFINITY, 10.0)];
+        assert_eq!(histogram_quantile(0.9, &b), Some(0.5));
+        assert_eq!(histogram_quantile(0.5, &[(0.1, 5.0), (0.5, 8.0)]), None); // no +Inf
+        assert_eq!(histogram_quantile(0.5, &[(0.1, 0.0), (f64::INFINITY, 0.0)]), None); // zero count
+        assert_eq!(histogram_quantile(0.5, &[(f64::INFINITY, 4.0)]), None); // no finite bucket
+        assert_eq!(histogram_quantile(0.5, &[]), None);
+        assert_eq!(histogram_quantile(-0.1, &b), Some(f64::NEG_INFINITY));
+        assert_eq!(histogram_quantile(1.1, &b), Some(f64::INFINITY));
+        assert!(histogram_quantile(f64::NAN, &b).unwrap().is_nan());
+        // first bound ≤ 0: that bound, no interpolation from 0
+        let negative = [(-1.0, 5.0), (f64::INFINITY, 10.0)];
+        assert_eq!(histogram_quantile(0.25, &negative), Some(-1.0));
+        // duplicate bounds are merged by summing: (0.1, 2+3=5), +Inf 10; p50 rank 5 → 0.1 * 5/5 = 0.1
+        let duplicate = [(0.1, 2.0), (0.1, 3.0), (f64::INFINITY, 10.0)];
+        close(histogram_quantile(0.5, &duplicate), 0.1);
+    }
+
+    #[test]
+    fn non_monotonic_counts_take_the_max_so_far() {
+        // 10, 8, 20, 20 → fixed to 10, 10, 20, 20. p75: rank 15 → bucket (0.2, 0.4] holding 20-10=10;
+        // 0.2 + 0.2 * (15-10)/10 = 0.3 (unfixed it would be 0.2 + 0.2 * 7/12 ≈ 0.3167)
+        let b = [(0.1, 10.0), (0.2, 8.0), (0.4, 20.0), (f64::INFINITY, 20.0)];
+        close(histogram_quantile(0.75, &b), 0.3);
+    }
+
+    #[test]
+    fn buckets_grouped_per_series() {
+        let text = r#"lat_bucket{le="+Inf",version="2"} 4
+lat_bucket{le="0.1",version="1"} 1
+lat_bucket{le="0.1",version="2"} 3
+lat_bucket{le="+Inf",version="1"} 2
+lat_bucket{version="1"} 9
+lat_count{version="1"} 2
+other_bucket{le="0.1",version="1"} 7
+"#;
+        let groups = buckets_by_series(&parse(text).unwrap(), "lat");
+        assert_eq!(
+            groups,
+            vec![
+                (labels(&[("version", "1")]), vec![(0.1, 1.0), (f64::INFINITY, 2.0)]),
+                (labels(&[("version", "2")]), vec![(0.1, 3.0), (f64::INFINITY, 4.0)]),
+            ]
+        );
+        assert_eq!(buckets_by_series(&[], "lat"), vec![]);
+    }
+
+    #[test]
+    fn ring_bounds_and_windows() {
+        let mut ring = Ring::new(3);
+        for t in 0..5 {
+            ring.push("a", f64::from(t), f64::from(t * 10));
+        }
+        ring.push("b", 1.0, 1.0);
+        assert_eq!((ring.len("a"), ring.len("b"), ring.len("c")), (3, 1, 0));
+        assert_eq!(ring.series(), 2);
+        // oldest two (t=0, t=1) dropped
+        assert_eq!(ring.window("a", 0.0), vec![(2.0, 20.0), (3.0, 30.0), (4.0, 40.0)]);
+        assert_eq!(ring.window("a", 3.0), vec![(3.0, 30.0), (4.0, 40.0)]); // at or after
+        assert_eq!(ring.window("c", 0.0), vec![]);
+        let mut empty = Ring::new(0);
+        empty.push("a", 1.0, 1.0);
+        assert_eq!(empty.len("a"), 0);
+    }
+}
