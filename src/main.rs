@@ -64,7 +64,7 @@ fn main() -> ExitCode {
                 deployment: deployment.clone(),
                 to_revision: *to_revision,
             };
-            ops_command(&cli, op, *yes)
+            ops_command(&cli, |_| op, *yes)
         }
         Some(Command::Bluegreen { command }) => match command {
             BlueGreenCommand::Status { output } => kube_command(&cli, |conn, _| async move {
@@ -78,20 +78,18 @@ fn main() -> ExitCode {
                     service: service.clone(),
                     to: bluegreen::SwitchTo::Version(to.clone()),
                 };
-                ops_command(&cli, op, *yes)
+                ops_command(&cli, |_| op, *yes)
             }
             BlueGreenCommand::Back { service, yes } => {
                 let op = bluegreen::BlueGreenSwitch {
                     service: service.clone(),
                     to: bluegreen::SwitchTo::Back,
                 };
-                ops_command(&cli, op, *yes)
+                ops_command(&cli, |_| op, *yes)
             }
         },
         Some(Command::Canary { command }) => canary_command(&cli, command),
         Some(Command::Shadow { command }) => {
-            let loaded = config::load_or_defaults(&startup::load_options(&cli, &process_env));
-            let settings = startup::effective_settings(&cli, &loaded);
             let (deployment, percent, yes) = match command {
                 ShadowCommand::On {
                     deployment,
@@ -100,7 +98,7 @@ fn main() -> ExitCode {
                 } => (deployment, Some(*percent), *yes),
                 ShadowCommand::Off { deployment, yes } => (deployment, None, *yes),
             };
-            let op = modeldeck::ops::shadow::Shadow {
+            let op = |settings: &modeldeck::config::Settings| modeldeck::ops::shadow::Shadow {
                 deployment: deployment.clone(),
                 settings: settings.rollouts.get(deployment).cloned(),
                 percent,
@@ -199,16 +197,19 @@ where
     })
 }
 
-/// Runs a mutating operation through `ops` with the context's read-only
-/// rule, the audit log and the operator's login.
-fn ops_command<O: modeldeck::ops::Operation>(cli: &Cli, op: O, yes: bool) -> ExitCode {
+/// Runs a mutating operation, built from the settings, through `ops` with
+/// the context's read-only rule, the audit log and the operator's login.
+fn ops_command<O, B>(cli: &Cli, build: B, yes: bool) -> ExitCode
+where
+    O: modeldeck::ops::Operation,
+    B: FnOnce(&modeldeck::config::Settings) -> O,
+{
     kube_command(cli, |conn, settings| async move {
+        let op = build(&settings);
         let ctx = modeldeck::ops::OpsContext {
-            readonly: startup::readonly_reason(cli, &settings, &conn.context),
+            readonly: startup::readonly_rule(cli, &settings).reason(&conn.context),
             audit: modeldeck::ops::AuditLog::new(startup::audit_file(&process_env)),
-            login: std::env::var("USER")
-                .or_else(|_| std::env::var("LOGNAME"))
-                .unwrap_or_default(),
+            login: startup::login(&process_env),
             conn,
         };
         match commands::ops_cli::run(&ctx, &op, yes).await {
@@ -228,13 +229,11 @@ fn with_all_namespaces(cli: &Cli, all: bool) -> Cli {
 }
 
 fn canary_command(cli: &Cli, command: &CanaryCommand) -> ExitCode {
-    let loaded = config::load_or_defaults(&startup::load_options(cli, &process_env));
-    let settings = startup::effective_settings(cli, &loaded);
     let (deployment, movement, yes) = match command {
         CanaryCommand::Status { deployment, output } => {
-            let rollout = settings.rollouts.get(deployment).cloned();
-            return kube_command(cli, |conn, _| async move {
-                let text = commands::rollouts::canary_status(&conn, deployment, rollout.as_ref(), *output)
+            return kube_command(cli, |conn, settings| async move {
+                let rollout = settings.rollouts.get(deployment);
+                let text = commands::rollouts::canary_status(&conn, deployment, rollout, *output)
                     .await
                     .map_err(|e| KubeError::Other(e.to_string()))?;
                 Ok((text, true))
@@ -249,17 +248,13 @@ fn canary_command(cli: &Cli, command: &CanaryCommand) -> ExitCode {
         CanaryCommand::Abort { deployment, yes } => (deployment, canary::Move::Abort, *yes),
         CanaryCommand::Promote { deployment, yes } => (deployment, canary::Move::Promote, *yes),
     };
-    let rollout = settings.rollouts.get(deployment).cloned();
-    let ladder = rollout
-        .as_ref()
-        .map(|r| r.ladder.clone())
-        .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| settings.canary.ladder.clone());
-    let op = canary::Canary {
-        deployment: deployment.clone(),
-        settings: rollout,
-        ladder,
-        movement,
+    let op = |settings: &modeldeck::config::Settings| {
+        canary::Canary::new(
+            deployment,
+            settings.rollouts.get(deployment),
+            &settings.canary.ladder,
+            movement,
+        )
     };
     ops_command(cli, op, yes)
 }

@@ -9,6 +9,7 @@ use crate::backends::kube::KubeTarget;
 use crate::cli::Cli;
 use crate::config::paths::{self, EnvFn};
 use crate::config::{LoadOptions, Loaded, Settings};
+use crate::ops::ReadOnlyRule;
 
 pub const AUDIT_FILE: &str = "audit.jsonl";
 pub const LOG_FILE: &str = "modeldeck.log";
@@ -85,40 +86,43 @@ pub fn kube_target(cli: &Cli, settings: &Settings) -> KubeTarget {
     }
 }
 
-/// Why mutating actions are refused in `context`, if they are.
-pub fn readonly_reason(cli: &Cli, settings: &Settings, context: &str) -> Option<String> {
-    if cli.readonly {
+/// Where mutating actions are refused, from the command line and settings.
+pub fn readonly_rule(cli: &Cli, settings: &Settings) -> ReadOnlyRule {
+    let everywhere = if cli.readonly {
         Some("read-only mode (--readonly)".into())
     } else if settings.kubernetes.readonly {
         Some("read-only mode (kubernetes.readonly in the configuration)".into())
-    } else if settings.contexts.get(context).is_some_and(|c| c.readonly) {
-        Some(format!(
-            "context {context:?} is read-only (contexts.{context}.readonly in the configuration)"
-        ))
     } else {
         None
-    }
-}
-
-/// What the console's cluster runner needs.
-pub fn kube_config(cli: &Cli, settings: &Settings, env: EnvFn) -> KubeConfig {
-    let readonly = readonly_reason(cli, settings, "");
-    KubeConfig {
-        target: kube_target(cli, settings),
-        readonly,
-        readonly_contexts: settings
+    };
+    ReadOnlyRule {
+        everywhere,
+        contexts: settings
             .contexts
             .iter()
             .filter(|(_, c)| c.readonly)
             .map(|(name, _)| name.clone())
             .collect(),
+    }
+}
+
+/// The operator's login, for the audit log.
+pub fn login(env: EnvFn) -> String {
+    env("USER")
+        .or_else(|| env("LOGNAME"))
+        .map(|u| u.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// What the console's cluster runner needs.
+pub fn kube_config(cli: &Cli, settings: &Settings, env: EnvFn) -> KubeConfig {
+    KubeConfig {
+        target: kube_target(cli, settings),
+        readonly: readonly_rule(cli, settings),
         rollouts: settings.rollouts.clone(),
         ladder: settings.canary.ladder.clone(),
         audit: audit_file(env),
-        login: env("USER")
-            .or_else(|| env("LOGNAME"))
-            .map(|u| u.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        login: login(env),
     }
 }
 

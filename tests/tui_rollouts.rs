@@ -15,6 +15,7 @@ use modeldeck::app::{Action, State, ViewId, keys, update};
 use modeldeck::backends::kube::KubeTarget;
 use modeldeck::config::settings::{RolloutSettings, RouterKind};
 use modeldeck::config::{self, Config, Key, LoadOptions};
+use modeldeck::ops::ReadOnlyRule;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sim_common::Sim;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -62,8 +63,10 @@ impl Console {
                 namespace: Some(namespace.into()),
                 timeout: None,
             },
-            readonly: readonly.map(str::to_owned),
-            readonly_contexts: Vec::new(),
+            readonly: ReadOnlyRule {
+                everywhere: readonly.map(str::to_owned),
+                contexts: Vec::new(),
+            },
             rollouts,
             ladder: vec![5, 10, 25, 50, 100],
             audit: sim.dir.path().join("state/audit.jsonl"),

@@ -21,16 +21,13 @@ use crate::ops::bluegreen::{BlueGreenSwitch, SwitchTo};
 use crate::ops::canary::{self, Canary, Move};
 use crate::ops::rollback::Rollback;
 use crate::ops::shadow::Shadow;
-use crate::ops::{self, AuditLog, Operation, OpsContext, Outcome, permission};
+use crate::ops::{self, AuditLog, Operation, OpsContext, Outcome, ReadOnlyRule, permission};
 
 /// What the runner needs from the command line and the settings.
 #[derive(Debug, Clone, Default)]
 pub struct KubeConfig {
     pub target: KubeTarget,
-    /// Why writes are refused everywhere (`--readonly`, settings), if so.
-    pub readonly: Option<String>,
-    /// Contexts whose writes are refused.
-    pub readonly_contexts: Vec<String>,
+    pub readonly: ReadOnlyRule,
     pub rollouts: BTreeMap<String, RolloutSettings>,
     pub ladder: Vec<u32>,
     pub audit: PathBuf,
@@ -136,14 +133,7 @@ impl KubeRunner {
             timeout: self.config.target.timeout,
         };
         let conn = connect(&target).await.map_err(|e| e.to_string())?;
-        let readonly = self.config.readonly.clone().or_else(|| {
-            self.config.readonly_contexts.contains(&conn.context).then(|| {
-                format!(
-                    "context {:?} is read-only (contexts.{}.readonly in the configuration)",
-                    conn.context, conn.context
-                )
-            })
-        });
+        let readonly = self.config.readonly.reason(&conn.context);
         let info = KubeInfo {
             context: conn.context.clone(),
             namespace: conn.namespace.clone(),
@@ -238,19 +228,7 @@ impl KubeRunner {
     fn operation(&self, request: &OpRequest) -> RolloutOp {
         let name = request.deployment.clone();
         let settings = self.config.rollouts.get(&name).cloned();
-        let ladder = settings
-            .as_ref()
-            .map(|r| r.ladder.clone())
-            .filter(|l| !l.is_empty())
-            .unwrap_or_else(|| self.config.ladder.clone());
-        let canary = |movement| {
-            RolloutOp::Canary(Canary {
-                deployment: name.clone(),
-                settings: settings.clone(),
-                ladder: ladder.clone(),
-                movement,
-            })
-        };
+        let canary = |movement| RolloutOp::Canary(Canary::new(&name, settings.as_ref(), &self.config.ladder, movement));
         let shadow = |percent| {
             RolloutOp::Shadow(Shadow {
                 deployment: name.clone(),

@@ -38,6 +38,24 @@ pub struct Canary {
     pub movement: Move,
 }
 
+impl Canary {
+    /// A move of `deployment`'s canary, stepping along its own ladder when
+    /// its settings name one, else along `default_ladder` (`[canary]`'s).
+    pub fn new(deployment: &str, settings: Option<&RolloutSettings>, default_ladder: &[u32], movement: Move) -> Self {
+        let ladder = settings
+            .map(|s| s.ladder.as_slice())
+            .filter(|l| !l.is_empty())
+            .unwrap_or(default_ladder)
+            .to_vec();
+        Canary {
+            deployment: deployment.to_owned(),
+            settings: settings.cloned(),
+            ladder,
+            movement,
+        }
+    }
+}
+
 /// Patching the first object the deployment's router writes (its route);
 /// without a router, the deployment itself.
 pub fn traffic_permission(conn: &Connection, deployment: &str, settings: Option<&RolloutSettings>) -> Permission {

@@ -39,6 +39,27 @@ pub const ACTIONS: &[&str] = &[
     shadow::OFF,
 ];
 
+/// Where writes are refused: everywhere (with why), or in named contexts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadOnlyRule {
+    /// Why writes are refused everywhere (`--readonly`, settings), if so.
+    pub everywhere: Option<String>,
+    /// Contexts whose writes are refused (`contexts.NAME.readonly`).
+    pub contexts: Vec<String>,
+}
+
+impl ReadOnlyRule {
+    /// Why writes are refused in `context`, if they are.
+    pub fn reason(&self, context: &str) -> Option<String> {
+        self.everywhere.clone().or_else(|| {
+            self.contexts
+                .iter()
+                .any(|c| c == context)
+                .then(|| format!("context {context:?} is read-only (contexts.{context}.readonly in the configuration)"))
+        })
+    }
+}
+
 /// What an operation needs around it.
 #[derive(Debug, Clone)]
 pub struct OpsContext {
