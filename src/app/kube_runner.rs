@@ -2,9 +2,10 @@
 //! watch, reads a rollout's detail, and runs operations through `ops` —
 //! the same code the CLI uses. Answers go back as actions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -15,7 +16,7 @@ use super::rollouts::{KubeInfo, RolloutDetail};
 use crate::backends::kube::history::{history, replica_sets};
 use crate::backends::kube::rollouts::{self, rollout_of};
 use crate::backends::kube::watch::watch_rollouts;
-use crate::backends::kube::{KubeTarget, connect, pods};
+use crate::backends::kube::{Connection, KubeTarget, connect, pods};
 use crate::config::settings::RolloutSettings;
 use crate::ops::bluegreen::{BlueGreenSwitch, SwitchTo};
 use crate::ops::canary::{self, Canary, Move};
@@ -39,9 +40,19 @@ struct Session {
     watch: JoinHandle<()>,
 }
 
+/// How long the actions a rollout's detail marks as denied are trusted
+/// before the API server is asked again. The detail is read on every watch
+/// change; RBAC rarely changes, and the action itself always asks afresh
+/// (`ops::prepare`), so a stale answer can only mislabel a key.
+const DENIED_FRESH_FOR: Duration = Duration::from_secs(30);
+
+/// Denied actions per (context, namespace, deployment), and when asked.
+type DeniedCache = HashMap<(String, String, String), (Instant, Vec<(OpKind, String)>)>;
+
 pub struct KubeRunner {
     config: KubeConfig,
     session: Mutex<Option<Session>>,
+    denied: Mutex<DeniedCache>,
 }
 
 impl Drop for KubeRunner {
@@ -57,6 +68,7 @@ impl KubeRunner {
         KubeRunner {
             config,
             session: Mutex::new(None),
+            denied: Mutex::new(HashMap::new()),
         }
     }
 
@@ -133,6 +145,10 @@ impl KubeRunner {
             timeout: self.config.target.timeout,
         };
         let conn = connect(&target).await.map_err(|e| e.to_string())?;
+        // Another cluster or user may be allowed other things.
+        if let Ok(mut cache) = self.denied.lock() {
+            cache.clear();
+        }
         let readonly = self.config.readonly.reason(&conn.context);
         let info = KubeInfo {
             context: conn.context.clone(),
@@ -182,24 +198,7 @@ impl KubeRunner {
             }
             None => None,
         };
-        let mut denied = Vec::new();
-        for kind in [
-            OpKind::Rollback(None),
-            OpKind::CanaryStep,
-            OpKind::CanaryAbort,
-            OpKind::CanaryPromote,
-        ] {
-            let permission = self
-                .operation(&OpRequest {
-                    kind: kind.clone(),
-                    namespace: conn.namespace.clone(),
-                    deployment: name.to_owned(),
-                })
-                .permission(conn);
-            if let Ok(Some(reason)) = permission::check(conn, &permission).await {
-                denied.push((kind.clone(), reason));
-            }
-        }
+        let denied = self.denied(conn, name).await;
         // Services for the same pods, whatever version they point to.
         let labels = deployment
             .spec
@@ -222,6 +221,40 @@ impl KubeRunner {
             split,
             denied,
         })
+    }
+
+    /// The rollout's actions the API server would refuse, with why; asked
+    /// anew when the cached answer is older than [`DENIED_FRESH_FOR`].
+    async fn denied(&self, conn: &Connection, name: &str) -> Vec<(OpKind, String)> {
+        let key = (conn.context.clone(), conn.namespace.clone(), name.to_owned());
+        if let Ok(cache) = self.denied.lock()
+            && let Some((asked, denied)) = cache.get(&key)
+            && asked.elapsed() < DENIED_FRESH_FOR
+        {
+            return denied.clone();
+        }
+        let mut denied = Vec::new();
+        for kind in [
+            OpKind::Rollback(None),
+            OpKind::CanaryStep,
+            OpKind::CanaryAbort,
+            OpKind::CanaryPromote,
+        ] {
+            let permission = self
+                .operation(&OpRequest {
+                    kind: kind.clone(),
+                    namespace: conn.namespace.clone(),
+                    deployment: name.to_owned(),
+                })
+                .permission(conn);
+            if let Ok(Some(reason)) = permission::check(conn, &permission).await {
+                denied.push((kind.clone(), reason));
+            }
+        }
+        if let Ok(mut cache) = self.denied.lock() {
+            cache.insert(key, (Instant::now(), denied.clone()));
+        }
+        denied
     }
 
     /// The operation a request stands for.
@@ -285,7 +318,7 @@ enum RolloutOp {
 }
 
 impl RolloutOp {
-    fn permission(&self, conn: &crate::backends::kube::Connection) -> permission::Permission {
+    fn permission(&self, conn: &Connection) -> permission::Permission {
         match self {
             RolloutOp::Rollback(op) => op.permission(conn),
             RolloutOp::Canary(op) => op.permission(conn),
