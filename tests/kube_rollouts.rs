@@ -27,7 +27,7 @@ fn kubectl_status(sim: &Sim, name: &str) -> String {
 fn status_words_match_kubectl_in_every_state() {
     let Some(sim) = Sim::start() else { return };
     sim.ok(&["create", "deployment", "web", "--image=web:1", "--replicas=3"]);
-    sim.ok(&["rollout", "status", "deploy/web", "--timeout=60s"]);
+    sim.rolled_out("web", None);
     let healthy = status_json(&sim, "web");
     assert_eq!(healthy["status"]["message"], kubectl_status(&sim, "web"));
     assert_eq!(healthy["status"]["phase"], "healthy");
@@ -65,7 +65,7 @@ fn status_words_match_kubectl_in_every_state() {
 fn watch_follows_a_rollout_to_the_end() {
     let Some(sim) = Sim::start() else { return };
     sim.ok(&["create", "deployment", "api", "--image=api:1", "--replicas=2"]);
-    sim.ok(&["rollout", "status", "deploy/api", "--timeout=60s"]);
+    sim.rolled_out("api", None);
     sim.ok(&["set", "image", "deploy/api", "api=api:2"]);
     let (code, out, err) = sim.modeldeck(&["status", "api", "--watch"]);
     assert_eq!(code, 0, "{err}");
@@ -82,10 +82,10 @@ fn history_lists_the_revisions_kubectl_lists() {
     sim.ok(&["create", "deployment", "h", "--image=h:1"]);
     for tag in ["2", "3"] {
         sim.ok(&["set", "image", "deploy/h", &format!("h=h:{tag}")]);
-        sim.ok(&["rollout", "status", "deploy/h", "--timeout=60s"]);
+        sim.rolled_out("h", None);
     }
     sim.ok(&["rollout", "undo", "deploy/h", "--to-revision=1"]);
-    sim.ok(&["rollout", "status", "deploy/h", "--timeout=60s"]);
+    sim.rolled_out("h", None);
     let kubectl: Vec<i64> = sim
         .ok(&["rollout", "history", "deploy/h"])
         .lines()

@@ -23,11 +23,7 @@ fn modeldeck(sim: &Sim, args: &[&str]) -> (i32, String, String) {
 #[test]
 fn switch_and_back_move_the_selector_kubectl_sees() {
     let Some(sim) = Sim::start() else { return };
-    sim.ok(&[
-        &NS[..],
-        &["rollout", "status", "deploy/malaria-predictor-canary", "--timeout=60s"],
-    ]
-    .concat());
+    sim.rolled_out("malaria-predictor-canary", Some(NS[1]));
     assert_eq!(selector_version(&sim, "malaria-predictor-blue"), "v2.0.5");
     let (code, out, err) = modeldeck(
         &sim,

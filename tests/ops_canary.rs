@@ -20,11 +20,7 @@ fn modeldeck(sim: &Sim, args: &[&str]) -> (i32, String, String) {
 fn started() -> Option<Sim> {
     let sim = Sim::start()?;
     sim.configure_demo_router();
-    sim.ok(&[
-        &NS[..],
-        &["rollout", "status", "deploy/malaria-predictor-canary", "--timeout=60s"],
-    ]
-    .concat());
+    sim.rolled_out("malaria-predictor-canary", Some(NS[1]));
     Some(sim)
 }
 

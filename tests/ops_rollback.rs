@@ -14,7 +14,7 @@ fn twins(sim: &Sim) {
         sim.ok(&["create", "deployment", name, "--image=m:1", "--replicas=2"]);
         for tag in ["2", "3"] {
             sim.ok(&["set", "image", &format!("deploy/{name}"), &format!("m=m:{tag}")]);
-            sim.ok(&["rollout", "status", &format!("deploy/{name}"), "--timeout=60s"]);
+            sim.rolled_out(name, None);
         }
     }
 }
@@ -54,7 +54,7 @@ fn rollback_ends_where_kubectl_rollout_undo_ends() {
     let (code, _, err) = sim.modeldeck(&["rollback", "b", "--to-revision", "1", "--yes"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(template(&sim, "a"), template(&sim, "b"));
-    sim.ok(&["rollout", "status", "deploy/b", "--timeout=60s"]);
+    sim.rolled_out("b", None);
     let history = |name: &str| sim.ok(&["rollout", "history", &format!("deploy/{name}")]);
     assert_eq!(
         history("a").replace("deployment.apps/a", ""),

@@ -62,11 +62,11 @@ fn get_prints_every_kind_as_a_table_and_as_json() {
 fn create_set_image_rollout_history_and_undo() {
     let Some(sim) = Sim::start() else { return };
     sim.ok(&["create", "deployment", "web", "--image=nginx:1", "--replicas=3"]);
-    let status = sim.ok(&["rollout", "status", "deploy/web", "--timeout=60s"]);
+    let status = sim.rolled_out("web", None);
     assert!(status.contains("successfully rolled out"), "{status}");
     for tag in ["2", "3"] {
         sim.ok(&["set", "image", "deploy/web", &format!("nginx=nginx:{tag}")]);
-        let status = sim.ok(&["rollout", "status", "deploy/web", "--timeout=60s"]);
+        let status = sim.rolled_out("web", None);
         assert!(status.contains("successfully rolled out"), "{status}");
     }
     let history = sim.ok(&["rollout", "history", "deploy/web"]);
@@ -74,12 +74,12 @@ fn create_set_image_rollout_history_and_undo() {
     assert_eq!(sim.image("web"), "nginx:3");
 
     sim.ok(&["rollout", "undo", "deploy/web"]);
-    sim.ok(&["rollout", "status", "deploy/web", "--timeout=60s"]);
+    sim.rolled_out("web", None);
     assert_eq!(sim.image("web"), "nginx:2");
     assert_eq!(revisions(&sim.ok(&["rollout", "history", "deploy/web"])), [1, 3, 4]);
 
     sim.ok(&["rollout", "undo", "deploy/web", "--to-revision=1"]);
-    sim.ok(&["rollout", "status", "deploy/web", "--timeout=60s"]);
+    sim.rolled_out("web", None);
     assert_eq!(sim.image("web"), "nginx:1");
     assert_eq!(revisions(&sim.ok(&["rollout", "history", "deploy/web"])), [3, 4, 5]);
     let detail = sim.ok(&["rollout", "history", "deploy/web", "--revision=4"]);
@@ -105,10 +105,10 @@ fn create_set_image_rollout_history_and_undo() {
 fn restart_pause_resume_and_scale() {
     let Some(sim) = Sim::start() else { return };
     sim.ok(&["create", "deployment", "api", "--image=api:1", "--replicas=2"]);
-    sim.ok(&["rollout", "status", "deploy/api", "--timeout=60s"]);
+    sim.rolled_out("api", None);
 
     sim.ok(&["rollout", "restart", "deploy/api"]);
-    sim.ok(&["rollout", "status", "deploy/api", "--timeout=60s"]);
+    sim.rolled_out("api", None);
     let restarted = sim.ok(&[
         "get",
         "deploy",
@@ -128,11 +128,11 @@ fn restart_pause_resume_and_scale() {
         "paused: no new revision"
     );
     sim.ok(&["rollout", "resume", "deploy/api"]);
-    sim.ok(&["rollout", "status", "deploy/api", "--timeout=60s"]);
+    sim.rolled_out("api", None);
     assert_eq!(revisions(&sim.ok(&["rollout", "history", "deploy/api"])), [1, 2, 3]);
 
     sim.ok(&["scale", "deploy/api", "--replicas=5"]);
-    sim.ok(&["rollout", "status", "deploy/api", "--timeout=60s"]);
+    sim.rolled_out("api", None);
     let ready = sim.ok(&[
         "get",
         "deploy",
@@ -177,7 +177,7 @@ fn patch_in_every_type_replace_apply_and_delete() {
 
     // Read after the rollout settles: mid-rollout the controller's status
     // writes move the resourceVersion and replace would rightly get 409.
-    sim.ok(&["rollout", "status", "deploy/p", "--timeout=60s"]);
+    sim.rolled_out("p", None);
     let json = sim.ok(&["get", "deploy", "p", "-o", "json"]);
     let mut object: Value = serde_json::from_str(&json).unwrap();
     object["spec"]["replicas"] = 4.into();
@@ -252,7 +252,7 @@ fn a_read_only_user_is_refused_writes_with_403() {
 fn a_failing_image_exceeds_the_progress_deadline() {
     let Some(sim) = Sim::start() else { return };
     sim.ok(&["create", "deployment", "bad", "--image=bad:1", "--replicas=2"]);
-    sim.ok(&["rollout", "status", "deploy/bad", "--timeout=60s"]);
+    sim.rolled_out("bad", None);
     sim.ok(&[
         "patch",
         "deploy",
@@ -339,14 +339,7 @@ fn typed_create_commands_send_protobuf_that_the_sim_understands() {
 #[test]
 fn get_watch_prints_table_rows_as_changes_happen_and_bookmarks_arrive() {
     let Some(sim) = Sim::start() else { return };
-    sim.ok(&[
-        "rollout",
-        "status",
-        "deploy/malaria-predictor-canary",
-        "-n",
-        "ml-serving",
-        "--timeout=60s",
-    ]);
+    sim.rolled_out("malaria-predictor-canary", Some("ml-serving"));
     let mut watch = std::process::Command::new("kubectl")
         .args(["--kubeconfig"])
         .arg(&sim.kubeconfig)
@@ -417,11 +410,7 @@ fn the_example_manifests_apply_and_roll_out() {
         sim.ok(&["apply", "--server-side", "-f", &path]);
     }
     let ns = ["-n", "ml-serving-example"];
-    sim.ok(&[
-        &ns[..],
-        &["rollout", "status", "deploy/malaria-predictor", "--timeout=60s"],
-    ]
-    .concat());
+    sim.rolled_out("malaria-predictor", Some(ns[1]));
     let probe = sim.ok(&[
         &ns[..],
         &[

@@ -205,14 +205,7 @@ fn audit(sim: &Sim) -> Vec<serde_json::Value> {
 #[test]
 fn canary_step_abort_and_promote_by_keystrokes() {
     let Some(sim) = Sim::start() else { return };
-    sim.ok(&[
-        "rollout",
-        "status",
-        "deploy/malaria-predictor-canary",
-        "-n",
-        "ml-serving",
-        "--timeout=60s",
-    ]);
+    sim.rolled_out("malaria-predictor-canary", Some("ml-serving"));
     let mut console = Console::new(&sim, None);
     console.open_rollouts();
     console.press("+");
@@ -270,11 +263,7 @@ fn rollback_by_keystroke_matches_kubectl_and_no_means_no() {
         ],
     ]
     .concat());
-    sim.ok(&[
-        &ns[..],
-        &["rollout", "status", "deploy/malaria-predictor", "--timeout=60s"],
-    ]
-    .concat());
+    sim.rolled_out("malaria-predictor", Some(ns[1]));
     let mut console = Console::new(&sim, None);
     console.open_rollouts();
 
@@ -389,16 +378,8 @@ fn every_other_action_through_commands() {
         ],
     ]
     .concat());
-    sim.ok(&[
-        &ns[..],
-        &["rollout", "status", "deploy/malaria-predictor", "--timeout=60s"],
-    ]
-    .concat());
-    sim.ok(&[
-        &ns[..],
-        &["rollout", "status", "deploy/malaria-predictor-canary", "--timeout=60s"],
-    ]
-    .concat());
+    sim.rolled_out("malaria-predictor", Some(ns[1]));
+    sim.rolled_out("malaria-predictor-canary", Some(ns[1]));
     let mut console = Console::new(&sim, None);
     console.open_rollouts();
 
@@ -476,14 +457,7 @@ fn every_other_action_through_commands() {
 #[test]
 fn b_switches_the_blue_green_service_back_in_one_key() {
     let Some(sim) = Sim::start() else { return };
-    sim.ok(&[
-        "rollout",
-        "status",
-        "deploy/malaria-predictor-canary",
-        "-n",
-        "ml-serving",
-        "--timeout=60s",
-    ]);
+    sim.rolled_out("malaria-predictor-canary", Some("ml-serving"));
     let mut console = Console::new(&sim, None);
     console.open_rollouts();
     console.command("switch malaria-predictor-blue 2.1.0");

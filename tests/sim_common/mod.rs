@@ -87,6 +87,18 @@ impl Sim {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Waits (kubectl rollout status, up to 60 s) until `deployment` has
+    /// rolled out, in `namespace` or the kubeconfig's; returns kubectl's
+    /// output.
+    pub fn rolled_out(&self, deployment: &str, namespace: Option<&str>) -> String {
+        let target = format!("deploy/{deployment}");
+        let mut args = vec!["rollout", "status", target.as_str(), "--timeout=60s"];
+        if let Some(namespace) = namespace {
+            args.extend(["-n", namespace]);
+        }
+        self.ok(&args)
+    }
+
     /// Runs modeldeck against this cluster; returns (exit code, stdout, stderr).
     pub fn modeldeck(&self, args: &[&str]) -> (i32, String, String) {
         let out = Command::new(env!("CARGO_BIN_EXE_modeldeck"))
