@@ -127,6 +127,12 @@ pub enum Command {
         /// How much faster than real time the simulated cluster runs.
         #[arg(long, default_value_t = 10.0)]
         speed: f64,
+        /// Port of the /metrics listener on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        metrics_port: u16,
+        /// Synthetic requests per second arriving at each route.
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
     },
     /// Print a shell completion script.
     Completions {

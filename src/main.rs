@@ -111,6 +111,8 @@ fn main() -> ExitCode {
             dir,
             port,
             speed,
+            metrics_port,
+            rate,
         }) => {
             let opts = commands::demo::DemoOptions {
                 dir: dir
@@ -118,6 +120,8 @@ fn main() -> ExitCode {
                     .unwrap_or_else(|| modeldeck::config::paths::state_dir(&process_env).join("demo")),
                 port: *port,
                 speed: *speed,
+                metrics_port: *metrics_port,
+                rate: *rate,
                 info_file: info_file.clone(),
                 registry: std::env::current_dir()
                     .map(|d| d.join("models"))

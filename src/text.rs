@@ -70,6 +70,22 @@ pub fn human_age(seconds: i64) -> String {
     }
 }
 
+/// An error and its causes on one line ("a: b: c"): reqwest's own message
+/// ("error sending request") says little without them. Repeated causes are
+/// written once.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::{clean, human_age};

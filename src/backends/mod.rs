@@ -4,5 +4,7 @@
 pub mod audit_log;
 pub mod kube;
 pub mod local;
+pub mod panels;
+pub mod prometheus;
 pub mod scrape;
 pub mod source_text;

@@ -1,7 +1,9 @@
 //! Direct scraping of `/metrics` without Prometheus: a strict parser of the text exposition format (0.0.4)
 //! and the local computations panels need (rate, histogram quantile, a bounded ring). Pure, never panics.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::Hash;
 
 /// One sample: metric name, labels (sorted by name), value (may be NaN, +Inf, -Inf).
 #[derive(Debug, Clone, PartialEq)]
@@ -210,7 +212,7 @@ fn parse_label_value(cur: &mut Cursor, name: &str) -> Result<String, String> {
 }
 
 /// A sample value: a float, including `NaN`, `+Inf`, `-Inf` (any case, as Go's ParseFloat).
-fn parse_value(text: &str) -> Option<f64> {
+pub fn parse_value(text: &str) -> Option<f64> {
     text.parse::<f64>().ok()
 }
 
@@ -321,23 +323,30 @@ pub fn buckets_by_series(samples: &[Sample], histogram: &str) -> Vec<(Labels, Bu
 
 /// A bounded ring of (time, value) points per series key, for direct scraping:
 /// pushing beyond `capacity` drops the oldest (capacity 0 keeps nothing).
-#[derive(Debug, Clone, Default)]
-pub struct Ring {
+#[derive(Debug, Clone)]
+pub struct Ring<K = String> {
     capacity: usize,
-    series: HashMap<String, VecDeque<(f64, f64)>>,
+    series: HashMap<K, VecDeque<(f64, f64)>>,
 }
 
-impl Ring {
-    pub fn new(capacity: usize) -> Ring {
+impl<K: Hash + Eq> Ring<K> {
+    pub fn new(capacity: usize) -> Ring<K> {
         let series = HashMap::new();
         Ring { capacity, series }
     }
 
-    pub fn push(&mut self, key: &str, time: f64, value: f64) {
+    pub fn push<Q>(&mut self, key: &Q, time: f64, value: f64)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         if self.capacity == 0 {
             return;
         }
-        let points = self.series.entry(key.to_string()).or_default();
+        if !self.series.contains_key(key) {
+            self.series.insert(key.to_owned(), VecDeque::new());
+        }
+        let Some(points) = self.series.get_mut(key) else { return };
         while points.len() >= self.capacity {
             points.pop_front();
         }
@@ -345,18 +354,31 @@ impl Ring {
     }
 
     /// Points of `key` at or after `since`, oldest first.
-    pub fn window(&self, key: &str, since: f64) -> Vec<(f64, f64)> {
+    pub fn window<Q>(&self, key: &Q, since: f64) -> Vec<(f64, f64)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let points = self.series.get(key).into_iter().flatten();
         points.filter(|(t, _)| *t >= since).copied().collect()
     }
 
-    pub fn len(&self, key: &str) -> usize {
+    pub fn len<Q>(&self, key: &Q) -> usize
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.series.get(key).map_or(0, VecDeque::len)
     }
 
     /// Number of series keys seen.
     pub fn series(&self) -> usize {
         self.series.len()
+    }
+
+    /// Every series key and its points, oldest first, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &VecDeque<(f64, f64)>)> {
+        self.series.iter()
     }
 }
 

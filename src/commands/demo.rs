@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::sim::clock::ScaledClock;
 use crate::sim::controller::Behaviour;
+use crate::sim::traffic::{MetricsServer, Traffic};
 use crate::sim::{Cluster, SimServer, kubeconfig, world};
 
 pub struct DemoOptions {
@@ -19,17 +20,27 @@ pub struct DemoOptions {
     pub info_file: Option<PathBuf>,
     /// The registry the written config points at.
     pub registry: PathBuf,
+    /// Port of the /metrics listener on 127.0.0.1 (0: any free port).
+    pub metrics_port: u16,
+    /// Requests per second arriving at each route.
+    pub rate: f64,
 }
 
 /// What a client needs to attach, as printed and as written to --info-file.
 pub struct Running {
     pub server: SimServer,
+    pub metrics: MetricsServer,
     pub info: serde_json::Value,
 }
 
 /// Starts the world and writes the kubeconfig, the modeldeck config and the
 /// info file.
 pub async fn start(opts: &DemoOptions) -> anyhow::Result<Running> {
+    anyhow::ensure!(
+        opts.rate.is_finite() && opts.rate >= 0.0,
+        "--rate: expected requests per second (0 or more), found {}",
+        opts.rate
+    );
     std::fs::create_dir_all(&opts.dir).with_context(|| format!("cannot create {}", opts.dir.display()))?;
     let cluster = Arc::new(Cluster::new(
         Arc::new(ScaledClock::new(opts.speed)),
@@ -38,15 +49,24 @@ pub async fn start(opts: &DemoOptions) -> anyhow::Result<Running> {
     world::seed(&mut cluster.lock()).context("cannot seed the demo world")?;
     cluster.reconcile();
     let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
-    let server = SimServer::start(addr, cluster)
+    let server = SimServer::start(addr, cluster.clone())
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
+    let metrics_addr = SocketAddr::from(([127, 0, 0, 1], opts.metrics_port));
+    let traffic = Arc::new(Traffic::new(opts.rate, 1));
+    let metrics = MetricsServer::start(metrics_addr, cluster.clone(), traffic)
+        .await
+        .with_context(|| format!("cannot listen on {metrics_addr}"))?;
+    let metrics_urls = metrics.urls(&cluster.lock());
 
     let kubeconfig_path = opts.dir.join("kubeconfig");
     kubeconfig::write(&kubeconfig_path, &server.url(), &server.ca_pem, world::NAMESPACE)
         .with_context(|| format!("cannot write {}", kubeconfig_path.display()))?;
     let config_path = opts.dir.join("modeldeck.toml");
-    write_atomically(&config_path, &modeldeck_config(&kubeconfig_path, &opts.registry))?;
+    write_atomically(
+        &config_path,
+        &modeldeck_config(&kubeconfig_path, &opts.registry, &metrics_urls),
+    )?;
     let info = json!({
         "api_server": server.url(),
         "kubeconfig": kubeconfig_path,
@@ -55,21 +75,24 @@ pub async fn start(opts: &DemoOptions) -> anyhow::Result<Running> {
         "namespace": world::NAMESPACE,
         "config": config_path,
         "speed": opts.speed,
+        "metrics": metrics_urls,
     });
     if let Some(file) = &opts.info_file {
         write_atomically(file, &format!("{}\n", serde_json::to_string_pretty(&info)?))?;
     }
-    Ok(Running { server, info })
+    Ok(Running { server, metrics, info })
 }
 
-fn modeldeck_config(kubeconfig: &Path, registry: &Path) -> String {
+fn modeldeck_config(kubeconfig: &Path, registry: &Path, metrics_urls: &[String]) -> String {
     format!(
         "# Written by `modeldeck demo --serve`: points modeldeck at the simulated world.\n\
          # Use it with: modeldeck --config {config}\n\n\
          [registry]\npath = {registry}\n\n\
          [kubernetes]\nkubeconfig = {kubeconfig}\ncontext = \"{context}\"\nnamespace = \"{namespace}\"\n\n\
          [rollouts.{app}]\nrouter = \"gateway-api\"\nroute = \"{app}\"\nstable = \"{app}-blue\"\ncanary = \"{app}-green\"\n\
-         shadow = \"{app}-shadow\"\n",
+         shadow = \"{app}-shadow\"\n\n\
+         [metrics]\nsource = \"scrape\"\nrefresh = 2\n\n[metrics.scrape]\nurls = {urls}\n",
+        urls = toml::Value::Array(metrics_urls.iter().map(|u| toml::Value::String(u.clone())).collect()),
         app = world::APP,
         config = kubeconfig.with_file_name("modeldeck.toml").display(),
         registry = toml_string(registry),
@@ -98,7 +121,8 @@ pub fn describe(info: &serde_json::Value) -> String {
          kubeconfig   {}\n\
          context      {} (read-only user: {})\n\
          namespace    {}\n\
-         config       {}\n\n\
+         config       {}\n\
+         metrics      {}\n\n\
          try: kubectl --kubeconfig {} get deploy,rs,pods,svc\n\
          stop with ctrl-c\n",
         info["speed"],
@@ -108,6 +132,14 @@ pub fn describe(info: &serde_json::Value) -> String {
         s("readonly_context"),
         s("namespace"),
         s("config"),
+        info["metrics"]
+            .as_array()
+            .map(|urls| urls
+                .iter()
+                .filter_map(|u| u.as_str())
+                .collect::<Vec<_>>()
+                .join("\n             "))
+            .unwrap_or_default(),
         s("kubeconfig"),
     )
 }

@@ -6,6 +6,7 @@
 pub mod error;
 pub mod key;
 pub mod keymap;
+pub mod metrics;
 pub mod paths;
 pub mod settings;
 pub mod theme;
@@ -146,6 +147,11 @@ fn load_with(opts: &LoadOptions, user: Option<(PathBuf, String)>) -> Result<Load
         ));
         settings.ui.frame_rate = clamped;
     }
+    let named = user.as_ref().map_or(default_name, |(file, _)| file.as_path());
+    settings
+        .metrics
+        .check()
+        .map_err(|message| ConfigError::file(named, message))?;
 
     let theme_name = match (&opts.no_color, &opts.theme) {
         (Some(_), _) => "mono".to_owned(),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::keymap::KeymapFile;
+pub use super::metrics::MetricsSettings;
 use crate::app::ViewId;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -19,6 +20,7 @@ pub struct Settings {
     pub canary: CanarySettings,
     /// Per-deployment traffic settings, by deployment name.
     pub rollouts: std::collections::BTreeMap<String, RolloutSettings>,
+    pub metrics: MetricsSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -155,6 +157,7 @@ pub(super) struct ConfigFile {
     pub contexts: std::collections::BTreeMap<String, ContextSettings>,
     pub canary: CanarySettings,
     pub rollouts: std::collections::BTreeMap<String, RolloutSettings>,
+    pub metrics: MetricsSettings,
     pub keymap: KeymapFile,
 }
 

@@ -13,6 +13,7 @@ pub mod kubeconfig;
 pub mod resources;
 pub mod store;
 pub mod tls;
+pub mod traffic;
 pub mod world;
 
 use std::net::SocketAddr;

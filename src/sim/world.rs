@@ -1,7 +1,8 @@
 //! The demo scenario's starting objects: the malaria predictor's stable
 //! Deployment (model 2.0.5, three replicas), a canary of 2.1.0 and a shadow
 //! of 2.1.1, blue, green and shadow Services selecting each version, and an
-//! HTTPRoute splitting traffic between blue and green by weight.
+//! HTTPRoute splitting traffic between blue and green by weight and
+//! mirroring half of it to the shadow.
 
 use serde_json::{Value, json};
 
@@ -77,10 +78,17 @@ pub fn seed(store: &mut Store) -> Result<(), ApiError> {
             "spec": {
                 "parentRefs": [{"name": "ml-gateway"}],
                 "hostnames": ["malaria.example.internal"],
-                "rules": [{"backendRefs": [
-                    {"name": format!("{APP}-blue"), "port": 80, "weight": 90},
-                    {"name": format!("{APP}-green"), "port": 80, "weight": 10},
-                ]}],
+                "rules": [{
+                    "backendRefs": [
+                        {"name": format!("{APP}-blue"), "port": 80, "weight": 90},
+                        {"name": format!("{APP}-green"), "port": 80, "weight": 10},
+                    ],
+                    // Half the requests are mirrored to the shadow, so its
+                    // accuracy is measured without it answering anyone.
+                    "filters": [{"type": "RequestMirror", "requestMirror": {
+                        "backendRef": {"name": shadow, "port": 80}, "percent": 50,
+                    }}],
+                }],
             },
         }),
     )?;

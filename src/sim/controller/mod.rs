@@ -5,7 +5,7 @@
 //! and writes back; time comes from the store's clock, so tests step it.
 
 mod deployment;
-mod pod;
+pub(crate) mod pod;
 mod replicaset;
 
 use std::collections::HashSet;
