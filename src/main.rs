@@ -341,7 +341,9 @@ fn console(cli: &Cli) -> ExitCode {
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
     let kube = startup::kube_config(cli, &config.settings, &process_env);
-    match runtime.block_on(tui::run(state, &config, kube)) {
+    let (metrics, metrics_state) = startup::metrics(&config.settings, &process_env);
+    state.metrics = metrics_state;
+    match runtime.block_on(tui::run(state, &config, kube, metrics)) {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(name)) => {
             tracing::info!("stopped by {name}");

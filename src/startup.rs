@@ -133,3 +133,25 @@ pub fn audit_file(env: EnvFn) -> PathBuf {
 pub fn log_file(env: EnvFn) -> PathBuf {
     paths::state_dir(env).join(LOG_FILE)
 }
+
+/// The metrics source the settings describe, and the Metrics view's state
+/// for it; a source that cannot be set up is reported in the view, and the
+/// console runs on without it.
+pub fn metrics(
+    settings: &Settings,
+    env: EnvFn,
+) -> (
+    Option<std::sync::Arc<crate::backends::metrics::MetricsBackend>>,
+    crate::app::metrics::MetricsState,
+) {
+    use crate::app::metrics::MetricsState;
+    use crate::backends::metrics::MetricsBackend;
+    let text_env = |name: &str| env(name).and_then(|v| v.into_string().ok());
+    match MetricsBackend::new(&settings.metrics, &text_env) {
+        Ok(backend) => {
+            let state = MetricsState::new(&settings.metrics, backend.describe(), None);
+            (Some(std::sync::Arc::new(backend)), state)
+        }
+        Err(e) => (None, MetricsState::new(&settings.metrics, String::new(), Some(e))),
+    }
+}

@@ -86,6 +86,46 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
+/// A metric value in its panel's unit, short enough for a table cell:
+/// seconds as ms below 1 s, "ratio" as a percent, rates per second.
+pub fn format_value(value: f64, unit: &str) -> String {
+    if !value.is_finite() {
+        return if value.is_nan() {
+            "NaN".into()
+        } else if value > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    let short = |v: f64| {
+        let a = v.abs();
+        if a >= 100.0 || a == 0.0 {
+            format!("{v:.0}")
+        } else if a >= 10.0 {
+            format!("{v:.1}")
+        } else if a >= 0.01 {
+            format!("{v:.2}")
+        } else {
+            format!("{v:.1e}")
+        }
+    };
+    match unit {
+        "s" if value.abs() < 1.0 => format!("{} ms", short(value * 1000.0)),
+        "s" => format!("{} s", short(value)),
+        "ratio" => format!("{}%", short(value * 100.0)),
+        "req/s" => format!("{}/s", short(value)),
+        "" => {
+            if (0.0..=1.0).contains(&value) {
+                format!("{value:.3}")
+            } else {
+                short(value)
+            }
+        }
+        other => format!("{} {other}", short(value)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{clean, human_age};
@@ -112,5 +152,16 @@ mod tests {
         assert_eq!(clean("a\rb\nc\u{7}d\u{9b}e"), "abcde");
         assert_eq!(clean("tab\there"), "tab here");
         assert_eq!(clean("abc\u{202E}fed"), "abcfed");
+    }
+
+    #[test]
+    fn metric_values_read_in_their_units() {
+        assert_eq!(super::format_value(0.0451, "s"), "45.1 ms");
+        assert_eq!(super::format_value(2.5, "s"), "2.50 s");
+        assert_eq!(super::format_value(0.002, "ratio"), "0.20%");
+        assert_eq!(super::format_value(18.04, "req/s"), "18.0/s");
+        assert_eq!(super::format_value(0.8954, ""), "0.895");
+        assert_eq!(super::format_value(f64::NAN, "s"), "NaN");
+        assert_eq!(super::format_value(f64::INFINITY, ""), "+Inf");
     }
 }

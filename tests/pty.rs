@@ -150,7 +150,7 @@ fn help_command_mode_and_quit_leave_the_terminal_restored() {
     // normal-mode footer first, as a person would see the help close.
     tmux.wait_for(": command");
     tmux.keys(&["3"]);
-    tmux.wait_for("No metrics source connected");
+    tmux.wait_for("No metrics source is configured");
     tmux.keys(&[":", "models", "Enter"]);
     let screen = tmux.wait_for("Models · 1 model");
     assert!(screen.contains("2.0.5 ▲"), "{screen}");
@@ -214,4 +214,47 @@ fn the_demo_opens_on_the_simulated_world_and_a_canary_step_goes_through() {
         audit.contains("\"action\":\"canary.step\"") && audit.contains("\"outcome\":\"done\""),
         "{audit}"
     );
+}
+
+#[test]
+fn the_demo_metrics_view_shows_each_version_live() {
+    let Some(tmux) = Tmux::start("demo --speed 20 --rate 50") else {
+        return;
+    };
+    tmux.wait_for("Models · 1 model");
+    tmux.keys(&["3"]);
+    let first = tmux.wait_for("2.1.1 shadow");
+    assert!(
+        first.contains("2.0.5 stable") && first.contains("2.1.0 canary"),
+        "{first}"
+    );
+    // The rate row carries a value per version, and it moves as requests
+    // keep coming (the scrape runs every 2 s in the demo's config).
+    let rate_row = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("Request rate"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = rate_row(&tmux.screen());
+    while !seen.contains("/s") {
+        assert!(Instant::now() < deadline, "no rate: {}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(200));
+        seen = rate_row(&tmux.screen());
+    }
+    loop {
+        let now = rate_row(&tmux.screen());
+        if now != seen {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the rate did not update: {now}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The chart of the selected row is drawn, with the shadow marked.
+    let screen = tmux.wait_for("shadow: serves no answers");
+    assert!(screen.contains("Request rate (req/s)"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.assert_restored("exit=0");
 }

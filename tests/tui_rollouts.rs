@@ -75,7 +75,7 @@ impl Console {
         let (tx, answers) = unbounded_channel();
         let runner = {
             let _guard = runtime.enter();
-            EffectRunner::new(tx, kube)
+            EffectRunner::new(tx, kube, None)
         };
         let session = Session {
             context: None,

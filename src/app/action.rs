@@ -24,8 +24,8 @@ pub enum Action {
     HistoryForward,
     /// Tab in command mode: complete the command name.
     Complete,
-    /// The clock moved (local wall-clock time).
-    Tick(jiff::civil::DateTime),
+    /// The clock moved (local wall-clock time, with its zone).
+    Tick(jiff::Zoned),
     Resize(u16, u16),
     RegistryLoaded {
         generation: u64,
@@ -36,6 +36,7 @@ pub enum Action {
         result: Result<AuditRead, String>,
     },
     Kube(KubeAction),
+    Metrics(MetricsAction),
     /// y / enter in a confirmation dialog.
     Confirm,
     /// n / esc in a confirmation dialog.
@@ -59,6 +60,31 @@ pub enum KubeAction {
     Prepared(Result<Result<Prepared, String>, String>),
     /// How an executed (or declined) action ended.
     Finished(Result<String, String>),
+}
+
+/// Answers from the metrics source.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricsAction {
+    /// One panel's lines (or why there are none), at Unix time `at`.
+    Panel {
+        generation: u64,
+        name: String,
+        result: Result<crate::backends::metrics::PanelData, String>,
+        at: f64,
+    },
+}
+
+/// Metrics work: the runner holds the source.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricsEffect {
+    /// Each named panel over `range` seconds ending at `end` (Unix seconds).
+    Fetch {
+        generation: u64,
+        panels: Vec<String>,
+        scope: crate::backends::panels::Scope,
+        end: f64,
+        range: f64,
+    },
 }
 
 /// A mutating action the operator asked for, on the selected rollout.
@@ -111,6 +137,7 @@ pub enum KubeEffect {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Kube(KubeEffect),
+    Metrics(MetricsEffect),
     LoadRegistry {
         generation: u64,
         location: std::path::PathBuf,

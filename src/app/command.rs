@@ -8,6 +8,8 @@ pub enum Command {
     View(ViewId),
     Namespace(String),
     Context(String),
+    /// The Metrics view's time range ("15m").
+    Range(String),
     Help,
     Quit,
     /// A mutating action on the selected rollout (it asks first).
@@ -15,7 +17,7 @@ pub enum Command {
 }
 
 /// The commands, for the help screen and for "did you mean" messages.
-pub const COMMANDS: [(&str, &str); 16] = [
+pub const COMMANDS: [(&str, &str); 17] = [
     (":models", "model registry versions"),
     (":rollouts", "Kubernetes rollouts"),
     (":metrics", "live metrics per version"),
@@ -24,6 +26,7 @@ pub const COMMANDS: [(&str, &str); 16] = [
     (":audit", "log of operator actions"),
     (":ns NAME", "switch namespace (all: every namespace)"),
     (":ctx NAME", "switch Kubernetes context"),
+    (":range R", "metrics over the last 5m, 15m, 1h or 6h"),
     (":rollback [N]", "selected rollout to revision N (or previous)"),
     (":canary set P", "canary to P% (also step, abort, promote)"),
     (":shadow P|off", "mirror P% to the shadow, or stop"),
@@ -35,7 +38,7 @@ pub const COMMANDS: [(&str, &str); 16] = [
 ];
 
 /// Command names for tab completion, with whether they take an argument.
-const VERBS: [(&str, bool); 15] = [
+const VERBS: [(&str, bool); 16] = [
     ("models", false),
     ("rollouts", false),
     ("metrics", false),
@@ -44,6 +47,7 @@ const VERBS: [(&str, bool); 15] = [
     ("audit", false),
     ("ns", true),
     ("ctx", true),
+    ("range", true),
     ("rollback", false),
     ("canary", true),
     ("shadow", true),
@@ -97,6 +101,10 @@ pub fn parse(line: &str) -> Result<Command, String> {
             None => Err(format!(
                 ":{verb} needs a namespace name, e.g. :{verb} prod (or :{verb} all)"
             )),
+        },
+        "range" => match arg {
+            Some(range) => Ok(Command::Range(range.to_owned())),
+            None => Err(":range needs a range: 5m, 15m, 1h or 6h".into()),
         },
         "ctx" | "context" => match arg {
             Some(name) => Ok(Command::Context(name.to_owned())),

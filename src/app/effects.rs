@@ -6,30 +6,43 @@ use tokio::sync::mpsc::UnboundedSender;
 use std::sync::Arc;
 
 use super::kube_runner::{KubeConfig, KubeRunner, SharedKubeRunner};
+use super::metrics_runner::MetricsRunner;
 use super::{Action, Effect};
+use crate::backends::metrics::MetricsBackend;
 use crate::backends::{audit_log, local};
 
 #[derive(Clone)]
 pub struct EffectRunner {
     answers: UnboundedSender<Action>,
     kube: SharedKubeRunner,
+    metrics: Arc<MetricsRunner>,
 }
 
 impl EffectRunner {
-    pub fn new(answers: UnboundedSender<Action>, kube: KubeConfig) -> EffectRunner {
+    /// Must be called on the runtime (the scrape loop starts here).
+    pub fn new(
+        answers: UnboundedSender<Action>,
+        kube: KubeConfig,
+        metrics: Option<Arc<MetricsBackend>>,
+    ) -> EffectRunner {
         EffectRunner {
             answers,
             kube: Arc::new(KubeRunner::new(kube)),
+            metrics: Arc::new(MetricsRunner::start(metrics)),
         }
     }
 
     pub fn spawn(&self, effect: Effect) {
         let answers = self.answers.clone();
-        if let Effect::Kube(effect) = effect {
-            let kube = self.kube.clone();
-            tokio::spawn(async move { kube.perform(effect, answers).await });
-            return;
-        }
+        let effect = match effect {
+            Effect::Kube(effect) => {
+                let kube = self.kube.clone();
+                tokio::spawn(async move { kube.perform(effect, answers).await });
+                return;
+            }
+            Effect::Metrics(effect) => return self.metrics.perform(effect, &answers),
+            other => other,
+        };
         tokio::spawn(async move {
             // The loop may have ended (quitting): then nobody needs the answer.
             if let Some(answer) = perform(effect).await {
@@ -51,7 +64,7 @@ pub async fn perform(effect: Effect) -> Option<Action> {
             let result = blocking(move || audit_log::read(&path)).await;
             Some(Action::AuditLoaded { generation, result })
         }
-        Effect::Kube(_) => None,
+        Effect::Kube(_) | Effect::Metrics(_) => None,
     }
 }
 

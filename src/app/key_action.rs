@@ -27,10 +27,17 @@ pub enum KeyAction {
     Promote,
     /// Switch the rollout's blue-green Service back.
     SwitchBack,
+    /// Metrics: a shorter or longer time range.
+    RangeShorter,
+    RangeLonger,
+    /// Metrics: stop and resume fetching.
+    Pause,
+    /// Metrics: the A/B comparison of two versions.
+    Compare,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 25] = [
+    pub const ALL: [KeyAction; 29] = [
         KeyAction::Help,
         KeyAction::Command,
         KeyAction::Filter,
@@ -56,6 +63,10 @@ impl KeyAction {
         KeyAction::CanaryAbort,
         KeyAction::Promote,
         KeyAction::SwitchBack,
+        KeyAction::RangeShorter,
+        KeyAction::RangeLonger,
+        KeyAction::Pause,
+        KeyAction::Compare,
     ];
 
     pub fn name(self) -> &'static str {
@@ -85,6 +96,10 @@ impl KeyAction {
             KeyAction::CanaryAbort => "canary-abort",
             KeyAction::Promote => "promote",
             KeyAction::SwitchBack => "switch-back",
+            KeyAction::RangeShorter => "range-shorter",
+            KeyAction::RangeLonger => "range-longer",
+            KeyAction::Pause => "pause",
+            KeyAction::Compare => "compare",
         }
     }
 

@@ -10,6 +10,8 @@ pub mod key_action;
 pub mod keys;
 pub mod kube_runner;
 pub mod list_cursor;
+pub mod metrics;
+pub mod metrics_runner;
 pub mod resource;
 pub mod rollouts;
 pub mod state;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::ViewId;
 use super::input::Input;
 use super::list_cursor::ListCursor;
+use super::metrics::MetricsState;
 use super::resource::Resource;
 use super::rollouts::RolloutsState;
 use crate::backends::audit_log::AuditRead;
@@ -22,6 +23,7 @@ pub struct State {
     pub models: ModelsState,
     pub rollouts: RolloutsState,
     pub audit: AuditState,
+    pub metrics: MetricsState,
     pub status: Option<Status>,
     /// Commands run this session, oldest first, for up/down in `:` mode.
     pub command_history: Vec<String>,
@@ -32,7 +34,7 @@ pub struct State {
     /// A rejected user configuration: the console runs on the defaults.
     pub config_error: Option<String>,
     /// Local wall-clock time, set by ticks (rendering never reads a clock).
-    pub clock: Option<jiff::civil::DateTime>,
+    pub clock: Option<jiff::Zoned>,
     /// Terminal size in cells.
     pub size: (u16, u16),
     pub quit: bool,
@@ -174,6 +176,7 @@ impl State {
             models: ModelsState::default(),
             rollouts: RolloutsState::default(),
             audit: AuditState::default(),
+            metrics: MetricsState::default(),
             status: None,
             command_history: Vec::new(),
             history_index: None,
@@ -190,6 +193,7 @@ impl State {
         match self.view {
             ViewId::Models => Some(&mut self.models.cursor),
             ViewId::Rollouts => Some(&mut self.rollouts.cursor),
+            ViewId::Metrics => Some(&mut self.metrics.cursor),
             ViewId::Audit => Some(&mut self.audit.cursor),
             _ => None,
         }
@@ -199,6 +203,7 @@ impl State {
         match self.view {
             ViewId::Models => Some(&self.models.cursor),
             ViewId::Rollouts => Some(&self.rollouts.cursor),
+            ViewId::Metrics => Some(&self.metrics.cursor),
             ViewId::Audit => Some(&self.audit.cursor),
             _ => None,
         }
@@ -209,6 +214,7 @@ impl State {
         match self.view {
             ViewId::Models => self.models.rows().len(),
             ViewId::Rollouts => self.rollouts.rows().len(),
+            ViewId::Metrics => self.metrics.rows().len(),
             ViewId::Audit => self.audit.rows().len(),
             _ => 0,
         }

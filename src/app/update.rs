@@ -5,6 +5,7 @@ use super::action::OpKind;
 use super::action::{Action, Effect};
 use super::command::{self, Command};
 use super::input::Input;
+use super::metrics;
 use super::resource::Load;
 use super::rollouts;
 use super::state::{Level, Mode, Pane, State};
@@ -74,7 +75,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Tick(now) => {
             state.clock = Some(now);
-            Vec::new()
+            metrics::fetch_due(state, false)
         }
         Action::Resize(width, height) => {
             state.size = (width, height);
@@ -87,6 +88,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             again.map(|g| registry_effect(state, g)).into_iter().collect()
         }
         Action::Kube(answer) => rollouts::update(state, answer),
+        Action::Metrics(answer) => metrics::receive(state, answer),
         Action::Confirm => rollouts::confirm(state),
         Action::Decline => rollouts::cancel(state),
         Action::AuditLoaded { generation, result } => {
@@ -162,6 +164,12 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
         KeyAction::CanaryAbort => return rollout_action(state, OpKind::CanaryAbort, "a canary abort"),
         KeyAction::Promote => return rollout_action(state, OpKind::CanaryPromote, "a promotion"),
         KeyAction::SwitchBack => return switch_back(state),
+        KeyAction::RangeShorter | KeyAction::RangeLonger if state.view == ViewId::Metrics => {
+            return metrics::range_step(state, key == KeyAction::RangeLonger);
+        }
+        KeyAction::Pause if state.view == ViewId::Metrics => return metrics::toggle_pause(state),
+        KeyAction::Compare if state.view == ViewId::Metrics => state.metrics.compare = !state.metrics.compare,
+        KeyAction::RangeShorter | KeyAction::RangeLonger | KeyAction::Pause | KeyAction::Compare => {}
     }
     Vec::new()
 }
@@ -268,6 +276,9 @@ fn switch_view(state: &mut State, view: ViewId) -> Vec<Effect> {
     if view == ViewId::Rollouts && matches!(state.rollouts.kube.load, Load::NotLoaded) {
         return rollouts::connect(state);
     }
+    if view == ViewId::Metrics {
+        return metrics::fetch_due(state, false);
+    }
     Vec::new()
 }
 
@@ -321,6 +332,11 @@ fn submit(state: &mut State) -> Vec<Effect> {
                 return Vec::new();
             }
             rollouts::request(state, kind, "the action")
+        }
+        Ok(Command::Range(label)) => {
+            let mut effects = switch_view(state, ViewId::Metrics);
+            effects.extend(metrics::set_range(state, &label));
+            effects
         }
         Ok(Command::Help) => {
             state.mode = Mode::Help;

@@ -51,6 +51,9 @@ impl ViewId {
 
     /// Whether the view shows a list that `/` filters and `j`/`k` move in.
     pub fn has_list(self) -> bool {
-        matches!(self, ViewId::Models | ViewId::Rollouts | ViewId::Audit)
+        matches!(
+            self,
+            ViewId::Models | ViewId::Rollouts | ViewId::Metrics | ViewId::Audit
+        )
     }
 }

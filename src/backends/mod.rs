@@ -4,7 +4,9 @@
 pub mod audit_log;
 pub mod kube;
 pub mod local;
+pub mod metrics;
 pub mod panels;
 pub mod prometheus;
 pub mod scrape;
+pub mod scraper;
 pub mod source_text;

@@ -21,14 +21,17 @@ pub enum KeyContext {
     Help,
     /// The Rollouts view: its mutating actions.
     Rollouts,
+    /// The Metrics view: range, pause, comparison.
+    Metrics,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 4] = [
+    pub const ALL: [KeyContext; 5] = [
         KeyContext::Global,
         KeyContext::List,
         KeyContext::Help,
         KeyContext::Rollouts,
+        KeyContext::Metrics,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +40,7 @@ impl KeyContext {
             KeyContext::List => "list",
             KeyContext::Help => "help",
             KeyContext::Rollouts => "rollouts",
+            KeyContext::Metrics => "metrics",
         }
     }
 }
@@ -54,6 +58,7 @@ pub struct Keymap {
     list: Vec<Binding>,
     help: Vec<Binding>,
     rollouts: Vec<Binding>,
+    metrics: Vec<Binding>,
 }
 
 impl Keymap {
@@ -63,6 +68,7 @@ impl Keymap {
             KeyContext::List => &self.list,
             KeyContext::Help => &self.help,
             KeyContext::Rollouts => &self.rollouts,
+            KeyContext::Metrics => &self.metrics,
         }
     }
 
@@ -72,6 +78,7 @@ impl Keymap {
             KeyContext::List => &mut self.list,
             KeyContext::Help => &mut self.help,
             KeyContext::Rollouts => &mut self.rollouts,
+            KeyContext::Metrics => &mut self.metrics,
         }
     }
 
@@ -116,6 +123,7 @@ pub(super) struct KeymapFile {
     pub list: Vec<BindingSpec>,
     pub help: Vec<BindingSpec>,
     pub rollouts: Vec<BindingSpec>,
+    pub metrics: Vec<BindingSpec>,
 }
 
 impl KeymapFile {
@@ -125,6 +133,7 @@ impl KeymapFile {
             KeyContext::List => &mut self.list,
             KeyContext::Help => &mut self.help,
             KeyContext::Rollouts => &mut self.rollouts,
+            KeyContext::Metrics => &mut self.metrics,
         })
     }
 }

@@ -68,6 +68,10 @@ theme_slots!(
     stage_archived,
     stage_none,
     input,
+    series_stable,
+    series_canary,
+    series_shadow,
+    series_other,
 );
 
 #[derive(Deserialize)]

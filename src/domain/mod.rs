@@ -3,6 +3,7 @@
 pub mod model;
 
 pub use model::{Model, ModelVersion, RunMetrics, Stage};
+pub mod ab;
 pub mod audit;
 pub mod rollout;
 

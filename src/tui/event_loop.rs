@@ -31,14 +31,19 @@ pub enum Exit {
     TerminalLost,
 }
 
-pub async fn run(mut state: State, config: &Config, kube: KubeConfig) -> anyhow::Result<Exit> {
+pub async fn run(
+    mut state: State,
+    config: &Config,
+    kube: KubeConfig,
+    metrics: Option<std::sync::Arc<crate::backends::metrics::MetricsBackend>>,
+) -> anyhow::Result<Exit> {
     let mut guard = terminal::enter()?;
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
     state.clock = Some(local_now());
 
     let (answers_tx, mut answers) = mpsc::unbounded_channel();
-    let runner = EffectRunner::new(answers_tx, kube);
+    let runner = EffectRunner::new(answers_tx, kube, metrics);
     let mut events = spawn_input_thread();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -141,6 +146,6 @@ fn spawn_input_thread() -> UnboundedReceiver<Event> {
     rx
 }
 
-fn local_now() -> jiff::civil::DateTime {
-    jiff::Zoned::now().datetime()
+fn local_now() -> jiff::Zoned {
+    jiff::Zoned::now()
 }

@@ -141,6 +141,14 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
                 KeyAction::SwitchBack,
             ]);
         }
+        if state.view == ViewId::Metrics && state.metrics.configured {
+            wanted.extend([
+                KeyAction::RangeShorter,
+                KeyAction::RangeLonger,
+                KeyAction::Pause,
+                KeyAction::Compare,
+            ]);
+        }
         wanted.push(KeyAction::Quit);
         if state.view.has_list() {
             wanted.extend([KeyAction::Filter, KeyAction::Down]);

@@ -6,6 +6,8 @@ use ratatui::symbols::border;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Glyphs {
+    /// Plain ASCII only (charts redraw their axes).
+    pub ascii: bool,
     pub ok: &'static str,
     pub failed: &'static str,
     pub pending: &'static str,
@@ -37,6 +39,7 @@ const ASCII_BORDER: border::Set<'static> = border::Set {
 
 impl Glyphs {
     pub const UNICODE: Glyphs = Glyphs {
+        ascii: false,
         ok: "●",
         failed: "✖",
         pending: "◌",
@@ -55,6 +58,7 @@ impl Glyphs {
     };
 
     pub const ASCII: Glyphs = Glyphs {
+        ascii: true,
         ok: "*",
         failed: "x",
         pending: "~",

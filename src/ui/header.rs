@@ -40,6 +40,19 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         (Load::Loading, _) => (m.pending, theme.header),
         (Load::NotLoaded, _) => (m.off, theme.header),
     };
+    let metrics = {
+        let mm = &state.metrics;
+        let answered = mm.panels.iter().any(|p| p.data.is_some());
+        let failing = mm.panels.iter().any(|p| p.error.is_some());
+        match (mm.setup_error.is_some(), mm.configured, answered, failing) {
+            (true, _, _, _) => (m.failed, theme.error),
+            (false, false, _, _) => (m.off, theme.header),
+            (false, true, true, false) => (m.ok, theme.ok),
+            (false, true, true, true) => (m.warn, theme.warn),
+            (false, true, false, true) => (m.failed, theme.error),
+            (false, true, false, false) => (m.pending, theme.header),
+        }
+    };
     // Health colours on the header's background.
     let on_header = |(mark, style): (&'static str, Style)| {
         let mut s = theme.header;
@@ -48,9 +61,9 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         }
         (mark, s)
     };
-    let marks = [on_header(registry), on_header(kube)];
+    let marks = [on_header(registry), on_header(kube), on_header(metrics)];
     let left_width: usize = left.iter().map(Span::width).sum();
-    let clock = state.clock.map(|c| c.strftime("%H:%M:%S").to_string());
+    let clock = state.clock.as_ref().map(|c| c.strftime("%H:%M:%S").to_string());
     // Long names when they fit beside the left part, short ones when not,
     // and the clock goes first when even those do not.
     let mut right = Vec::new();
@@ -75,14 +88,15 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
 const LONG_NAMES: [&str; 4] = ["registry", "kube", "metrics", "onnx"];
 const SHORT_NAMES: [&str; 4] = ["reg", "kube", "met", "onnx"];
 
-/// Health of each source: the registry and the cluster as connected; the
-/// metric source and ONNX Runtime are not in this build, so they show off.
-fn health_spans<'a>(names: [&str; 4], marks: [(&str, Style); 2], off: &str, theme: &Theme) -> Vec<Span<'a>> {
+/// Health of each source: the registry, the cluster and the metrics source
+/// as connected; ONNX Runtime is not in this build, so it shows off.
+fn health_spans<'a>(names: [&str; 4], marks: [(&str, Style); 3], off: &str, theme: &Theme) -> Vec<Span<'a>> {
     let mut spans = vec![
         Span::styled(format!(" {} {}", marks[0].0, names[0]), marks[0].1),
         Span::styled(format!("  {} {}", marks[1].0, names[1]), marks[1].1),
+        Span::styled(format!("  {} {}", marks[2].0, names[2]), marks[2].1),
     ];
-    for name in &names[2..] {
+    for name in &names[3..] {
         spans.push(Span::styled(format!("  {off} {name}"), theme.header));
     }
     spans

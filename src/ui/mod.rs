@@ -15,12 +15,14 @@
 
 mod alerts;
 mod audit;
+mod chart;
 mod confirm;
 mod footer;
 pub mod glyphs;
 mod header;
 mod help;
 mod metrics;
+mod metrics_compare;
 mod models;
 mod predict;
 mod rollouts;

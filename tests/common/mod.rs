@@ -42,7 +42,12 @@ impl Harness {
             audit_path: "tests/fixtures/audit.jsonl".into(),
         };
         let mut state = State::new(session, ViewId::Models);
-        state.clock = Some(jiff::civil::date(2026, 11, 30).at(12, 34, 56, 0));
+        state.clock = Some(
+            jiff::civil::date(2026, 11, 30)
+                .at(12, 34, 56, 0)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .unwrap(),
+        );
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

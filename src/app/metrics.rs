@@ -1,0 +1,271 @@
+//! The Metrics view's state and its part of `update`: which panels are
+//! shown over which range for which rollout, when to fetch (each panel on
+//! its own, so a slow one never holds the others back), and what to keep
+//! when a fetch fails (the old lines, marked stale, never a blank).
+
+use super::ViewId;
+use super::action::{Effect, MetricsAction, MetricsEffect};
+use super::list_cursor::ListCursor;
+use super::state::{Level, State};
+use crate::backends::metrics::PanelData;
+use crate::backends::panels::Scope;
+use crate::backends::panels::quantile_stat;
+use crate::config::metrics::{MetricsSettings, MetricsSource, PanelKind, PanelSettings};
+
+/// The time ranges the range keys step through, in seconds.
+pub const RANGES: [(u32, &str); 4] = [(300, "5m"), (900, "15m"), (3600, "1h"), (21600, "6h")];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelView {
+    pub settings: PanelSettings,
+    pub data: Option<PanelData>,
+    /// Unix seconds of the last answer, good or bad.
+    pub answered_at: Option<f64>,
+    /// Why the last fetch failed; the data before it is kept.
+    pub error: Option<String>,
+    pub in_flight: bool,
+    pub requested_at: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MetricsState {
+    /// Where the data comes from ("Prometheus http://…", "3 scraped URLs").
+    pub source: String,
+    pub configured: bool,
+    /// The source could not be set up (bad URL, missing token variable).
+    pub setup_error: Option<String>,
+    pub panels: Vec<PanelView>,
+    pub cursor: ListCursor,
+    /// Index into [`RANGES`].
+    pub range: usize,
+    pub paused: bool,
+    /// Showing the A/B comparison instead of the selected chart.
+    pub compare: bool,
+    /// Seconds between fetches of a panel.
+    pub refresh: f64,
+    /// The rollout the panels show; a new one clears them.
+    pub scope: Option<Scope>,
+    generation: u64,
+}
+
+impl MetricsState {
+    pub fn new(settings: &MetricsSettings, source: String, setup_error: Option<String>) -> MetricsState {
+        MetricsState {
+            source,
+            configured: settings.source != MetricsSource::None && setup_error.is_none(),
+            setup_error,
+            panels: settings
+                .panels
+                .iter()
+                .map(|p| PanelView {
+                    settings: p.clone(),
+                    data: None,
+                    answered_at: None,
+                    error: None,
+                    in_flight: false,
+                    requested_at: None,
+                })
+                .collect(),
+            refresh: settings.refresh.max(1) as f64,
+            ..MetricsState::default()
+        }
+    }
+
+    pub fn range_seconds(&self) -> f64 {
+        f64::from(RANGES[self.range.min(RANGES.len() - 1)].0)
+    }
+
+    pub fn range_label(&self) -> &'static str {
+        RANGES[self.range.min(RANGES.len() - 1)].1
+    }
+
+    /// The rows of the stat table: each panel once per stat (a quantile
+    /// panel once per quantile), as (panel index, stat), filtered.
+    pub fn rows(&self) -> Vec<(usize, String)> {
+        let mut rows = Vec::new();
+        for (i, panel) in self.panels.iter().enumerate() {
+            let stats: Vec<String> = match panel.settings.kind {
+                PanelKind::Quantile => panel.settings.quantiles.iter().map(|q| quantile_stat(*q)).collect(),
+                _ => vec![String::new()],
+            };
+            for stat in stats {
+                let label = format!("{} {stat}", panel.settings.title);
+                if self.cursor.matches([panel.settings.name.as_str(), label.as_str()]) {
+                    rows.push((i, stat));
+                }
+            }
+        }
+        rows
+    }
+
+    /// The selected row's panel and stat.
+    pub fn selected(&self) -> Option<(&PanelView, String)> {
+        let (i, stat) = self.rows().into_iter().nth(self.cursor.selected)?;
+        Some((self.panels.get(i)?, stat))
+    }
+
+    pub fn panel(&self, name: &str) -> Option<&PanelView> {
+        self.panels.iter().find(|p| p.settings.name == name)
+    }
+}
+
+impl PanelView {
+    /// Whether the lines shown are older than they should be: the last
+    /// fetch failed, or nothing new came for three refreshes.
+    pub fn is_stale(&self, now: f64, refresh: f64) -> bool {
+        self.error.is_some() || self.age(now).is_some_and(|age| age > 3.0 * refresh + 5.0)
+    }
+
+    /// Seconds since the newest data point.
+    pub fn age(&self, now: f64) -> Option<f64> {
+        self.data.as_ref()?.newest.map(|t| (now - t).max(0.0))
+    }
+}
+
+/// The rollout the panels are drawn for: the one selected in Rollouts, or
+/// the session's namespace.
+pub fn scope(state: &State) -> Scope {
+    match state.rollouts.selected() {
+        Some(rollout) => Scope {
+            namespace: rollout.namespace.clone(),
+            deployment: rollout.name.clone(),
+        },
+        None => Scope {
+            namespace: state.session.namespace.clone(),
+            deployment: String::new(),
+        },
+    }
+}
+
+/// Unix seconds from the last tick (update never reads a clock).
+pub fn now(state: &State) -> Option<f64> {
+    state
+        .clock
+        .as_ref()
+        .map(|c| c.timestamp().as_millisecond() as f64 / 1000.0)
+}
+
+/// Asks for every panel that is due: not in flight, not paused, and not
+/// fetched within the refresh interval (or all of them when `force`).
+pub fn fetch_due(state: &mut State, force: bool) -> Vec<Effect> {
+    let Some(now) = now(state) else { return Vec::new() };
+    let scope = scope(state);
+    let m = &mut state.metrics;
+    if !m.configured || m.paused || state.view != ViewId::Metrics {
+        return Vec::new();
+    }
+    if m.scope.as_ref() != Some(&scope) {
+        // Another rollout's lines must not pass for this one's.
+        m.generation += 1;
+        for panel in &mut m.panels {
+            panel.in_flight = false;
+            panel.data = None;
+            panel.error = None;
+            panel.requested_at = None;
+        }
+        m.scope = Some(scope.clone());
+    }
+    let refresh = m.refresh;
+    let mut names = Vec::new();
+    for panel in &mut m.panels {
+        let due = panel.requested_at.is_none_or(|t| now - t >= refresh);
+        if !panel.in_flight && (force || due) {
+            panel.in_flight = true;
+            panel.requested_at = Some(now);
+            names.push(panel.settings.name.clone());
+        }
+    }
+    if names.is_empty() {
+        return Vec::new();
+    }
+    vec![Effect::Metrics(MetricsEffect::Fetch {
+        generation: m.generation,
+        panels: names,
+        scope,
+        end: now,
+        range: m.range_seconds(),
+    })]
+}
+
+/// Starts over: a new range, rollout or resume makes every answer on its
+/// way stale, and every panel due now.
+pub fn restart(state: &mut State) -> Vec<Effect> {
+    let m = &mut state.metrics;
+    m.generation += 1;
+    for panel in &mut m.panels {
+        panel.in_flight = false;
+    }
+    fetch_due(state, true)
+}
+
+pub fn receive(state: &mut State, action: MetricsAction) -> Vec<Effect> {
+    match action {
+        MetricsAction::Panel {
+            generation,
+            name,
+            result,
+            at,
+        } => {
+            let m = &mut state.metrics;
+            if generation != m.generation {
+                return Vec::new();
+            }
+            if let Some(panel) = m.panels.iter_mut().find(|p| p.settings.name == name) {
+                panel.in_flight = false;
+                panel.answered_at = Some(at);
+                match result {
+                    Ok(data) => {
+                        panel.data = Some(data);
+                        panel.error = None;
+                    }
+                    Err(e) => panel.error = Some(crate::text::clean(&e)),
+                }
+            }
+            Vec::new()
+        }
+    }
+}
+
+pub fn range_step(state: &mut State, longer: bool) -> Vec<Effect> {
+    let m = &mut state.metrics;
+    m.range = if longer {
+        (m.range + 1).min(RANGES.len() - 1)
+    } else {
+        m.range.saturating_sub(1)
+    };
+    let label = m.range_label();
+    state.set_status(Level::Info, format!("showing the last {label}"));
+    restart(state)
+}
+
+pub fn set_range(state: &mut State, label: &str) -> Vec<Effect> {
+    match RANGES.iter().position(|(_, l)| *l == label) {
+        Some(i) => {
+            state.metrics.range = i;
+            state.set_status(Level::Info, format!("showing the last {label}"));
+            restart(state)
+        }
+        None => {
+            let known: Vec<&str> = RANGES.iter().map(|(_, l)| *l).collect();
+            state.set_status(
+                Level::Error,
+                format!("range: expected one of {}, found {label:?}", known.join(", ")),
+            );
+            Vec::new()
+        }
+    }
+}
+
+pub fn toggle_pause(state: &mut State) -> Vec<Effect> {
+    state.metrics.paused = !state.metrics.paused;
+    if state.metrics.paused {
+        state.set_status(
+            Level::Info,
+            "metrics paused: the charts hold still (press again to resume)",
+        );
+        Vec::new()
+    } else {
+        state.set_status(Level::Info, "metrics resumed");
+        restart(state)
+    }
+}

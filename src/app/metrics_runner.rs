@@ -1,0 +1,56 @@
+//! Performs metrics effects: one task per panel, so an answer comes back
+//! as soon as its panel is done and a hanging query holds up only itself
+//! (the backend bounds how many run at once and times each out).
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::{Action, MetricsAction, MetricsEffect};
+use crate::backends::metrics::MetricsBackend;
+use crate::backends::scraper::unix_now;
+
+pub struct MetricsRunner {
+    backend: Option<Arc<MetricsBackend>>,
+}
+
+impl MetricsRunner {
+    /// Starts the scrape loop when the source is a direct scrape; must be
+    /// called on the runtime.
+    pub fn start(backend: Option<Arc<MetricsBackend>>) -> MetricsRunner {
+        if let Some(scraper) = backend.as_ref().and_then(|b| b.scraper()) {
+            tokio::spawn(scraper.run());
+        }
+        MetricsRunner { backend }
+    }
+
+    pub fn perform(&self, effect: MetricsEffect, answers: &UnboundedSender<Action>) {
+        let MetricsEffect::Fetch {
+            generation,
+            panels,
+            scope,
+            end,
+            range,
+        } = effect;
+        for name in panels {
+            let backend = self.backend.clone();
+            let answers = answers.clone();
+            let scope = scope.clone();
+            tokio::spawn(async move {
+                let result = match &backend {
+                    None => Err("no metrics source is set up".to_owned()),
+                    Some(backend) => match backend.settings().panels.iter().find(|p| p.name == name) {
+                        Some(panel) => backend.fetch(panel, &scope, end, range).await,
+                        None => Err(format!("no panel named {name:?}")),
+                    },
+                };
+                let _ = answers.send(Action::Metrics(MetricsAction::Panel {
+                    generation,
+                    name,
+                    result,
+                    at: unix_now(),
+                }));
+            });
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The direct-scrape source: reads every `/metrics` URL at an interval
+//! (concurrently, each with a timeout and a size cap) into a bounded ring
+//! per series. A URL that fails keeps its old samples and its error; the
+//! others go on.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::panels::SeriesKey;
+use super::scrape::{self, Ring};
+
+/// Expositions larger than this are refused rather than parsed.
+pub const MAX_EXPOSITION_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TargetStatus {
+    pub url: String,
+    /// Unix seconds of the last good scrape.
+    pub last_ok: Option<f64>,
+    /// Why the last scrape failed; None after a good one.
+    pub error: Option<String>,
+    pub series: usize,
+}
+
+pub struct Scraper {
+    client: reqwest::Client,
+    interval: Duration,
+    state: Mutex<ScrapeState>,
+}
+
+struct ScrapeState {
+    ring: Ring<SeriesKey>,
+    targets: Vec<TargetStatus>,
+}
+
+impl Scraper {
+    pub fn new(urls: &[String], samples: usize, interval: Duration, timeout: Duration) -> Result<Scraper, String> {
+        if let Some(bad) = urls
+            .iter()
+            .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+        {
+            return Err(format!(
+                "metrics.scrape.urls: expected http:// or https:// URLs, found {bad:?}"
+            ));
+        }
+        super::prometheus::install_tls_provider();
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let targets = urls
+            .iter()
+            .map(|url| TargetStatus {
+                url: url.clone(),
+                ..Default::default()
+            })
+            .collect();
+        Ok(Scraper {
+            client,
+            interval,
+            state: Mutex::new(ScrapeState {
+                ring: Ring::new(samples.max(2)),
+                targets,
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ScrapeState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Scrapes forever at the interval; run it on a task of its own.
+    pub async fn run(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(self.interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            self.scrape_once().await;
+        }
+    }
+
+    /// One round over every URL, concurrently.
+    pub async fn scrape_once(&self) {
+        let urls: Vec<String> = self.lock().targets.iter().map(|t| t.url.clone()).collect();
+        let reads = urls.iter().map(|url| self.read(url));
+        let results = futures_util::future::join_all(reads).await;
+        let now = unix_now();
+        let mut state = self.lock();
+        let ScrapeState { ring, targets } = &mut *state;
+        for (target, result) in targets.iter_mut().zip(results) {
+            match result {
+                Ok(samples) => {
+                    target.series = samples.len();
+                    for sample in samples {
+                        let mut labels = sample.labels;
+                        // Two URLs exposing the same series stay apart, as
+                        // Prometheus keeps them apart by `instance`.
+                        if !labels.iter().any(|(k, _)| k == "instance") {
+                            labels.push(("instance".into(), target.url.clone()));
+                            labels.sort();
+                        }
+                        ring.push(
+                            &SeriesKey {
+                                name: sample.name,
+                                labels,
+                            },
+                            now,
+                            sample.value,
+                        );
+                    }
+                    target.last_ok = Some(now);
+                    target.error = None;
+                }
+                Err(e) => target.error = Some(e),
+            }
+        }
+    }
+
+    async fn read(&self, url: &str) -> Result<Vec<scrape::Sample>, String> {
+        let failed = |e: reqwest::Error| {
+            if e.is_timeout() {
+                format!("{url}: no answer in time")
+            } else {
+                format!("{url}: {}", crate::text::error_chain(&e))
+            }
+        };
+        let mut response = self.client.get(url).send().await.map_err(failed)?;
+        if !response.status().is_success() {
+            return Err(format!("{url}: HTTP {}", response.status()));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
+            if body.len() + chunk.len() > MAX_EXPOSITION_BYTES {
+                return Err(format!(
+                    "{url}: the exposition is larger than {MAX_EXPOSITION_BYTES} bytes"
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(body).map_err(|_| format!("{url}: the exposition is not UTF-8 text"))?;
+        scrape::parse(&text).map_err(|e| format!("{url}: {e}"))
+    }
+
+    /// Runs `f` over the samples gathered so far.
+    pub fn with_ring<T>(&self, f: impl FnOnce(&Ring<SeriesKey>) -> T) -> T {
+        f(&self.lock().ring)
+    }
+
+    pub fn targets(&self) -> Vec<TargetStatus> {
+        self.lock().targets.clone()
+    }
+}
+
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}

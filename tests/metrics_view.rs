@@ -1,0 +1,235 @@
+//! The Metrics view: when panels are fetched (each on its own, never while
+//! paused or elsewhere), what happens to late and failed answers (dropped;
+//! kept and marked stale), and how the charts, the stat table and the A/B
+//! comparison look (snapshots at 80×24 and 200×60, colour and ASCII).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::Harness;
+use insta::assert_snapshot;
+use modeldeck::app::action::{MetricsAction, MetricsEffect};
+use modeldeck::app::metrics::{MetricsState, now};
+use modeldeck::app::{Action, Effect, KeyAction, ViewId, update};
+use modeldeck::backends::metrics::PanelData;
+use modeldeck::backends::panels::Line;
+use modeldeck::config::metrics::MetricsSource;
+
+/// A console whose metrics come from three scraped URLs.
+fn harness() -> Harness {
+    let mut h = Harness::new();
+    let mut settings = h.config.settings.metrics.clone();
+    settings.source = MetricsSource::Scrape;
+    h.state.metrics = MetricsState::new(&settings, "3 scraped URLs".into(), None);
+    h
+}
+
+/// The fetches `action` asks for: (generation, panels).
+fn fetches(effects: &[Effect]) -> Vec<(u64, Vec<String>)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Metrics(MetricsEffect::Fetch { generation, panels, .. }) => Some((*generation, panels.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn tick(h: &mut Harness, seconds: i64) -> Vec<Effect> {
+    let later = h
+        .state
+        .clock
+        .clone()
+        .unwrap()
+        .checked_add(jiff::SignedDuration::from_secs(seconds))
+        .unwrap();
+    update(&mut h.state, Action::Tick(later))
+}
+
+/// A gently moving line of `n` points ending now.
+fn wave(end: f64, base: f64, swing: f64, n: usize) -> Vec<(f64, f64)> {
+    (0..n)
+        .map(|i| {
+            let t = end - (n - 1 - i) as f64 * 5.0;
+            (t, base + swing * (i as f64 / 4.0).sin())
+        })
+        .collect()
+}
+
+fn lines(end: f64, stat: &str, values: [(f64, f64); 3]) -> Vec<Line> {
+    [("2.0.5", "stable"), ("2.1.0", "canary"), ("2.1.1", "shadow")]
+        .into_iter()
+        .zip(values)
+        .map(|((version, track), (base, swing))| Line {
+            version: version.into(),
+            track: track.into(),
+            stat: stat.into(),
+            points: wave(end, base, swing, 60),
+        })
+        .collect()
+}
+
+/// Answers every panel with the demo's shape of data.
+fn answer_all(h: &mut Harness, generation: u64) {
+    let end = now(&h.state).unwrap();
+    let data = |lines: Vec<Line>| PanelData {
+        lines,
+        newest: Some(end),
+        warning: None,
+    };
+    let mut latency = lines(end, "p50", [(0.037, 0.002), (0.033, 0.002), (0.04, 0.003)]);
+    latency.extend(lines(end, "p95", [(0.09, 0.005), (0.08, 0.004), (0.85, 0.05)]));
+    latency.extend(lines(end, "p99", [(0.1, 0.005), (0.095, 0.004), (2.0, 0.1)]));
+    let answers = [
+        ("rate", data(lines(end, "", [(18.0, 0.5), (2.0, 0.1), (9.0, 0.4)]))),
+        ("latency", data(latency)),
+        (
+            "confidence",
+            data(lines(end, "", [(0.86, 0.01), (0.9, 0.01), (0.8, 0.01)])),
+        ),
+        (
+            "accuracy",
+            data(lines(end, "", [(0.9, 0.005), (0.93, 0.005), (0.73, 0.01)])),
+        ),
+        (
+            "errors",
+            data(lines(end, "", [(0.002, 0.001), (0.002, 0.001), (0.02, 0.003)])),
+        ),
+    ];
+    for (name, data) in answers {
+        h.dispatch(panel_answer(generation, name, Ok(data), end));
+    }
+}
+
+fn panel_answer(generation: u64, name: &str, result: Result<PanelData, String>, at: f64) -> Action {
+    Action::Metrics(MetricsAction::Panel {
+        generation,
+        name: name.into(),
+        result,
+        at,
+    })
+}
+
+fn open(h: &mut Harness) -> u64 {
+    let effects = update(&mut h.state, Action::Key(KeyAction::View(ViewId::Metrics)));
+    let asked = fetches(&effects);
+    assert_eq!(asked.len(), 1, "{effects:?}");
+    asked[0].0
+}
+
+#[test]
+fn panels_are_fetched_only_in_the_view_each_on_its_own() {
+    let mut h = harness();
+    // Elsewhere, ticks fetch nothing (no traffic over a bastion link for
+    // charts nobody looks at).
+    assert!(fetches(&tick(&mut h, 10)).is_empty());
+    let generation = open(&mut h);
+    // All five in flight: the next tick asks for none of them again.
+    assert!(fetches(&tick(&mut h, 10)).is_empty());
+    // One answers; only it is asked again once the refresh interval passed.
+    let at = now(&h.state).unwrap();
+    h.dispatch(panel_answer(generation, "rate", Ok(PanelData::default()), at));
+    let again = fetches(&tick(&mut h, 5));
+    assert_eq!(again, vec![(generation, vec!["rate".to_owned()])]);
+}
+
+#[test]
+fn a_failed_panel_keeps_its_lines_marked_stale_and_others_go_on() {
+    let mut h = harness();
+    let generation = open(&mut h);
+    answer_all(&mut h, generation);
+    let at = now(&h.state).unwrap();
+    h.dispatch(panel_answer(
+        generation,
+        "latency",
+        Err("http://127.0.0.1:9/metrics: connection refused".into()),
+        at,
+    ));
+    let latency = h.state.metrics.panel("latency").unwrap();
+    assert!(latency.data.as_ref().is_some_and(|d| !d.lines.is_empty()), "lines kept");
+    assert!(latency.is_stale(at, h.state.metrics.refresh));
+    assert!(
+        !h.state
+            .metrics
+            .panel("rate")
+            .unwrap()
+            .is_stale(at, h.state.metrics.refresh)
+    );
+    h.press("j");
+    assert_snapshot!("metrics_stale_panel_120x30", h.render(120, 30));
+}
+
+#[test]
+fn a_new_range_drops_answers_on_their_way() {
+    let mut h = harness();
+    let first = open(&mut h);
+    let effects = update(&mut h.state, Action::Key(KeyAction::RangeLonger));
+    let asked = fetches(&effects);
+    assert_eq!(asked.len(), 1);
+    assert!(asked[0].0 > first && asked[0].1.len() == 5);
+    assert_eq!(h.state.metrics.range_label(), "15m");
+    let at = now(&h.state).unwrap();
+    h.dispatch(panel_answer(first, "rate", Ok(PanelData::default()), at));
+    assert!(
+        h.state.metrics.panel("rate").unwrap().data.is_none(),
+        "a late answer for 5m is not 15m data"
+    );
+    // :range takes a label, and says what it wants when it gets another.
+    h.press(":");
+    h.type_text("range 2h");
+    h.press("enter");
+    assert!(
+        h.render(120, 30)
+            .contains("range: expected one of 5m, 15m, 1h, 6h, found \"2h\"")
+    );
+}
+
+#[test]
+fn paused_charts_hold_still_until_resumed() {
+    let mut h = harness();
+    let generation = open(&mut h);
+    answer_all(&mut h, generation);
+    h.press("p");
+    assert!(h.state.metrics.paused);
+    assert!(fetches(&tick(&mut h, 60)).is_empty());
+    let resumed = update(&mut h.state, Action::Key(KeyAction::Pause));
+    assert_eq!(fetches(&resumed)[0].1.len(), 5);
+}
+
+#[test]
+fn the_live_view_at_both_sizes() {
+    let mut h = harness();
+    let generation = open(&mut h);
+    answer_all(&mut h, generation);
+    h.press("j j");
+    for (w, ht) in [(80, 24), (200, 60)] {
+        assert_snapshot!(format!("metrics_live_{w}x{ht}"), h.render(w, ht));
+    }
+}
+
+#[test]
+fn the_ab_comparison_names_its_test() {
+    let mut h = harness();
+    let generation = open(&mut h);
+    answer_all(&mut h, generation);
+    h.press("c");
+    let screen = h.render(200, 60);
+    assert!(
+        screen.contains("A = 2.0.5 stable") && screen.contains("B = 2.1.0 canary"),
+        "{screen}"
+    );
+    assert!(screen.contains("two-proportion z-test") && screen.contains("Welch t-test"));
+    assert_snapshot!("metrics_compare_200x60", screen);
+}
+
+#[test]
+fn ascii_and_no_colour_charts_tell_lines_apart_by_marker() {
+    let mut h = harness();
+    h.ascii = true;
+    let generation = open(&mut h);
+    answer_all(&mut h, generation);
+    let screen = h.render(120, 40);
+    assert!(screen.is_ascii(), "{screen}");
+    assert_snapshot!("metrics_ascii_120x40", screen);
+}
