@@ -134,6 +134,27 @@ pub enum Command {
         #[arg(long, default_value_t = 20.0)]
         rate: f64,
     },
+    /// Write a metrics panel's chart (one line per version) to a PNG or SVG
+    /// file, from the configured metrics source.
+    Plot {
+        /// The panel's name in [[metrics.panels]] (rate, latency, ...).
+        panel: String,
+        /// How far back, a Prometheus duration (5m, 1h, 6h).
+        #[arg(long, default_value = "1h")]
+        range: String,
+        /// Output file; .png or .svg.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Which quantile of a quantile panel [default: p95].
+        #[arg(long, value_name = "STAT")]
+        stat: Option<String>,
+        /// Fill {deployment} in the panels' matchers.
+        #[arg(long, value_name = "NAME", default_value = "")]
+        deployment: String,
+        /// With source = "scrape" (no history): how long to scrape before drawing.
+        #[arg(long, value_name = "DURATION", default_value = "30s")]
+        collect: String,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod ops;
+pub mod plot;
 pub mod sim;
 pub mod startup;
 pub mod text;

@@ -133,6 +133,38 @@ fn main() -> ExitCode {
                 demo_console(&cli, &opts)
             }
         }
+        Some(Command::Plot {
+            panel,
+            range,
+            out,
+            stat,
+            deployment,
+            collect,
+        }) => {
+            let loaded = match config::load(&startup::load_options(&cli, &process_env)) {
+                Ok(loaded) => loaded,
+                Err(e) => return fail(&format!("configuration error: {e}")),
+            };
+            let settings = startup::effective_settings(&cli, &loaded);
+            let request = commands::plot::PlotRequest {
+                panel: panel.clone(),
+                stat: stat.clone(),
+                range: range.clone(),
+                out: out.clone(),
+                namespace: startup::session(&settings, &process_env).namespace,
+                deployment: deployment.clone(),
+                collect: collect.clone(),
+            };
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+            };
+            let env = |name: &str| std::env::var(name).ok();
+            match runtime.block_on(commands::plot::plot(&settings, &request, &env)) {
+                Ok(report) => emit(&report),
+                Err(e) => fail(&e),
+            }
+        }
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "modeldeck", &mut script);

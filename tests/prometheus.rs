@@ -270,3 +270,48 @@ fn the_shipped_prometheus_files_pass_promtool_check() {
         );
     }
 }
+
+#[test]
+fn plot_draws_history_from_prometheus() {
+    let world = World::start(60.0);
+    let Some(server) = Server::start(&world.urls, None) else {
+        return;
+    };
+    let prom = client(&server.url, Duration::from_secs(10));
+    server.wait_until("rates for all three versions", |_| {
+        world
+            .runtime
+            .block_on(prom.query("count(rate(model_predictions_total[1m]) > 0)", None))
+            .is_ok_and(|r| r.first().is_some_and(|s| s.value == 3.0))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("modeldeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[kubernetes]\nnamespace = \"ml-serving\"\n[metrics]\nsource = \"prometheus\"\n[metrics.prometheus]\nurl = \"{}\"\n",
+            server.url
+        ),
+    )
+    .unwrap();
+    let svg = dir.path().join("rate.svg");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modeldeck"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "plot",
+            "rate",
+            "--range",
+            "5m",
+            "--out",
+            svg.to_str().unwrap(),
+        ])
+        .env("MODELDECK_CONFIG_DIR", "/nonexistent")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("3 versions, rate over 5m"), "{stdout}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains(&format!("Prometheus {}", server.url)) && text.contains("2.1.1 shadow"));
+}

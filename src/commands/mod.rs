@@ -5,4 +5,5 @@ pub mod demo;
 pub mod info;
 pub mod models;
 pub mod ops_cli;
+pub mod plot;
 pub mod rollouts;

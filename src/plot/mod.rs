@@ -1,0 +1,212 @@
+//! Charts as images for incident notes and tickets: the same lines as the
+//! console's chart (one per version, the panel's threshold), with a title,
+//! a legend and labelled axes, as PNG or SVG. The font is built in, so no
+//! system fonts are needed. Files are written whole or not at all.
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::backends::panels::Line;
+
+const FONT: &[u8] = include_bytes!("DejaVuSansMono.ttf");
+const FAMILY: &str = "modeldeck-mono";
+
+/// Line colours by track, as the console's default theme.
+fn colour(track: &str, index: usize) -> RGBColor {
+    match track {
+        "stable" | "blue" => RGBColor(34, 139, 34),
+        "canary" | "green" => RGBColor(204, 153, 0),
+        "shadow" => RGBColor(170, 0, 170),
+        _ => {
+            let (r, g, b) = Palette99::pick(index).to_rgba().rgb();
+            RGBColor(r, g, b)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Png,
+    Svg,
+}
+
+impl Format {
+    /// From the output file's extension.
+    pub fn of(path: &Path) -> Result<Format, String> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("png") => Ok(Format::Png),
+            Some("svg") => Ok(Format::Svg),
+            other => Err(format!(
+                "--out {}: expected a file ending in .png or .svg, found {}",
+                path.display(),
+                other.map_or("no extension".to_owned(), |e| format!(".{e}"))
+            )),
+        }
+    }
+}
+
+pub struct Plot<'a> {
+    pub title: String,
+    /// Says where the data came from and when, under the title.
+    pub subtitle: String,
+    pub unit: &'a str,
+    pub lines: &'a [Line],
+    pub start: f64,
+    pub end: f64,
+    pub threshold: Option<f64>,
+}
+
+pub const SIZE: (u32, u32) = (1200, 600);
+
+impl Plot<'_> {
+    /// Writes the chart to `path` (PNG or SVG by its extension).
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let format = Format::of(path)?;
+        // A name the renderer recognises, beside the target, renamed into
+        // place when complete.
+        let partial = partial_name(path, format);
+        let drawn = match format {
+            Format::Png => {
+                let backend = BitMapBackend::new(&partial, SIZE);
+                self.draw(backend.into_drawing_area())
+            }
+            Format::Svg => {
+                let mut svg = String::new();
+                let drawn = self.draw(SVGBackend::with_string(&mut svg, SIZE).into_drawing_area());
+                drawn.and_then(|()| {
+                    std::fs::write(&partial, svg).map_err(|e| format!("cannot write {}: {e}", partial.display()))
+                })
+            }
+        };
+        if let Err(e) = drawn {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+        std::fs::rename(&partial, path).map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            format!("cannot write {}: {e}", path.display())
+        })
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, plotters::coord::Shift>) -> Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        // Registering twice replaces the same bytes: harmless.
+        plotters::style::register_font(FAMILY, FontStyle::Normal, FONT)
+            .map_err(|_| "the built-in font cannot be read".to_owned())?;
+        let fail = |e: &dyn std::fmt::Display| format!("cannot draw the chart: {e}");
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
+        let (low, high) = bounds(self.lines, self.threshold);
+        let title = (FAMILY, 24).into_font();
+        let root = root.titled(&self.title, title).map_err(|e| fail(&e))?;
+        let (top, body) = root.split_vertically(24);
+        top.draw_text(
+            &self.subtitle,
+            &(FAMILY, 14).into_font().color(&RGBColor(90, 90, 90)),
+            (60, 4),
+        )
+        .map_err(|e| fail(&e))?;
+        let mut chart = ChartBuilder::on(&body)
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(90)
+            .build_cartesian_2d(self.start..self.end, low..high)
+            .map_err(|e| fail(&e))?;
+        let unit = self.unit.to_owned();
+        chart
+            .configure_mesh()
+            .x_desc("time (UTC)")
+            .y_desc(if unit.is_empty() {
+                "value".to_owned()
+            } else {
+                unit.clone()
+            })
+            .label_style((FAMILY, 14))
+            .axis_desc_style((FAMILY, 16))
+            .x_labels(8)
+            .y_labels(8)
+            .x_label_formatter(&|t| clock(*t))
+            .y_label_formatter(&|v| crate::text::format_value(*v, &unit))
+            .draw()
+            .map_err(|e| fail(&e))?;
+        for (i, line) in self.lines.iter().enumerate() {
+            let c = colour(&line.track, i);
+            let label = format!("{} {}", line.version, line.track).trim_end().to_owned();
+            let label = if line.track == "shadow" {
+                format!("{label} (serves no answers)")
+            } else {
+                label
+            };
+            chart
+                .draw_series(LineSeries::new(line.points.iter().copied(), c.stroke_width(2)))
+                .map_err(|e| fail(&e))?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+        }
+        if let Some(t) = self.threshold {
+            let red = RGBColor(200, 30, 30);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(self.start, t), (self.end, t)],
+                    8,
+                    6,
+                    red.stroke_width(1),
+                ))
+                .map_err(|e| fail(&e))?
+                .label(format!("threshold {}", crate::text::format_value(t, &unit)))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], red.stroke_width(1)));
+        }
+        chart
+            .configure_series_labels()
+            .label_font((FAMILY, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| fail(&e))?;
+        root.present().map_err(|e| fail(&e))
+    }
+}
+
+fn partial_name(path: &Path, format: Format) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = match format {
+        Format::Png => "png",
+        Format::Svg => "svg",
+    };
+    path.with_file_name(format!(".{name}.partial.{ext}"))
+}
+
+fn bounds(lines: &[Line], threshold: Option<f64>) -> (f64, f64) {
+    let values = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).chain(threshold);
+    let (low, high) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !low.is_finite() {
+        return (0.0, 1.0);
+    }
+    let low = if low > 0.0 && low < high * 0.5 { 0.0 } else { low };
+    let pad = ((high - low) * 0.1).max(high.abs() * 0.05).max(1e-9);
+    (
+        (low - pad).max(if low >= 0.0 { 0.0 } else { f64::NEG_INFINITY }),
+        high + pad,
+    )
+}
+
+/// "14:05:30" for a Unix time.
+fn clock(t: f64) -> String {
+    jiff::Timestamp::from_millisecond((t * 1000.0) as i64)
+        .map(|ts| ts.strftime("%H:%M:%S").to_string())
+        .unwrap_or_default()
+}
