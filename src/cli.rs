@@ -155,6 +155,10 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", default_value = "30s")]
         collect: String,
     },
+    /// Run the guard headless: evaluate the [[alerts]] rules and, when one
+    /// a [guard.DEPLOYMENT] entry names fires, take its action through the
+    /// same checked, audited path as the console. Runs until interrupted.
+    Guard,
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

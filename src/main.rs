@@ -165,6 +165,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Some(Command::Guard) => guard(&cli),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "modeldeck", &mut script);
@@ -212,16 +213,7 @@ where
         warn(&format!("configuration error, using built-in defaults: {e}"));
     }
     let settings = startup::effective_settings(cli, &loaded);
-    let target = startup::kube_target(cli, &settings);
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
-    };
-    runtime.block_on(async {
-        let conn = match modeldeck::backends::kube::connect(&target).await {
-            Ok(conn) => conn,
-            Err(e) => return fail(&e.to_string()),
-        };
+    connected(cli, &settings.clone(), |conn| async move {
         match run(conn, settings).await {
             Ok((text, true)) => emit(&text),
             Ok((text, false)) => {
@@ -229,6 +221,62 @@ where
                 ExitCode::from(1)
             }
             Err(e) => fail(&e.to_string()),
+        }
+    })
+}
+
+/// Connects to the cluster the settings and flags name, on a runtime, and
+/// runs `work` with the connection; a failure to connect is the exit.
+fn connected<'a, F, Fut>(cli: &Cli, settings: &modeldeck::config::Settings, work: F) -> ExitCode
+where
+    F: FnOnce(Connection) -> Fut,
+    Fut: std::future::Future<Output = ExitCode> + 'a,
+{
+    let target = startup::kube_target(cli, settings);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(async {
+        match modeldeck::backends::kube::connect(&target).await {
+            Ok(conn) => work(conn).await,
+            Err(e) => fail(&e.to_string()),
+        }
+    })
+}
+
+/// `modeldeck guard`: strict configuration, a connection, then the watch
+/// until SIGTERM or ctrl-c. Each line goes to stdout as it happens.
+fn guard(cli: &Cli) -> ExitCode {
+    let loaded = match config::load(&startup::load_options(cli, &process_env)) {
+        Ok(loaded) => loaded,
+        Err(e) => return fail(&format!("configuration error: {e}")),
+    };
+    let settings = startup::effective_settings(cli, &loaded);
+    connected(cli, &settings, |conn| async {
+        let ctx = startup::ops_context(cli, &settings, conn, &process_env);
+        let stop = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        };
+        let env = |name: &str| std::env::var(name).ok();
+        let say = |line: &str| {
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        };
+        match commands::guard::watch(&settings, ctx, &env, stop, say).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
         }
     })
 }
@@ -242,12 +290,7 @@ where
 {
     kube_command(cli, |conn, settings| async move {
         let op = build(&settings);
-        let ctx = modeldeck::ops::OpsContext {
-            readonly: startup::readonly_rule(cli, &settings).reason(&conn.context),
-            audit: modeldeck::ops::AuditLog::new(startup::audit_file(&process_env)),
-            login: startup::login(&process_env),
-            conn,
-        };
+        let ctx = startup::ops_context(cli, &settings, conn, &process_env);
         match commands::ops_cli::run(&ctx, &op, yes).await {
             Ok(summary) => Ok((format!("{summary}\n"), true)),
             Err(e) => Err(KubeError::Other(e.to_string())),

@@ -155,3 +155,20 @@ pub fn metrics(
         Err(e) => (None, MetricsState::new(&settings.metrics, String::new(), Some(e))),
     }
 }
+
+/// What every mutating action runs with: the connection, the read-only
+/// rule for its context, the audit log and the operator's login.
+pub fn ops_context(
+    cli: &Cli,
+    settings: &Settings,
+    conn: crate::backends::kube::Connection,
+    env: EnvFn,
+) -> crate::ops::OpsContext {
+    crate::ops::OpsContext {
+        readonly: readonly_rule(cli, settings).reason(&conn.context),
+        audit: crate::ops::AuditLog::new(audit_file(env)),
+        login: login(env),
+        reason: None,
+        conn,
+    }
+}

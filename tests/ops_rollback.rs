@@ -209,6 +209,7 @@ fn a_concurrent_change_is_a_conflict_that_names_what_changed() {
             readonly: None,
             audit: modeldeck::ops::AuditLog::new(sim.dir.path().join("state/audit.jsonl")),
             login: "tester".into(),
+            reason: None,
         };
         let op = modeldeck::ops::rollback::Rollback {
             deployment: "a".into(),

@@ -168,6 +168,7 @@ impl KubeRunner {
             readonly,
             audit: AuditLog::new(self.config.audit.clone()),
             login: self.config.login.clone(),
+            reason: None,
         };
         let old = self
             .session

@@ -86,9 +86,17 @@ impl Scraper {
         let reads = urls.iter().map(|url| self.read(url));
         let results = futures_util::future::join_all(reads).await;
         let now = unix_now();
+        for (index, result) in results.into_iter().enumerate() {
+            self.ingest(index, result, now);
+        }
+    }
+
+    /// Takes one scrape of the `index`th URL (its samples, or why it
+    /// failed) at Unix time `now`.
+    pub fn ingest(&self, index: usize, result: Result<Vec<scrape::Sample>, String>, now: f64) {
         let mut state = self.lock();
         let ScrapeState { ring, targets } = &mut *state;
-        for (target, result) in targets.iter_mut().zip(results) {
+        if let Some(target) = targets.get_mut(index) {
             match result {
                 Ok(samples) => {
                     target.series = samples.len();

@@ -2,6 +2,7 @@
 //! success, 1 a refusal or failure (reason on stderr), 2 a usage error.
 
 pub mod demo;
+pub mod guard;
 pub mod info;
 pub mod models;
 pub mod ops_cli;

@@ -4,6 +4,7 @@
 //! is a warning the console shows.
 
 pub mod error;
+pub mod guard;
 pub mod key;
 pub mod keymap;
 pub mod metrics;
@@ -152,6 +153,9 @@ fn load_with(opts: &LoadOptions, user: Option<(PathBuf, String)>) -> Result<Load
         .metrics
         .check()
         .map_err(|message| ConfigError::file(named, message))?;
+    let dropped = guard::check(&mut settings.alerts, &settings.guard, &settings.metrics)
+        .map_err(|message| ConfigError::file(named, message))?;
+    warnings.extend(dropped);
 
     let theme_name = match (&opts.no_color, &opts.theme) {
         (Some(_), _) => "mono".to_owned(),

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::guard::{AlertRuleSettings, GuardSettings};
 use super::keymap::KeymapFile;
 pub use super::metrics::MetricsSettings;
 use crate::app::ViewId;
@@ -21,6 +22,10 @@ pub struct Settings {
     /// Per-deployment traffic settings, by deployment name.
     pub rollouts: std::collections::BTreeMap<String, RolloutSettings>,
     pub metrics: MetricsSettings,
+    /// Alert rules evaluated by modeldeck itself.
+    pub alerts: Vec<AlertRuleSettings>,
+    /// The opt-in automated rollback, by deployment name.
+    pub guard: std::collections::BTreeMap<String, GuardSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -158,6 +163,8 @@ pub(super) struct ConfigFile {
     pub canary: CanarySettings,
     pub rollouts: std::collections::BTreeMap<String, RolloutSettings>,
     pub metrics: MetricsSettings,
+    pub alerts: Vec<AlertRuleSettings>,
+    pub guard: std::collections::BTreeMap<String, GuardSettings>,
     pub keymap: KeymapFile,
 }
 

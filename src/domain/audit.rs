@@ -19,4 +19,7 @@ pub struct AuditEntry {
     #[serde(default)]
     pub after: serde_json::Value,
     pub outcome: String,
+    /// Why, when it was not an operator's key press (the guard's rule).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
 }

@@ -4,6 +4,7 @@ pub mod model;
 
 pub use model::{Model, ModelVersion, RunMetrics, Stage};
 pub mod ab;
+pub mod alerting;
 pub mod audit;
 pub mod rollout;
 

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod bluegreen;
 pub mod canary;
+pub mod guard;
 pub mod permission;
 pub mod rollback;
 pub mod shadow;
@@ -70,6 +71,8 @@ pub struct OpsContext {
     pub audit: AuditLog,
     /// The operator's login, for the audit log.
     pub login: String,
+    /// Why the action runs, when no operator pressed a key (the guard).
+    pub reason: Option<String>,
 }
 
 /// What will change, for the confirmation and the audit log.
@@ -311,6 +314,7 @@ fn record(
         before: before.clone(),
         after: after.clone(),
         outcome: outcome.to_owned(),
+        reason: ctx.reason.clone().unwrap_or_default(),
     };
     ctx.audit.append(&entry).map_err(OpsError::Audit)
 }

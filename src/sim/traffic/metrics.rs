@@ -15,6 +15,9 @@ const CONFIDENCE_BUCKETS: [f64; 10] = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.8
 const ACCURACY_WINDOW: usize = 500;
 /// Fewer labelled answers than this and no accuracy is reported.
 const ACCURACY_MIN: usize = 50;
+/// A series that served nothing for this long is gone, as the series of a
+/// deleted pod disappear from a real scrape.
+const IDLE_LIMIT: f64 = 30.0;
 
 #[derive(Debug, Clone)]
 struct Histogram {
@@ -61,11 +64,14 @@ struct Series {
     latency: Histogram,
     confidence: Histogram,
     labelled: VecDeque<bool>,
+    /// Seconds since it last served a request.
+    idle: f64,
 }
 
 impl Series {
     fn new() -> Series {
         Series {
+            idle: 0.0,
             predictions: 0,
             errors: 0,
             latency: Histogram::new(&LATENCY_BUCKETS),
@@ -92,6 +98,7 @@ impl Metrics {
             Some(series) => series,
             None => self.series.entry(destination.clone()).or_insert_with(Series::new),
         };
+        series.idle = 0.0;
         series.latency.observe(outcome.latency);
         if outcome.error {
             series.errors += 1;
@@ -103,6 +110,14 @@ impl Metrics {
             series.labelled.pop_front();
         }
         series.labelled.push_back(outcome.correct);
+    }
+
+    /// Time passed: series that stayed idle too long are dropped.
+    pub fn age(&mut self, seconds: f64) {
+        for series in self.series.values_mut() {
+            series.idle += seconds;
+        }
+        self.series.retain(|_, s| s.idle <= IDLE_LIMIT);
     }
 
     /// The deployments that have served anything, as (namespace, name).
@@ -250,5 +265,11 @@ mod tests {
         );
         let only_bad = metrics.render(|d| d.version == "2.1.1");
         assert!(!only_bad.contains("2.0.5") && only_bad.contains("2.1.1"));
+        // Series that stop serving go away after a while, like a pod's.
+        metrics.age(20.0);
+        metrics.record(&destination("2.0.5"), ok(0.02, true));
+        metrics.age(20.0);
+        let text = metrics.render(|_| true);
+        assert!(text.contains("2.0.5") && !text.contains("2.1.1"), "{text}");
     }
 }

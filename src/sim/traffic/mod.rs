@@ -68,6 +68,7 @@ impl Traffic {
         let shares = routing::shares(store);
         let mut state = self.lock();
         let State { metrics, rng, carry } = &mut *state;
+        metrics.age(seconds);
         for share in shares {
             let key = (share.route, share.destination, share.mirrored);
             let due = carry.get(&key).copied().unwrap_or(0.0) + self.route_rate * seconds * share.fraction;

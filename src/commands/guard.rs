@@ -1,0 +1,77 @@
+//! `modeldeck guard`: the guard as a headless process, for a bastion host
+//! or a pod. Watches until interrupted; prints each rule's state changes
+//! for the watched versions and every action, one line each.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::backends::metrics::MetricsBackend;
+use crate::backends::scraper::unix_now;
+use crate::config::Settings;
+use crate::domain::alerting::RuleState;
+use crate::ops::OpsContext;
+use crate::ops::guard::Watcher;
+
+/// Runs until `stop` resolves; `say` gets every line worth printing.
+pub async fn watch(
+    settings: &Settings,
+    ctx: OpsContext,
+    env: &dyn Fn(&str) -> Option<String>,
+    stop: impl std::future::Future<Output = ()>,
+    mut say: impl FnMut(&str),
+) -> Result<(), String> {
+    if settings.guard.is_empty() {
+        return Err("no [guard.DEPLOYMENT] entry in the configuration: nothing to guard (see modeldeck info)".into());
+    }
+    let backend = Arc::new(MetricsBackend::new(&settings.metrics, env)?);
+    if let Some(scraper) = backend.scraper() {
+        tokio::spawn(scraper.run());
+    }
+    let namespace = ctx.conn.namespace.clone();
+    let mut watcher = Watcher::new(backend.clone(), settings.clone(), namespace.clone());
+    for (deployment, guard) in &settings.guard {
+        say(&format!(
+            "guarding {namespace}/{deployment}: when {} fires for a {} version, {} (source: {})",
+            guard.alert,
+            if guard.track.is_empty() { "canary" } else { &guard.track },
+            guard.action.describe(),
+            backend.describe()
+        ));
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(settings.metrics.refresh.max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last: BTreeMap<(String, String, String), RuleState> = BTreeMap::new();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            _ = tick.tick() => {}
+        }
+        let now = unix_now();
+        for (deployment, guard) in &settings.guard {
+            for status in watcher.evaluate(deployment, now).await {
+                match status {
+                    Ok(s) if s.rule == guard.alert => {
+                        let key = (s.rule.clone(), s.version.clone(), s.track.clone());
+                        if last.insert(key, s.eval.state) != Some(s.eval.state) {
+                            let value = s.eval.value.map_or(String::new(), |v| format!(" (value {v:.3})"));
+                            say(&format!(
+                                "{} is {} for version {} {}{value}",
+                                s.rule,
+                                s.eval.state.name(),
+                                s.version,
+                                s.track
+                            ));
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => say(&format!("cannot evaluate: {e}")),
+                }
+            }
+        }
+        for event in watcher.check_guards(&ctx, now).await {
+            say(&event.describe());
+        }
+    }
+}
