@@ -418,7 +418,13 @@ fn console(cli: &Cli) -> ExitCode {
     let kube = startup::kube_config(cli, &config.settings, &process_env);
     let (metrics, metrics_state) = startup::metrics(&config.settings, &process_env);
     state.metrics = metrics_state;
-    match runtime.block_on(tui::run(state, &config, kube, metrics)) {
+    state.alerts.source = startup::alert_source(&config.settings);
+    let watch = metrics.is_some().then(|| modeldeck::app::metrics_watch::WatchSetup {
+        settings: config.settings.clone(),
+        kube: kube.clone(),
+        namespace: state.session.namespace.clone(),
+    });
+    match runtime.block_on(tui::run(state, &config, kube, metrics, watch)) {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(name)) => {
             tracing::info!("stopped by {name}");

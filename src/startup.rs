@@ -172,3 +172,13 @@ pub fn ops_context(
         conn,
     }
 }
+
+/// Where the Alerts view's alerts come from, for its title.
+pub fn alert_source(settings: &Settings) -> String {
+    use crate::config::metrics::MetricsSource;
+    match settings.metrics.source {
+        MetricsSource::Prometheus => "Prometheus".into(),
+        MetricsSource::Scrape => "modeldeck's [[alerts]] rules".into(),
+        MetricsSource::None => String::new(),
+    }
+}

@@ -5,11 +5,11 @@
 
 mod prom_common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use modeldeck::sim::{kubeconfig, world};
+use modeldeck::sim::world;
 use prom_common::World;
 
 struct Guard {
@@ -22,25 +22,6 @@ impl Drop for Guard {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn kubectl(kubeconfig: &Path, dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .arg("--cache-dir")
-        .arg(dir.join("cache"))
-        .args(["-n", world::NAMESPACE])
-        .args(args)
-        .env("HOME", dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> Option<String>) -> String {
@@ -56,17 +37,12 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> Option<Stri
 
 #[test]
 fn the_guard_rolls_back_a_bad_canary_once_and_says_so() {
-    if Command::new("kubectl").args(["version", "--client"]).output().is_err() {
-        assert!(
-            !prom_common::require_servers(),
-            "kubectl is required but is not installed"
-        );
+    if !prom_common::have_kubectl() {
         return;
     }
     let world = World::start(100.0);
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    kubeconfig::write(&kubeconfig, &world.sim.url(), &world.sim.ca_pem, world::NAMESPACE).unwrap();
+    let kubeconfig = world.kubeconfig(dir.path());
     let urls: Vec<String> = world.urls.iter().map(|u| format!("{u:?}")).collect();
     let config = dir.path().join("modeldeck.toml");
     std::fs::write(
@@ -86,7 +62,7 @@ fn the_guard_rolls_back_a_bad_canary_once_and_says_so() {
 
     // The green Service follows the canary's pods, whatever their version;
     // then 2.1.1 is released into the canary, as an operator would.
-    let k = |args: &[&str]| kubectl(&kubeconfig, dir.path(), args);
+    let k = |args: &[&str]| world.kubectl(dir.path(), args);
     k(&[
         "patch",
         "service",

@@ -22,6 +22,7 @@ fn harness() -> Harness {
     let mut settings = h.config.settings.metrics.clone();
     settings.source = MetricsSource::Scrape;
     h.state.metrics = MetricsState::new(&settings, "3 scraped URLs".into(), None);
+    h.state.alerts.source = "modeldeck's [[alerts]] rules".into();
     h
 }
 
@@ -232,4 +233,59 @@ fn ascii_and_no_colour_charts_tell_lines_apart_by_marker() {
     let screen = h.render(120, 40);
     assert!(screen.is_ascii(), "{screen}");
     assert_snapshot!("metrics_ascii_120x40", screen);
+}
+
+#[test]
+fn alerts_and_the_guard_banner() {
+    use modeldeck::backends::prometheus::ActiveAlert;
+    use modeldeck::config::guard::GuardAction;
+    use modeldeck::ops::guard::GuardEvent;
+    let mut h = harness();
+    let at = now(&h.state).unwrap();
+    let alert = |name: &str, state: &str, version: &str, track: &str, value: f64, ago: i64| ActiveAlert {
+        name: name.into(),
+        state: state.into(),
+        active_at: jiff::Timestamp::from_second(at as i64 - ago).unwrap().to_string(),
+        value,
+        labels: [
+            ("alertname", name),
+            ("version", version),
+            ("track", track),
+            ("namespace", "ml-serving"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect(),
+        summary: "Model accuracy below threshold".into(),
+    };
+    let list = vec![
+        alert("HighPredictionLatency", "pending", "2.1.1", "shadow", 0.81, 20),
+        alert("ModelAccuracyDegraded", "firing", "2.1.1", "canary", 0.72, 340),
+    ];
+    h.dispatch(Action::Metrics(MetricsAction::Alerts { result: Ok(list), at }));
+    h.dispatch(Action::Metrics(MetricsAction::Guard(GuardEvent {
+        deployment: "malaria-predictor-canary".into(),
+        rule: "ModelAccuracyDegraded".into(),
+        version: "2.1.1".into(),
+        action: GuardAction::Undo,
+        outcome: Ok("roll back deployment ml-serving/malaria-predictor-canary from revision 2 to revision 1".into()),
+    })));
+    h.press("5");
+    // Firing sorts first; the banner and the status line carry the guard.
+    let screen = h.render(120, 30);
+    assert!(
+        screen.find("firing").unwrap() < screen.find("pending").unwrap(),
+        "{screen}"
+    );
+    assert_snapshot!("alerts_guard_120x30", screen);
+    // A failed refresh keeps the list and says how old it is.
+    h.dispatch(Action::Metrics(MetricsAction::Alerts {
+        result: Err("http://127.0.0.1:9/metrics: connection refused".into()),
+        at: at + 30.0,
+    }));
+    assert!(
+        h.render(200, 30)
+            .contains("stale, 0s old: http://127.0.0.1:9/metrics: connection refused")
+    );
+    assert_snapshot!("alerts_guard_80x24", h.render(80, 24));
 }

@@ -3,182 +3,27 @@
 //! simulated cluster, with kubectl reading the result.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad data
 
+mod console_common;
 mod sim_common;
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
-
-use modeldeck::app::effects::EffectRunner;
-use modeldeck::app::kube_runner::KubeConfig;
-use modeldeck::app::state::{Mode, Session};
-use modeldeck::app::{Action, State, ViewId, keys, update};
-use modeldeck::backends::kube::KubeTarget;
-use modeldeck::config::settings::{RolloutSettings, RouterKind};
-use modeldeck::config::{self, Config, Key, LoadOptions};
-use modeldeck::ops::ReadOnlyRule;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use console_common::{Attach, Console};
+use modeldeck::app::state::Mode;
 use sim_common::Sim;
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
-struct Console {
-    state: State,
-    config: Config,
-    runner: EffectRunner,
-    answers: UnboundedReceiver<Action>,
-    runtime: tokio::runtime::Runtime,
+/// The console attached to `sim` in ml-serving (or `namespace`).
+fn attached(sim: &Sim, readonly: Option<&str>, context: Option<&str>, namespace: &str) -> Console {
+    Console::start(Attach {
+        kubeconfig: sim.kubeconfig.clone(),
+        audit: sim.dir.path().join("state/audit.jsonl"),
+        readonly: readonly.map(str::to_owned),
+        context: context.map(str::to_owned),
+        namespace: namespace.into(),
+        metrics: None,
+    })
 }
 
-impl Console {
-    fn new(sim: &Sim, readonly: Option<&str>) -> Console {
-        Console::with_context(sim, readonly, None)
-    }
-
-    fn with_context(sim: &Sim, readonly: Option<&str>, context: Option<&str>) -> Console {
-        Console::attached(sim, readonly, context, "ml-serving")
-    }
-
-    fn attached(sim: &Sim, readonly: Option<&str>, context: Option<&str>, namespace: &str) -> Console {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let config = config::load(&LoadOptions::default()).unwrap().config;
-        let mut rollouts = BTreeMap::new();
-        rollouts.insert(
-            "malaria-predictor".to_owned(),
-            RolloutSettings {
-                router: RouterKind::GatewayApi,
-                route: "malaria-predictor".into(),
-                stable: "malaria-predictor-blue".into(),
-                canary: "malaria-predictor-green".into(),
-                shadow: "malaria-predictor-shadow".into(),
-                ..RolloutSettings::default()
-            },
-        );
-        let kube = KubeConfig {
-            target: KubeTarget {
-                kubeconfig: Some(sim.kubeconfig.clone()),
-                context: context.map(str::to_owned),
-                namespace: Some(namespace.into()),
-                timeout: None,
-            },
-            readonly: ReadOnlyRule {
-                everywhere: readonly.map(str::to_owned),
-                contexts: Vec::new(),
-            },
-            rollouts,
-            ladder: vec![5, 10, 25, 50, 100],
-            audit: sim.dir.path().join("state/audit.jsonl"),
-            login: "tester".into(),
-        };
-        let (tx, answers) = unbounded_channel();
-        let runner = {
-            let _guard = runtime.enter();
-            EffectRunner::new(tx, kube, None)
-        };
-        let session = Session {
-            context: None,
-            namespace: namespace.into(),
-            namespace_set: true,
-            readonly: readonly.is_some(),
-            registry_location: "models".into(),
-            audit_path: sim.dir.path().join("state/audit.jsonl"),
-        };
-        let mut console = Console {
-            state: State::new(session, ViewId::Models),
-            config,
-            runner,
-            answers,
-            runtime,
-        };
-        let effects = modeldeck::app::update::init(&mut console.state);
-        console.run(effects);
-        console
-    }
-
-    fn run(&mut self, effects: Vec<modeldeck::app::Effect>) {
-        let _guard = self.runtime.enter();
-        for effect in effects {
-            self.runner.spawn(effect);
-        }
-    }
-
-    fn press(&mut self, names: &str) {
-        for name in names.split(' ') {
-            let key = Key::parse(name).unwrap();
-            let shift = matches!(key.code, KeyCode::Char(c) if c.is_ascii_uppercase());
-            let event = KeyEvent::new(
-                key.code,
-                if shift {
-                    key.mods | KeyModifiers::SHIFT
-                } else {
-                    key.mods
-                },
-            );
-            if let Some(action) = keys::resolve(&self.state, &self.config.keymap, &event) {
-                let effects = update(&mut self.state, action);
-                self.run(effects);
-            }
-        }
-    }
-
-    /// Feeds answers into update until `done` holds (a condition with a
-    /// deadline, never a fixed sleep).
-    fn until(&mut self, what: &str, done: impl Fn(&State) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !done(&self.state) {
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; status: {:?}",
-                self.state.status
-            );
-            let answer = self
-                .runtime
-                .block_on(async { tokio::time::timeout(Duration::from_millis(200), self.answers.recv()).await });
-            if let Ok(Some(action)) = answer {
-                let effects = update(&mut self.state, action);
-                self.run(effects);
-            }
-        }
-    }
-
-    /// Runs a `:` command, then answers its confirmation with "y".
-    fn command(&mut self, text: &str) {
-        self.press(":");
-        for c in text.chars() {
-            let event = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-            if let Some(action) = keys::resolve(&self.state, &self.config.keymap, &event) {
-                let effects = update(&mut self.state, action);
-                self.run(effects);
-            }
-        }
-        self.press("enter");
-        self.until("the confirmation", |s| {
-            // A refusal is an answer too: fail with it rather than wait.
-            assert!(
-                !s.status
-                    .as_ref()
-                    .is_some_and(|t| t.level == modeldeck::app::state::Level::Error),
-                "{:?}",
-                s.status
-            );
-            s.mode == Mode::Confirm
-        });
-        self.press("y");
-        self.until("the action", |s| s.rollouts.busy.is_none() && s.status.is_some());
-    }
-
-    fn open_rollouts(&mut self) {
-        self.press("2");
-        self.until("the rollouts list", |s| {
-            s.rollouts.selected().is_some_and(|r| r.name == "malaria-predictor")
-        });
-    }
-
-    fn status(&self) -> String {
-        self.state.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
-    }
+fn console(sim: &Sim, readonly: Option<&str>) -> Console {
+    attached(sim, readonly, None, "ml-serving")
 }
 
 fn weights(sim: &Sim) -> String {
@@ -206,7 +51,7 @@ fn audit(sim: &Sim) -> Vec<serde_json::Value> {
 fn canary_step_abort_and_promote_by_keystrokes() {
     let Some(sim) = Sim::start() else { return };
     sim.rolled_out("malaria-predictor-canary", Some("ml-serving"));
-    let mut console = Console::new(&sim, None);
+    let mut console = console(&sim, None);
     console.open_rollouts();
     console.press("+");
     console.until("the confirmation", |s| s.mode == Mode::Confirm);
@@ -264,7 +109,7 @@ fn rollback_by_keystroke_matches_kubectl_and_no_means_no() {
     ]
     .concat());
     sim.rolled_out("malaria-predictor", Some(ns[1]));
-    let mut console = Console::new(&sim, None);
+    let mut console = console(&sim, None);
     console.open_rollouts();
 
     console.press("u");
@@ -299,7 +144,7 @@ fn rollback_by_keystroke_matches_kubectl_and_no_means_no() {
 #[test]
 fn read_only_refuses_from_the_console_too() {
     let Some(sim) = Sim::start() else { return };
-    let mut console = Console::new(&sim, Some("read-only mode (--readonly)"));
+    let mut console = console(&sim, Some("read-only mode (--readonly)"));
     console.open_rollouts();
     for key in ["+", "a", "P", "u"] {
         console.press(key);
@@ -322,7 +167,7 @@ fn read_only_refuses_from_the_console_too() {
 #[test]
 fn a_viewer_sees_what_it_may_not_do_before_pressing_a_key() {
     let Some(sim) = Sim::start() else { return };
-    let mut console = Console::with_context(&sim, None, Some("modeldeck-sim-readonly"));
+    let mut console = attached(&sim, None, Some("modeldeck-sim-readonly"), "ml-serving");
     console.open_rollouts();
     console.until("the detail", |s| {
         matches!(&s.rollouts.detail.load, modeldeck::app::resource::Load::Loaded(d) if d.name == "malaria-predictor")
@@ -343,7 +188,7 @@ fn a_viewer_sees_what_it_may_not_do_before_pressing_a_key() {
 fn all_namespaces_lists_everywhere_and_acts_where_each_rollout_lives() {
     let Some(sim) = Sim::start() else { return };
     sim.ok(&["create", "deployment", "aaa-elsewhere", "--image=x:1"]);
-    let mut console = Console::attached(&sim, None, None, "all");
+    let mut console = attached(&sim, None, None, "all");
     console.press("2");
     console.until("both namespaces", |s| {
         s.rollouts.list.loaded().is_some_and(|l| {
@@ -380,7 +225,7 @@ fn every_other_action_through_commands() {
     .concat());
     sim.rolled_out("malaria-predictor", Some(ns[1]));
     sim.rolled_out("malaria-predictor-canary", Some(ns[1]));
-    let mut console = Console::new(&sim, None);
+    let mut console = console(&sim, None);
     console.open_rollouts();
 
     console.command("canary set 30");
@@ -458,7 +303,7 @@ fn every_other_action_through_commands() {
 fn b_switches_the_blue_green_service_back_in_one_key() {
     let Some(sim) = Sim::start() else { return };
     sim.rolled_out("malaria-predictor-canary", Some("ml-serving"));
-    let mut console = Console::new(&sim, None);
+    let mut console = console(&sim, None);
     console.open_rollouts();
     console.command("switch malaria-predictor-blue 2.1.0");
     let version = |sim: &Sim| {
@@ -494,7 +339,7 @@ fn b_switches_the_blue_green_service_back_in_one_key() {
 #[test]
 fn a_dropped_watch_reconnects_by_itself() {
     let Some(sim) = Sim::start() else { return };
-    let mut console = Console::new(&sim, None);
+    let mut console = console(&sim, None);
     console.open_rollouts();
     // Every open watch ends, as when an API server restarts.
     sim.server.cluster.drop_watches();

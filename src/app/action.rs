@@ -72,6 +72,15 @@ pub enum MetricsAction {
         result: Result<crate::backends::metrics::PanelData, String>,
         at: f64,
     },
+    /// Active alerts, or why they could not be read.
+    Alerts {
+        result: Result<Vec<crate::backends::prometheus::ActiveAlert>, String>,
+        at: f64,
+    },
+    /// The guard acted.
+    Guard(crate::ops::guard::GuardEvent),
+    /// Why the guard cannot act, or None once it can again.
+    GuardProblem(Option<String>),
 }
 
 /// Metrics work: the runner holds the source.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::kube_runner::{KubeConfig, KubeRunner, SharedKubeRunner};
 use super::metrics_runner::MetricsRunner;
+use super::metrics_watch::WatchSetup;
 use super::{Action, Effect};
 use crate::backends::metrics::MetricsBackend;
 use crate::backends::{audit_log, local};
@@ -24,11 +25,12 @@ impl EffectRunner {
         answers: UnboundedSender<Action>,
         kube: KubeConfig,
         metrics: Option<Arc<MetricsBackend>>,
+        watch: Option<WatchSetup>,
     ) -> EffectRunner {
         EffectRunner {
+            metrics: Arc::new(MetricsRunner::start(metrics, watch, &answers)),
             answers,
             kube: Arc::new(KubeRunner::new(kube)),
-            metrics: Arc::new(MetricsRunner::start(metrics)),
         }
     }
 

@@ -35,6 +35,20 @@ pub struct KubeConfig {
     pub login: String,
 }
 
+impl KubeConfig {
+    /// What actions on `conn` run with: its context's read-only rule, the
+    /// audit log, the operator's login.
+    pub fn ops_context(&self, conn: crate::backends::kube::Connection) -> OpsContext {
+        OpsContext {
+            readonly: self.readonly.reason(&conn.context),
+            audit: AuditLog::new(self.audit.clone()),
+            login: self.login.clone(),
+            reason: None,
+            conn,
+        }
+    }
+}
+
 struct Session {
     ctx: OpsContext,
     watch: JoinHandle<()>,
@@ -163,13 +177,7 @@ impl KubeRunner {
                 .send(Action::Kube(KubeAction::Snapshot { result: snapshot }))
                 .is_ok()
         });
-        let ctx = OpsContext {
-            conn,
-            readonly,
-            audit: AuditLog::new(self.config.audit.clone()),
-            login: self.config.login.clone(),
-            reason: None,
-        };
+        let ctx = self.config.ops_context(conn);
         let old = self
             .session
             .lock()

@@ -200,6 +200,10 @@ pub fn restart(state: &mut State) -> Vec<Effect> {
 
 pub fn receive(state: &mut State, action: MetricsAction) -> Vec<Effect> {
     match action {
+        other @ (MetricsAction::Alerts { .. } | MetricsAction::Guard(_) | MetricsAction::GuardProblem(_)) => {
+            super::alerts::receive(state, other);
+            Vec::new()
+        }
         MetricsAction::Panel {
             generation,
             name,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::{Action, MetricsAction, MetricsEffect};
+use super::metrics_watch::WatchSetup;
 use crate::backends::metrics::MetricsBackend;
 use crate::backends::scraper::unix_now;
 
@@ -15,11 +16,18 @@ pub struct MetricsRunner {
 }
 
 impl MetricsRunner {
-    /// Starts the scrape loop when the source is a direct scrape; must be
-    /// called on the runtime.
-    pub fn start(backend: Option<Arc<MetricsBackend>>) -> MetricsRunner {
+    /// Starts the scrape loop when the source is a direct scrape, and the
+    /// alerts and guard watch when set up; must be called on the runtime.
+    pub fn start(
+        backend: Option<Arc<MetricsBackend>>,
+        watch: Option<WatchSetup>,
+        answers: &UnboundedSender<Action>,
+    ) -> MetricsRunner {
         if let Some(scraper) = backend.as_ref().and_then(|b| b.scraper()) {
             tokio::spawn(scraper.run());
+        }
+        if let (Some(backend), Some(watch)) = (&backend, watch) {
+            tokio::spawn(super::metrics_watch::run(backend.clone(), watch, answers.clone()));
         }
         MetricsRunner { backend }
     }

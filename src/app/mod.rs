@@ -3,6 +3,7 @@
 //! tokio tasks and answers with actions tagged by generation.
 
 pub mod action;
+pub mod alerts;
 pub mod command;
 pub mod effects;
 pub mod input;
@@ -12,6 +13,7 @@ pub mod kube_runner;
 pub mod list_cursor;
 pub mod metrics;
 pub mod metrics_runner;
+pub mod metrics_watch;
 pub mod resource;
 pub mod rollouts;
 pub mod state;

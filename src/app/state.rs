@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::ViewId;
+use super::alerts::AlertsState;
 use super::input::Input;
 use super::list_cursor::ListCursor;
 use super::metrics::MetricsState;
@@ -24,6 +25,7 @@ pub struct State {
     pub rollouts: RolloutsState,
     pub audit: AuditState,
     pub metrics: MetricsState,
+    pub alerts: AlertsState,
     pub status: Option<Status>,
     /// Commands run this session, oldest first, for up/down in `:` mode.
     pub command_history: Vec<String>,
@@ -177,6 +179,7 @@ impl State {
             rollouts: RolloutsState::default(),
             audit: AuditState::default(),
             metrics: MetricsState::default(),
+            alerts: AlertsState::default(),
             status: None,
             command_history: Vec::new(),
             history_index: None,
@@ -194,6 +197,7 @@ impl State {
             ViewId::Models => Some(&mut self.models.cursor),
             ViewId::Rollouts => Some(&mut self.rollouts.cursor),
             ViewId::Metrics => Some(&mut self.metrics.cursor),
+            ViewId::Alerts => Some(&mut self.alerts.cursor),
             ViewId::Audit => Some(&mut self.audit.cursor),
             _ => None,
         }
@@ -204,6 +208,7 @@ impl State {
             ViewId::Models => Some(&self.models.cursor),
             ViewId::Rollouts => Some(&self.rollouts.cursor),
             ViewId::Metrics => Some(&self.metrics.cursor),
+            ViewId::Alerts => Some(&self.alerts.cursor),
             ViewId::Audit => Some(&self.audit.cursor),
             _ => None,
         }
@@ -215,6 +220,7 @@ impl State {
             ViewId::Models => self.models.rows().len(),
             ViewId::Rollouts => self.rollouts.rows().len(),
             ViewId::Metrics => self.metrics.rows().len(),
+            ViewId::Alerts => self.alerts.rows().len(),
             ViewId::Audit => self.audit.rows().len(),
             _ => 0,
         }

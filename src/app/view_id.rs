@@ -53,7 +53,7 @@ impl ViewId {
     pub fn has_list(self) -> bool {
         matches!(
             self,
-            ViewId::Models | ViewId::Rollouts | ViewId::Metrics | ViewId::Audit
+            ViewId::Models | ViewId::Rollouts | ViewId::Metrics | ViewId::Alerts | ViewId::Audit
         )
     }
 }

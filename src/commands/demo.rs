@@ -91,7 +91,15 @@ fn modeldeck_config(kubeconfig: &Path, registry: &Path, metrics_urls: &[String])
          [kubernetes]\nkubeconfig = {kubeconfig}\ncontext = \"{context}\"\nnamespace = \"{namespace}\"\n\n\
          [rollouts.{app}]\nrouter = \"gateway-api\"\nroute = \"{app}\"\nstable = \"{app}-blue\"\ncanary = \"{app}-green\"\n\
          shadow = \"{app}-shadow\"\n\n\
-         [metrics]\nsource = \"scrape\"\nrefresh = 2\n\n[metrics.scrape]\nurls = {urls}\n",
+         [metrics]\nsource = \"scrape\"\nrefresh = 2\n\n[metrics.scrape]\nurls = {urls}\n\n\
+         # The guide's alert rules, held for less time than in production so\n\
+         # the demo shows them firing within a minute or two.\n\
+         [[alerts]]\nname = \"ModelAccuracyDegraded\"\npanel = \"accuracy\"\nbelow = 0.85\nfor = \"1m\"\n\
+         summary = \"Model accuracy below threshold\"\n\n\
+         [[alerts]]\nname = \"HighPredictionLatency\"\npanel = \"latency\"\nstat = \"p95\"\nabove = 0.5\nfor = \"30s\"\n\
+         summary = \"95th percentile latency > 500ms\"\n\n\
+         # A bad release into the canary is rolled back on its own.\n\
+         [guard.{app}-canary]\nalert = \"ModelAccuracyDegraded\"\ntrack = \"canary\"\naction = \"undo\"\n",
         urls = toml::Value::Array(metrics_urls.iter().map(|u| toml::Value::String(u.clone())).collect()),
         app = world::APP,
         config = kubeconfig.with_file_name("modeldeck.toml").display(),
@@ -124,6 +132,9 @@ pub fn describe(info: &serde_json::Value) -> String {
          config       {}\n\
          metrics      {}\n\n\
          try: kubectl --kubeconfig {} get deploy,rs,pods,svc\n\
+         a bad release into the canary:\n\
+         \x20    kubectl --kubeconfig {} -n {} set image deployment/{}-canary predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1\n\
+         which a console or `modeldeck --config {} guard` rolls back on its own about a minute later\n\
          stop with ctrl-c\n",
         info["speed"],
         s("api_server"),
@@ -141,5 +152,9 @@ pub fn describe(info: &serde_json::Value) -> String {
                 .join("\n             "))
             .unwrap_or_default(),
         s("kubeconfig"),
+        s("kubeconfig"),
+        s("namespace"),
+        world::APP,
+        s("config"),
     )
 }

@@ -36,6 +36,7 @@ pub async fn run(
     config: &Config,
     kube: KubeConfig,
     metrics: Option<std::sync::Arc<crate::backends::metrics::MetricsBackend>>,
+    watch: Option<crate::app::metrics_watch::WatchSetup>,
 ) -> anyhow::Result<Exit> {
     let mut guard = terminal::enter()?;
     let size = guard.terminal.size()?;
@@ -43,7 +44,7 @@ pub async fn run(
     state.clock = Some(local_now());
 
     let (answers_tx, mut answers) = mpsc::unbounded_channel();
-    let runner = EffectRunner::new(answers_tx, kube, metrics);
+    let runner = EffectRunner::new(answers_tx, kube, metrics, watch);
     let mut events = spawn_input_thread();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;

@@ -1,24 +1,185 @@
-//! Alerts: pending and firing alerts. They come from the metrics source,
-//! which this build does not have, so the view says so plainly.
+//! Alerts: pending and firing alerts (Prometheus's, or modeldeck's own
+//! rules over scraped data), with the selected one's labels, and what the
+//! guard did this session.
+//!
+//! ```text
+//! ┌ Alerts · Prometheus · 1 firing · 1 pending · updated 2s ago ┐
+//! │ STATE    ALERT                  VERSION  TRACK  VALUE  SINCE │
+//! │ ✖ firing ModelAccuracyDegraded  2.1.1    shadow 0.729  5m    │
+//! └──────────────────────────────────────────────────────────────┘
+//! ┌ Guard ───────────────────────────────────────────────────────┐
+//! │ 12:01:05 guard malaria-predictor-canary: … undo the rollout  │
+//! └──────────────────────────────────────────────────────────────┘
+//! ```
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::text::Line;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use super::Ui;
-use super::widgets::{line, not_connected};
+use super::widgets::{line, list_table, not_connected, panel};
 use crate::app::State;
+use crate::app::metrics::now;
+use crate::text::{clean, human_age};
 
-pub fn draw(frame: &mut Frame, area: Rect, _state: &State, ui: &Ui) {
-    let theme = ui.theme;
-    let lines = vec![
-        line("No alert source connected.", theme.warn),
-        Line::default(),
-        line(
-            "Alerts such as ModelAccuracyDegraded and HighPredictionLatency are read from Prometheus \
-             or evaluated from scraped metrics; neither source is in this build yet.",
-            theme.text,
-        ),
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let t = ui.theme;
+    let a = &state.alerts;
+    if !state.metrics.configured {
+        let lines = vec![
+            line("No alert source is configured.", t.warn),
+            Line::default(),
+            line(
+                "With [metrics] source = \"prometheus\", Prometheus's own alerts are shown; with source = \"scrape\", \
+                 modeldeck evaluates the [[alerts]] rules (ModelAccuracyDegraded, HighPredictionLatency) itself.",
+                t.text,
+            ),
+        ];
+        return not_connected(frame, area, ui, "Alerts", lines);
+    }
+    let guard_height = if a.guard_events.is_empty() && a.guard_problem.is_none() {
+        0
+    } else {
+        // A guard line is long: give each two rows to wrap into.
+        (2 * a.guard_events.len() as u16 + u16::from(a.guard_problem.is_some()) + 2).min(area.height / 3)
+    };
+    let [list_area, detail_area, guard_area] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(3),
+        Constraint::Length(guard_height),
+    ])
+    .areas(area);
+    let now = now(state).unwrap_or_default();
+    draw_list(frame, list_area, state, now, ui);
+    draw_detail(frame, detail_area, state, ui);
+    if guard_height > 0 {
+        draw_guard(frame, guard_area, state, ui);
+    }
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
+    let (t, g) = (ui.theme, ui.glyphs);
+    let a = &state.alerts;
+    let rows = a.rows();
+    let firing = rows.iter().filter(|r| r.state == "firing").count();
+    let pending = rows.iter().filter(|r| r.state == "pending").count();
+    let sep = g.separator;
+    let source = if a.source.is_empty() {
+        String::new()
+    } else {
+        format!("{sep} {} ", clean(&a.source))
+    };
+    let mut title = vec![Span::styled(
+        format!(" Alerts {source}{sep} {firing} firing {sep} {pending} pending "),
+        t.title,
+    )];
+    match (&a.error, a.at) {
+        (Some(e), Some(at)) => title.push(Span::styled(
+            format!("{sep} stale, {} old: {} ", human_age((now - at) as i64), clean(e)),
+            t.warn,
+        )),
+        (Some(e), None) => title.push(Span::styled(format!("{sep} {} ", clean(e)), t.error)),
+        (None, Some(at)) => title.push(Span::styled(
+            format!("{sep} updated {} ago ", human_age((now - at) as i64)),
+            t.muted,
+        )),
+        (None, None) => {}
+    }
+    let block = panel(Line::from(title), true, ui);
+    if rows.is_empty() {
+        let text = match (&a.alerts, &a.error) {
+            (None, None) => format!("Evaluating{}", g.ellipsis),
+            (None, Some(_)) => "No alerts could be read yet.".to_owned(),
+            (Some(_), _) if !a.cursor.filter.is_empty() => {
+                format!("No alert matches the filter {:?}.", a.cursor.filter)
+            }
+            (Some(_), _) => "Nothing pending or firing.".to_owned(),
+        };
+        frame.render_widget(Paragraph::new(text).style(t.muted).block(block), area);
+        return;
+    }
+    let header = ["STATE", "ALERT", "VERSION", "TRACK", "VALUE", "SINCE", "SUMMARY"]
+        .map(|h| Cell::from(h).style(t.table_header));
+    let body = rows.iter().map(|alert| {
+        let (mark, style) = match alert.state.as_str() {
+            "firing" => (g.failed, t.error),
+            _ => (g.pending, t.warn),
+        };
+        let label = |k: &str| clean(alert.labels.get(k).map_or("", String::as_str));
+        let since = alert
+            .active_at
+            .parse::<jiff::Timestamp>()
+            .map(|ts| human_age((now - ts.as_millisecond() as f64 / 1000.0) as i64))
+            .unwrap_or_default();
+        Row::new([
+            Cell::from(Span::styled(format!("{mark} {}", alert.state), style)),
+            Cell::from(clean(&alert.name)),
+            Cell::from(label("version")),
+            Cell::from(label("track")),
+            Cell::from(if alert.value.is_finite() {
+                format!("{:.3}", alert.value)
+            } else {
+                g.none.to_owned()
+            }),
+            Cell::from(since),
+            Cell::from(clean(&alert.summary)),
+        ])
+    });
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(24),
+        Constraint::Length(9),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Fill(1),
     ];
-    not_connected(frame, area, ui, "Alerts", lines);
+    let table = Table::new(body, widths).header(Row::new(header)).block(block);
+    list_table(frame, area, table, a.cursor.selected, ui);
+}
+
+/// Every label of the selected alert.
+fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let t = ui.theme;
+    let rows = state.alerts.rows();
+    let Some(alert) = rows.get(state.alerts.cursor.selected) else {
+        return;
+    };
+    let labels: Vec<Span> = alert
+        .labels
+        .iter()
+        .flat_map(|(k, v)| {
+            [
+                Span::styled(format!("{} ", clean(k)), t.muted),
+                Span::styled(format!("{}  ", clean(v)), t.text),
+            ]
+        })
+        .collect();
+    let block = panel(" Labels ", false, ui);
+    frame.render_widget(
+        Paragraph::new(Line::from(labels))
+            .wrap(Wrap { trim: true })
+            .block(block),
+        area,
+    );
+}
+
+fn draw_guard(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
+    let t = ui.theme;
+    let a = &state.alerts;
+    let mut lines: Vec<Line> = a
+        .guard_events
+        .iter()
+        .rev()
+        .map(|e| {
+            let style = if e.outcome.is_ok() { t.warn } else { t.error };
+            Line::styled(clean(&e.describe()), style)
+        })
+        .collect();
+    if let Some(problem) = &a.guard_problem {
+        lines.insert(0, Line::styled(clean(problem), t.error));
+    }
+    let block = panel(" Guard (this session; the audit log has every action) ", false, ui);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block), area);
 }

@@ -59,7 +59,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
             e.user.clone(),
             e.action.clone(),
             e.target.clone(),
-            e.outcome.clone(),
+            // The guard's actions carry its reason: say who decided.
+            if e.reason.is_empty() {
+                e.outcome.clone()
+            } else {
+                format!("{} ({})", e.outcome, e.reason)
+            },
         ])
         .style(theme.text)
     });

@@ -42,8 +42,9 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     };
     let metrics = {
         let mm = &state.metrics;
-        let answered = mm.panels.iter().any(|p| p.data.is_some());
-        let failing = mm.panels.iter().any(|p| p.error.is_some());
+        let alerts = &state.alerts;
+        let answered = mm.panels.iter().any(|p| p.data.is_some()) || alerts.at.is_some();
+        let failing = mm.panels.iter().any(|p| p.error.is_some()) || alerts.error.is_some();
         match (mm.setup_error.is_some(), mm.configured, answered, failing) {
             (true, _, _, _) => (m.failed, theme.error),
             (false, false, _, _) => (m.off, theme.header),
@@ -124,7 +125,8 @@ pub fn banner_lines(state: &State, width: u16) -> u16 {
         let chars = e.chars().count() + 50;
         (chars.div_ceil(width.max(1) as usize)).min(3) as u16
     });
-    error + u16::from(!state.config_warnings.is_empty())
+    let guard = !state.alerts.guard_events.is_empty() || state.alerts.guard_problem.is_some();
+    error + u16::from(!state.config_warnings.is_empty()) + u16::from(guard)
 }
 
 pub fn draw_banner(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
@@ -148,6 +150,24 @@ pub fn draw_banner(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
             String::new()
         };
         lines.push(Line::styled(format!(" {} {first}{tail}", m.warn), theme.warn));
+    }
+    // What the guard did stays in sight, whatever the view: an automated
+    // rollback must never go unnoticed.
+    let guard = &state.alerts;
+    if let Some(problem) = &guard.guard_problem {
+        lines.push(Line::styled(format!(" {} {problem}", m.failed), theme.error));
+    } else if let Some(last) = guard.guard_events.last() {
+        let more = guard.guard_events.len() - 1;
+        let tail = if more > 0 {
+            format!(" (+{more} more: Alerts, 5)")
+        } else {
+            String::new()
+        };
+        let style = if last.outcome.is_ok() { theme.warn } else { theme.error };
+        lines.push(Line::styled(
+            format!(" {} {}{tail}", m.warn, crate::text::clean(&last.describe())),
+            style,
+        ));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -187,3 +187,46 @@ impl Drop for Prometheus {
         let _ = self.child.wait();
     }
 }
+
+/// Whether kubectl can be run; when it cannot and servers are required,
+/// the test fails here.
+pub fn have_kubectl() -> bool {
+    if Command::new("kubectl").args(["version", "--client"]).output().is_ok() {
+        return true;
+    }
+    assert!(
+        !require_servers(),
+        "kubectl is required (MODELDECK_REQUIRE_SERVERS=1) but is not installed"
+    );
+    eprintln!("skipping: kubectl is not installed");
+    false
+}
+
+impl World {
+    /// Writes a kubeconfig for the world's API server into `dir`.
+    pub fn kubeconfig(&self, dir: &std::path::Path) -> PathBuf {
+        let path = dir.join("kubeconfig");
+        modeldeck::sim::kubeconfig::write(&path, &self.sim.url(), &self.sim.ca_pem, world::NAMESPACE).unwrap();
+        path
+    }
+
+    /// kubectl in the demo namespace with the kubeconfig in `dir`; its stdout.
+    pub fn kubectl(&self, dir: &std::path::Path, args: &[&str]) -> String {
+        let out = Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(dir.join("kubeconfig"))
+            .arg("--cache-dir")
+            .arg(dir.join("cache"))
+            .args(["-n", world::NAMESPACE])
+            .args(args)
+            .env("HOME", dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}

@@ -99,9 +99,21 @@ fn split(store: &Store, namespace: &str, route: &str, backend: &Value, fraction:
         .collect()
 }
 
+/// The version a pod serves is the one it runs: its image's tag, as a
+/// model server reports the model it loaded (labels can lag behind a
+/// `kubectl set image`). The `version` label is the fallback.
 fn destination(store: &Store, namespace: &str, pod: &Value) -> Destination {
     let label = |k: &str| pod["metadata"]["labels"][k].as_str().unwrap_or_default();
-    let version = label("version");
+    let image = pod["spec"]["containers"][0]["image"].as_str().unwrap_or_default();
+    let tag = image
+        .rsplit('/')
+        .next()
+        .and_then(|last| last.split_once(':'))
+        .map(|(_, tag)| tag);
+    let version = match tag {
+        Some(tag) if !tag.is_empty() => tag,
+        _ => label("version"),
+    };
     Destination {
         namespace: namespace.to_owned(),
         deployment: owner_deployment(store, namespace, pod).unwrap_or_default(),

@@ -1,0 +1,85 @@
+//! The console's background watch: every refresh, the active alerts for
+//! the Alerts view (Prometheus's, or modeldeck's rules over the scraped
+//! data), and the guard's check, acting through ops on its own connection.
+//! Runs whatever view is shown: the guard must not depend on where the
+//! operator is looking.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::{Action, MetricsAction};
+use super::kube_runner::KubeConfig;
+use crate::backends::kube::connect;
+use crate::backends::metrics::MetricsBackend;
+use crate::backends::prometheus::ActiveAlert;
+use crate::backends::scraper::unix_now;
+use crate::config::Settings;
+use crate::ops::OpsContext;
+use crate::ops::guard::Watcher;
+
+/// What the watch needs beyond the metrics source.
+#[derive(Clone)]
+pub struct WatchSetup {
+    pub settings: Settings,
+    pub kube: KubeConfig,
+    pub namespace: String,
+}
+
+pub async fn run(backend: Arc<MetricsBackend>, setup: WatchSetup, answers: UnboundedSender<Action>) {
+    let mut watcher = Watcher::new(backend.clone(), setup.settings.clone(), setup.namespace.clone());
+    let guarding = !setup.settings.guard.is_empty();
+    let mut ctx: Option<OpsContext> = None;
+    let mut tick = tokio::time::interval(Duration::from_secs(setup.settings.metrics.refresh.max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let now = unix_now();
+        let result = match backend.alerts().await {
+            Some(result) => result,
+            None => local_alerts(&watcher, &setup.namespace, now).await,
+        };
+        let send = |action| answers.send(Action::Metrics(action)).is_ok();
+        if !send(MetricsAction::Alerts { result, at: now }) {
+            return;
+        }
+        if !guarding {
+            continue;
+        }
+        if ctx.is_none() {
+            match connect(&setup.kube.target).await {
+                Ok(conn) => {
+                    ctx = Some(setup.kube.ops_context(conn));
+                    send(MetricsAction::GuardProblem(None));
+                }
+                Err(e) => {
+                    send(MetricsAction::GuardProblem(Some(format!(
+                        "the guard cannot reach the cluster: {e}"
+                    ))));
+                    continue;
+                }
+            }
+        }
+        if let Some(ctx) = &ctx {
+            for event in watcher.check_guards(ctx, now).await {
+                send(MetricsAction::Guard(event));
+            }
+        }
+    }
+}
+
+/// modeldeck's rules over the source's data, as Prometheus would list
+/// them; an error only when no rule could be evaluated at all.
+async fn local_alerts(watcher: &Watcher, namespace: &str, now: f64) -> Result<Vec<ActiveAlert>, String> {
+    if !watcher.has_work() {
+        return Ok(Vec::new());
+    }
+    let statuses = watcher.evaluate("", now).await;
+    let first_error = statuses.iter().find_map(|s| s.as_ref().err().cloned());
+    let evaluated: Vec<_> = statuses.into_iter().flatten().collect();
+    match (evaluated.is_empty(), first_error) {
+        (true, Some(e)) => Err(e),
+        _ => Ok(evaluated.iter().filter_map(|s| s.as_alert(namespace)).collect()),
+    }
+}

@@ -1,0 +1,144 @@
+//! The console with a live metrics source, through the real app core and
+//! runner: the Metrics view fills with every version's panels from the
+//! demo world's exporter, the Alerts view shows modeldeck's rules firing
+//! for the bad version, and the console's guard undoes a bad canary on its
+//! own and keeps saying so in a banner.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod console_common;
+mod prom_common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use console_common::{Attach, Console};
+use modeldeck::config::metrics::MetricsSource;
+use modeldeck::config::{LoadOptions, Settings, load};
+use modeldeck::sim::world;
+use prom_common::World;
+
+fn settings(urls: &[String], hold: &str, guard: bool) -> Settings {
+    let mut settings = load(&LoadOptions::default()).unwrap().config.settings;
+    settings.metrics.source = MetricsSource::Scrape;
+    settings.metrics.refresh = 1;
+    settings.metrics.scrape.urls = urls.to_vec();
+    for rule in &mut settings.alerts {
+        rule.hold = hold.into();
+    }
+    if guard {
+        let text = "alert = \"ModelAccuracyDegraded\"\ntrack = \"canary\"\naction = \"undo\"\n";
+        settings
+            .guard
+            .insert("malaria-predictor-canary".into(), toml::from_str(text).unwrap());
+    }
+    settings
+}
+
+fn attach(world: &World, dir: &Path, settings: Settings) -> Console {
+    Console::start(Attach {
+        kubeconfig: world.kubeconfig(dir),
+        audit: dir.join("audit.jsonl"),
+        readonly: None,
+        context: None,
+        namespace: world::NAMESPACE.into(),
+        metrics: Some(settings),
+    })
+}
+
+/// Ticks the console (one a second, as the event loop does) until `done`.
+fn ticking_until(console: &mut Console, what: &str, timeout: Duration, done: impl Fn(&modeldeck::app::State) -> bool) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        console.tick();
+        let next = Instant::now() + Duration::from_secs(1);
+        console.until(what, |s| done(s) || Instant::now() >= next);
+        if done(&console.state) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}:\n{}",
+            console.render(160, 40)
+        );
+    }
+}
+
+#[test]
+fn metrics_and_alerts_views_fill_from_the_exporter() {
+    let world = World::start(100.0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut console = attach(&world, dir.path(), settings(&world.urls, "3s", false));
+    console.press("3");
+    ticking_until(&mut console, "every version's rate", Duration::from_secs(60), |s| {
+        s.metrics
+            .panel("rate")
+            .and_then(|p| p.data.as_ref())
+            .is_some_and(|d| d.lines.iter().filter(|l| !l.points.is_empty()).count() == 3)
+    });
+    let screen = console.render(160, 40);
+    for expected in [
+        "2.0.5 stable",
+        "2.1.0 canary",
+        "2.1.1 shadow",
+        "Request rate",
+        "3 scraped URLs",
+    ] {
+        assert!(screen.contains(expected), "{expected:?} missing:\n{screen}");
+    }
+    console.press("5");
+    ticking_until(&mut console, "2.1.1 firing", Duration::from_secs(60), |s| {
+        s.alerts.rows().iter().any(|a| {
+            a.name == "ModelAccuracyDegraded"
+                && a.state == "firing"
+                && a.labels.get("version").is_some_and(|v| v == "2.1.1")
+        })
+    });
+    let screen = console.render(160, 40);
+    assert!(
+        screen.contains("modeldeck's [[alerts]] rules") && screen.contains("✖ firing"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("2.0.5"),
+        "a healthy version is not alerting:\n{screen}"
+    );
+}
+
+#[test]
+fn the_console_guard_undoes_a_bad_canary_and_says_so() {
+    if !prom_common::have_kubectl() {
+        return;
+    }
+    let world = World::start(100.0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut console = attach(&world, dir.path(), settings(&world.urls, "3s", true));
+    // The release: one command, as an operator would type it.
+    world.kubectl(
+        dir.path(),
+        &[
+            "set",
+            "image",
+            "deployment/malaria-predictor-canary",
+            "predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1",
+        ],
+    );
+    // The operator is looking at Models, not at metrics: the guard watches anyway.
+    ticking_until(&mut console, "the guard", Duration::from_secs(90), |s| {
+        !s.alerts.guard_events.is_empty()
+    });
+    let event = &console.state.alerts.guard_events[0];
+    assert_eq!(
+        (event.deployment.as_str(), event.version.as_str()),
+        ("malaria-predictor-canary", "2.1.1")
+    );
+    let done = event.outcome.clone().unwrap();
+    assert!(done.contains("to revision 1") && done.contains("2.1.0"), "{done}");
+    let screen = console.render(200, 40);
+    assert!(
+        screen.contains("guard malaria-predictor-canary: ModelAccuracyDegraded fired for version 2.1.1"),
+        "no banner:\n{screen}"
+    );
+    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    assert_eq!(audit.lines().count(), 1, "{audit}");
+    assert!(audit.contains("\"reason\":\"guard: ModelAccuracyDegraded"), "{audit}");
+}
