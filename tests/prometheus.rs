@@ -6,7 +6,6 @@
 
 mod prom_common;
 
-use std::io::{Read, Write};
 use std::time::Duration;
 
 use modeldeck::backends::panels::{self, Scope};
@@ -189,47 +188,26 @@ fn bad_queries_and_odd_values_are_named() {
     assert_eq!(run(&long).unwrap()[0].value, 1.0);
 }
 
-/// A loopback HTTP server that answers every connection with `answer`
-/// (None: accepts and never answers).
-fn fake_server(answer: Option<Vec<u8>>) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for mut stream in listener.incoming().flatten() {
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf);
-            match &answer {
-                Some(bytes) => {
-                    let _ = stream.write_all(bytes);
-                }
-                None => held.push(stream),
-            }
-        }
-    });
-    url
-}
-
 #[test]
 fn hanging_huge_and_foreign_answers_become_errors() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let hang = client(&fake_server(None), Duration::from_millis(500));
+    let hang = client(&prom_common::fake_server(None), Duration::from_millis(500));
     let err = runtime.block_on(hang.query("up", None)).unwrap_err();
     assert!(matches!(err, PromError::Timeout { .. }), "{err:?}");
     assert!(err.to_string().starts_with("no answer from http://127.0.0.1:"), "{err}");
 
     let mut huge = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".to_vec();
     huge.extend(std::iter::repeat_n(b' ', 17 * 1024 * 1024));
-    let big = client(&fake_server(Some(huge)), Duration::from_secs(20));
+    let big = client(&prom_common::fake_server(Some(huge)), Duration::from_secs(20));
     let err = runtime.block_on(big.query("up", None)).unwrap_err();
     assert!(matches!(err, PromError::TooLarge { .. }), "{err:?}");
 
     let html =
         b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 18\r\nConnection: close\r\n\r\n<html>oops</html>\n".to_vec();
-    let proxy = client(&fake_server(Some(html)), Duration::from_secs(5));
+    let proxy = client(&prom_common::fake_server(Some(html)), Duration::from_secs(5));
     let err = runtime.block_on(proxy.query("up", None)).unwrap_err();
     assert_eq!(
         err,

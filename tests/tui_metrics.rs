@@ -142,3 +142,55 @@ fn the_console_guard_undoes_a_bad_canary_and_says_so() {
     assert_eq!(audit.lines().count(), 1, "{audit}");
     assert!(audit.contains("\"reason\":\"guard: ModelAccuracyDegraded"), "{audit}");
 }
+
+#[test]
+fn against_a_real_prometheus_the_views_show_its_data_and_alerts() {
+    let world = World::start(100.0);
+    let Some(server) = prom_common::Prometheus::start(&world.urls, Some(&prom_common::rules_with_hold("1s"))) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(&world.urls, "3s", false);
+    settings.metrics.source = MetricsSource::Prometheus;
+    settings.metrics.prometheus.url = server.url.clone();
+    let mut console = attach(&world, dir.path(), settings);
+    console.press("3");
+    ticking_until(
+        &mut console,
+        "rate and p95 for every version",
+        Duration::from_secs(60),
+        |s| {
+            ["rate", "latency"].iter().all(|name| {
+                s.metrics.panel(name).and_then(|p| p.data.as_ref()).is_some_and(|d| {
+                    let versions: std::collections::BTreeSet<&str> = d
+                        .lines
+                        .iter()
+                        .filter(|l| !l.points.is_empty())
+                        .map(|l| l.version.as_str())
+                        .collect();
+                    versions.len() == 3
+                })
+            })
+        },
+    );
+    let screen = console.render(160, 40);
+    assert!(screen.contains(&format!("Prometheus {}", server.url)), "{screen}");
+    assert!(
+        screen.contains("Latency p95") && screen.contains("2.1.1 shadow"),
+        "{screen}"
+    );
+    console.press("5");
+    ticking_until(
+        &mut console,
+        "Prometheus's firing alert",
+        Duration::from_secs(60),
+        |s| {
+            s.alerts
+                .rows()
+                .iter()
+                .any(|a| a.name == "ModelAccuracyDegraded" && a.state == "firing")
+        },
+    );
+    let screen = console.render(160, 40);
+    assert!(screen.contains("Alerts · Prometheus ·"), "{screen}");
+}

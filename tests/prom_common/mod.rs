@@ -230,3 +230,25 @@ impl World {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
+
+/// A loopback HTTP server that answers every connection with `answer`
+/// (None: accepts and never answers).
+pub fn fake_server(answer: Option<Vec<u8>>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            match &answer {
+                Some(bytes) => {
+                    let _ = stream.write_all(bytes);
+                }
+                None => held.push(stream),
+            }
+        }
+    });
+    url
+}
