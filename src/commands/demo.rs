@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::sim::clock::ScaledClock;
 use crate::sim::controller::Behaviour;
+use crate::sim::traffic::inference::Inference;
 use crate::sim::traffic::{MetricsServer, Traffic};
 use crate::sim::{Cluster, SimServer, kubeconfig, world};
 
@@ -53,7 +54,14 @@ pub async fn start(opts: &DemoOptions) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let metrics_addr = SocketAddr::from(([127, 0, 0, 1], opts.metrics_port));
-    let traffic = Arc::new(Traffic::new(opts.rate, 1));
+    let mut traffic = Traffic::new(opts.rate, 1);
+    let env = |name: &str| std::env::var(name).ok();
+    match Inference::load(&opts.registry.join("malaria_lstm"), &env) {
+        Ok(inference) => traffic = traffic.with_inference(inference),
+        Err(e) => tracing::info!("demo traffic without ONNX Runtime: {e}"),
+    }
+    let answered_by = traffic.answered_by();
+    let traffic = Arc::new(traffic);
     let metrics = MetricsServer::start(metrics_addr, cluster.clone(), traffic)
         .await
         .with_context(|| format!("cannot listen on {metrics_addr}"))?;
@@ -76,6 +84,7 @@ pub async fn start(opts: &DemoOptions) -> anyhow::Result<Running> {
         "config": config_path,
         "speed": opts.speed,
         "metrics": metrics_urls,
+        "inference": answered_by,
     });
     if let Some(file) = &opts.info_file {
         write_atomically(file, &format!("{}\n", serde_json::to_string_pretty(&info)?))?;
@@ -130,7 +139,8 @@ pub fn describe(info: &serde_json::Value) -> String {
          context      {} (read-only user: {})\n\
          namespace    {}\n\
          config       {}\n\
-         metrics      {}\n\n\
+         metrics      {}\n\
+         answers by   {}\n\n\
          try: kubectl --kubeconfig {} get deploy,rs,pods,svc\n\
          a bad release into the canary:\n\
          \x20    kubectl --kubeconfig {} -n {} set image deployment/{}-canary predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1\n\
@@ -151,6 +161,7 @@ pub fn describe(info: &serde_json::Value) -> String {
                 .collect::<Vec<_>>()
                 .join("\n             "))
             .unwrap_or_default(),
+        s("inference"),
         s("kubeconfig"),
         s("kubeconfig"),
         s("namespace"),

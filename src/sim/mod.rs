@@ -177,3 +177,19 @@ impl Drop for SimServer {
         }
     }
 }
+
+/// The demo world on a manual clock, seeded and settled: every pod
+/// started and ready (a minute of simulated time), for tests that need
+/// the world as the demo shows it without running servers.
+pub fn settled_demo() -> Result<Cluster, error::ApiError> {
+    let start = jiff::Timestamp::from_second(1_767_225_600).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let clock = Arc::new(clock::ManualClock::new(start));
+    let cluster = Cluster::new(clock.clone(), Behaviour::default());
+    world::seed(&mut cluster.lock())?;
+    for _ in 0..30 {
+        cluster.reconcile();
+        clock.advance(Duration::from_secs(2));
+    }
+    cluster.reconcile();
+    Ok(cluster)
+}

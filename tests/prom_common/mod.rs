@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use modeldeck::sim::clock::ScaledClock;
 use modeldeck::sim::controller::Behaviour;
+use modeldeck::sim::traffic::inference::Inference;
 use modeldeck::sim::traffic::{MetricsServer, Traffic};
 use modeldeck::sim::{Cluster, SimServer, world};
 
@@ -38,7 +39,14 @@ impl World {
         let sim = runtime
             .block_on(SimServer::start("127.0.0.1:0".parse().unwrap(), cluster.clone()))
             .unwrap();
-        let traffic = Arc::new(Traffic::new(rate, 3));
+        // Real inference where ONNX Runtime is installed, as in the demo.
+        let mut traffic = Traffic::new(rate, 3);
+        let env = |name: &str| std::env::var(name).ok();
+        let models = concat!(env!("CARGO_MANIFEST_DIR"), "/models/malaria_lstm");
+        if let Ok(inference) = Inference::load(std::path::Path::new(models), &env) {
+            traffic = traffic.with_inference(inference);
+        }
+        let traffic = Arc::new(traffic);
         let metrics = runtime
             .block_on(MetricsServer::start(
                 "127.0.0.1:0".parse().unwrap(),

@@ -4,6 +4,7 @@
 //! its model version's profile, and the counts are served per deployment
 //! in the Prometheus text format, for a real Prometheus or a direct scrape.
 
+pub mod inference;
 pub mod metrics;
 pub mod profile;
 pub mod routing;
@@ -38,6 +39,8 @@ const TICK: Duration = Duration::from_millis(100);
 pub struct Traffic {
     /// Requests per second arriving at each HTTPRoute.
     pub route_rate: f64,
+    /// The demo models in ONNX Runtime, when it is present.
+    inference: Option<inference::Inference>,
     state: Mutex<State>,
 }
 
@@ -51,11 +54,27 @@ impl Traffic {
     pub fn new(route_rate: f64, seed: u64) -> Traffic {
         Traffic {
             route_rate,
+            inference: None,
             state: Mutex::new(State {
                 metrics: Metrics::default(),
                 rng: fastrand::Rng::with_seed(seed),
                 carry: HashMap::new(),
             }),
+        }
+    }
+
+    /// Answers with the models in ONNX Runtime (versions without a model
+    /// keep their profile's draws).
+    pub fn with_inference(mut self, inference: inference::Inference) -> Traffic {
+        self.inference = Some(inference);
+        self
+    }
+
+    /// Which runtime answers, for the demo's info.
+    pub fn answered_by(&self) -> String {
+        match &self.inference {
+            Some(i) => format!("ONNX Runtime ({})", i.library),
+            None => "synthetic draws (no ONNX Runtime)".into(),
         }
     }
 
@@ -75,8 +94,29 @@ impl Traffic {
             let count = due.floor();
             carry.insert(key.clone(), due - count);
             let profile = Profile::for_version(&key.1.version);
-            for _ in 0..count as u64 {
-                metrics.record(&key.1, profile.draw(rng));
+            let answers = self
+                .inference
+                .as_ref()
+                .and_then(|i| i.answer(&key.1.version, count as usize, rng));
+            match answers {
+                Some(Ok(answers)) => {
+                    // The model decides confidence and correctness; serving
+                    // overhead and failures still come from the profile.
+                    for (p, label) in answers.probabilities.iter().zip(&answers.labels) {
+                        let mut outcome = profile.draw(rng);
+                        let p = f64::from(*p);
+                        outcome.latency += answers.seconds_each;
+                        outcome.confidence = p.max(1.0 - p);
+                        outcome.correct = (p > 0.5) == *label;
+                        metrics.record(&key.1, outcome);
+                    }
+                }
+                Some(Err(e)) => tracing::warn!("inference for {} failed: {e}", key.1.version),
+                None => {
+                    for _ in 0..count as u64 {
+                        metrics.record(&key.1, profile.draw(rng));
+                    }
+                }
             }
         }
     }
@@ -189,24 +229,12 @@ fn answer<B>(traffic: &Traffic, req: &Request<B>) -> Response<Full<Bytes>> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::backends::scrape;
-    use crate::sim::clock::ManualClock;
-    use crate::sim::controller::Behaviour;
     use crate::sim::world;
 
     fn demo() -> Cluster {
-        let clock = Arc::new(ManualClock::new("2026-01-01T00:00:00Z".parse().unwrap()));
-        let cluster = Cluster::new(clock.clone(), Behaviour::default());
-        world::seed(&mut cluster.lock()).unwrap();
-        for _ in 0..30 {
-            cluster.reconcile();
-            clock.advance(Duration::from_secs(2));
-        }
-        cluster.reconcile();
-        cluster
+        crate::sim::settled_demo().unwrap()
     }
 
     fn total(text: &str, name: &str, version: &str) -> f64 {
