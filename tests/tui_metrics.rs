@@ -102,6 +102,18 @@ fn metrics_and_alerts_views_fill_from_the_exporter() {
         !screen.contains("2.0.5"),
         "a healthy version is not alerting:\n{screen}"
     );
+    // The Rollouts list carries each deployment's request rate as a sparkline.
+    console.press("2");
+    ticking_until(&mut console, "a rate sparkline", Duration::from_secs(60), |s| {
+        s.rollouts.list.loaded().is_some_and(|l| l.len() == 3)
+            && s.metrics.panel("rate").and_then(|p| p.data.as_ref()).is_some()
+    });
+    let screen = console.render(160, 40);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("malaria-predictor ") && l.contains("/s"))
+        .unwrap_or_default();
+    assert!(row.chars().any(|c| ('▁'..='█').contains(&c)), "no sparkline:\n{screen}");
 }
 
 #[test]

@@ -45,6 +45,9 @@ pub struct MetricsState {
     pub refresh: f64,
     /// The rollout the panels show; a new one clears them.
     pub scope: Option<Scope>,
+    /// Whether the matchers or a panel name `{deployment}`: only then does
+    /// the selected rollout change what is fetched.
+    pub uses_deployment: bool,
     generation: u64,
 }
 
@@ -67,6 +70,8 @@ impl MetricsState {
                 })
                 .collect(),
             refresh: settings.refresh.max(1) as f64,
+            uses_deployment: settings.matchers.contains("{deployment}")
+                || settings.panels.iter().any(|p| p.promql.contains("{deployment}")),
             ..MetricsState::default()
         }
     }
@@ -123,12 +128,17 @@ impl PanelView {
 }
 
 /// The rollout the panels are drawn for: the one selected in Rollouts, or
-/// the session's namespace.
+/// the session's namespace (also when no panel depends on the deployment,
+/// so moving through the list does not refetch the same series).
 pub fn scope(state: &State) -> Scope {
     match state.rollouts.selected() {
-        Some(rollout) => Scope {
+        Some(rollout) if state.metrics.uses_deployment => Scope {
             namespace: rollout.namespace.clone(),
             deployment: rollout.name.clone(),
+        },
+        Some(rollout) => Scope {
+            namespace: rollout.namespace.clone(),
+            deployment: String::new(),
         },
         None => Scope {
             namespace: state.session.namespace.clone(),
@@ -150,8 +160,15 @@ pub fn now(state: &State) -> Option<f64> {
 pub fn fetch_due(state: &mut State, force: bool) -> Vec<Effect> {
     let Some(now) = now(state) else { return Vec::new() };
     let scope = scope(state);
+    let view = state.view;
     let m = &mut state.metrics;
-    if !m.configured || m.paused || state.view != ViewId::Metrics {
+    // Rollouts shows a sparkline of the request rate: only that panel.
+    let wanted = |p: &PanelView| match view {
+        ViewId::Metrics => true,
+        ViewId::Rollouts => p.settings.kind == PanelKind::Rate,
+        _ => false,
+    };
+    if !m.configured || m.paused || !m.panels.iter().any(wanted) {
         return Vec::new();
     }
     if m.scope.as_ref() != Some(&scope) {
@@ -167,7 +184,7 @@ pub fn fetch_due(state: &mut State, force: bool) -> Vec<Effect> {
     }
     let refresh = m.refresh;
     let mut names = Vec::new();
-    for panel in &mut m.panels {
+    for panel in m.panels.iter_mut().filter(|p| wanted(p)) {
         let due = panel.requested_at.is_none_or(|t| now - t >= refresh);
         if !panel.in_flight && (force || due) {
             panel.in_flight = true;

@@ -273,13 +273,13 @@ fn switch_view(state: &mut State, view: ViewId) -> Vec<Effect> {
     if view == ViewId::Models && state.models.registry.loaded().is_none() && !state.models.registry.is_in_flight() {
         return load_registry(state);
     }
+    let mut effects = Vec::new();
     if view == ViewId::Rollouts && matches!(state.rollouts.kube.load, Load::NotLoaded) {
-        return rollouts::connect(state);
+        effects = rollouts::connect(state);
     }
-    if view == ViewId::Metrics {
-        return metrics::fetch_due(state, false);
-    }
-    Vec::new()
+    // Metrics, and the Rollouts list's rate sparklines.
+    effects.extend(metrics::fetch_due(state, false));
+    effects
 }
 
 fn refresh(state: &mut State) -> Vec<Effect> {

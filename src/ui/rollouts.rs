@@ -127,7 +127,13 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     } else {
         &["", "NAME", "STATUS", "REV", "VERSION", "READY"]
     };
-    let header = columns.iter().map(|h| Cell::from(*h).style(theme.table_header));
+    // The request rate, when a metrics source is set up and there is room.
+    let requests = state.metrics.configured && area.width >= 80;
+    let extra: &[&str] = if requests { &["REQUESTS"] } else { &[] };
+    let header = columns
+        .iter()
+        .chain(extra)
+        .map(|h| Cell::from(*h).style(theme.table_header));
     let table_rows = rows.iter().map(|&i| {
         let ro: &Rollout = &list[i];
         let (mark, style) = phase_mark(ro.status.phase, ui);
@@ -146,6 +152,9 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         if wide {
             cells.extend([Cell::from(ro.updated.to_string()), Cell::from(ro.available.to_string())]);
         }
+        if requests {
+            cells.push(Cell::from(rate_cell(state, ro, ui)));
+        }
         Row::new(cells).style(theme.text)
     });
     let mut widths = vec![
@@ -159,8 +168,36 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     if wide {
         widths.extend([Constraint::Length(10), Constraint::Length(9)]);
     }
+    if requests {
+        widths.push(Constraint::Length(17));
+    }
     let table = Table::new(table_rows, widths).header(Row::new(header)).block(block);
     list_table(frame, area, table, r.cursor.selected, ui);
+}
+
+/// The request rate of the rollout's version: a sparkline and the newest
+/// value, from the metrics source's rate panel ("" without one).
+fn rate_cell<'a>(state: &State, rollout: &Rollout, ui: &Ui) -> Line<'a> {
+    let version = rollout.version.as_deref().unwrap_or_default();
+    let version = version.strip_prefix('v').unwrap_or(version);
+    let rate = state
+        .metrics
+        .panels
+        .iter()
+        .find(|p| p.settings.kind == crate::config::metrics::PanelKind::Rate);
+    let line = rate
+        .and_then(|p| p.data.as_ref())
+        .and_then(|d| d.lines.iter().find(|l| l.version == version && l.stat.is_empty()));
+    let Some(line) = line.filter(|l| !l.points.is_empty()) else {
+        return Line::default();
+    };
+    let values: Vec<f64> = line.points.iter().map(|p| p.1).collect();
+    let last = values.last().copied().unwrap_or_default();
+    let unit = rate.map_or("", |p| p.settings.unit.as_str());
+    Line::from(vec![
+        Span::styled(super::widgets::sparkline(&values, 8, ui.glyphs.ascii), ui.theme.ok),
+        Span::styled(format!(" {}", crate::text::format_value(last, unit)), ui.theme.text),
+    ])
 }
 
 pub fn op_word(kind: &OpKind) -> &'static str {

@@ -85,3 +85,26 @@ pub fn too_small(frame: &mut Frame, area: Rect, ui: &Ui) {
 }
 
 pub use crate::text::count;
+
+/// A sparkline of `values` in `width` cells (the newest at the right), in
+/// block characters, or ASCII ones when asked.
+pub fn sparkline(values: &[f64], width: usize, ascii: bool) -> String {
+    const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    const PLAIN: [char; 8] = ['_', '.', '-', '~', '=', '+', '*', '#'];
+    let marks = if ascii { PLAIN } else { BLOCKS };
+    let shown = &values[values.len().saturating_sub(width)..];
+    let finite = shown.iter().filter(|v| v.is_finite());
+    let (low, high) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
+    // Rates start at zero, so a steady rate reads as high, not as a floor.
+    let low = low.min(0.0);
+    shown
+        .iter()
+        .map(|v| {
+            if !v.is_finite() || high <= low {
+                return marks[0];
+            }
+            let level = ((v - low) / (high - low) * 7.0).round() as usize;
+            marks[level.min(7)]
+        })
+        .collect()
+}
