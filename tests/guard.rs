@@ -5,7 +5,7 @@
 
 mod prom_common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,62 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> Option<Stri
     }
 }
 
+/// Writes a config (scrape source, ModelAccuracyDegraded held 4 s, the
+/// given guard section) and starts `modeldeck guard` on it.
+fn start_guard(world: &World, dir: &Path, guard: &str) -> Guard {
+    let kubeconfig = world.kubeconfig(dir);
+    let urls: Vec<String> = world.urls.iter().map(|u| format!("{u:?}")).collect();
+    let config = dir.join("modeldeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[kubernetes]\nkubeconfig = {:?}\nnamespace = \"{}\"\n\n\
+             [metrics]\nsource = \"scrape\"\nrefresh = 1\n[metrics.scrape]\nurls = [{}]\n\n\
+             [[alerts]]\nname = \"ModelAccuracyDegraded\"\npanel = \"accuracy\"\nbelow = 0.85\nfor = \"4s\"\n\
+             summary = \"Model accuracy below threshold\"\n\n{guard}",
+            kubeconfig.display().to_string(),
+            world::NAMESPACE,
+            urls.join(", ")
+        ),
+    )
+    .unwrap();
+    let out = dir.join("guard.out");
+    Guard {
+        child: Command::new(env!("CARGO_BIN_EXE_modeldeck"))
+            .args(["--config", config.to_str().unwrap(), "guard"])
+            .env("MODELDECK_CONFIG_DIR", dir.join("config"))
+            .env("MODELDECK_STATE_DIR", dir.join("state"))
+            .env("USER", "operator")
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+        out,
+    }
+}
+
+/// 2.1.1 released into the canary with one kubectl command.
+fn release_bad_canary(world: &World, dir: &Path) {
+    world.kubectl(
+        dir,
+        &[
+            "set",
+            "image",
+            "deployment/malaria-predictor-canary",
+            "predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1",
+        ],
+    );
+}
+
+fn guard_audit(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("state/audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["reason"].as_str().is_some_and(|r| r.starts_with("guard: ")))
+        .collect()
+}
+
 #[test]
 fn the_guard_rolls_back_a_bad_canary_once_and_says_so() {
     if !prom_common::have_kubectl() {
@@ -42,61 +98,13 @@ fn the_guard_rolls_back_a_bad_canary_once_and_says_so() {
     }
     let world = World::start(100.0);
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = world.kubeconfig(dir.path());
-    let urls: Vec<String> = world.urls.iter().map(|u| format!("{u:?}")).collect();
-    let config = dir.path().join("modeldeck.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[kubernetes]\nkubeconfig = {:?}\nnamespace = \"{}\"\n\n\
-             [metrics]\nsource = \"scrape\"\nrefresh = 1\n[metrics.scrape]\nurls = [{}]\n\n\
-             [[alerts]]\nname = \"ModelAccuracyDegraded\"\npanel = \"accuracy\"\nbelow = 0.85\nfor = \"4s\"\n\
-             summary = \"Model accuracy below threshold\"\n\n\
-             [guard.malaria-predictor-canary]\nalert = \"ModelAccuracyDegraded\"\ntrack = \"canary\"\naction = \"undo\"\n",
-            kubeconfig.display().to_string(),
-            world::NAMESPACE,
-            urls.join(", ")
-        ),
-    )
-    .unwrap();
-
-    // The green Service follows the canary's pods, whatever their version;
-    // then 2.1.1 is released into the canary, as an operator would.
     let k = |args: &[&str]| world.kubectl(dir.path(), args);
-    k(&[
-        "patch",
-        "service",
-        "malaria-predictor-green",
-        "-p",
-        r#"{"spec":{"selector":{"version":null,"track":"canary"}}}"#,
-    ]);
-    k(&[
-        "patch",
-        "deployment",
-        "malaria-predictor-canary",
-        "-p",
-        r#"{"spec":{"template":{"metadata":{"labels":{"version":"v2.1.1"}},"spec":{"containers":[{"name":"predictor","image":"ghcr.io/modeldeck/malaria-predictor:2.1.1"}]}}}}"#,
-    ]);
-    k(&[
-        "rollout",
-        "status",
-        "deployment/malaria-predictor-canary",
-        "--timeout=60s",
-    ]);
-
-    let out = dir.path().join("guard.out");
-    let mut guard = Guard {
-        child: Command::new(env!("CARGO_BIN_EXE_modeldeck"))
-            .args(["--config", config.to_str().unwrap(), "guard"])
-            .env("MODELDECK_CONFIG_DIR", dir.path().join("config"))
-            .env("MODELDECK_STATE_DIR", dir.path().join("state"))
-            .env("USER", "operator")
-            .stdout(std::fs::File::create(&out).unwrap())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-        out,
-    };
+    let mut guard = start_guard(
+        &world,
+        dir.path(),
+        "[guard.malaria-predictor-canary]\nalert = \"ModelAccuracyDegraded\"\ntrack = \"canary\"\naction = \"undo\"\n",
+    );
+    release_bad_canary(&world, dir.path());
     let said = |g: &Guard| std::fs::read_to_string(&g.out).unwrap_or_default();
     let report = wait_for("the guard to act", Duration::from_secs(90), || {
         let text = said(&guard);
@@ -122,22 +130,14 @@ fn the_guard_rolls_back_a_bad_canary_once_and_says_so() {
         "deployment",
         "malaria-predictor-canary",
         "-o",
-        "jsonpath={.spec.template.metadata.labels.version}",
+        "jsonpath={.spec.template.spec.containers[0].image}",
     ]);
-    assert_eq!(version, "v2.1.0");
+    assert_eq!(version, "ghcr.io/modeldeck/malaria-predictor:2.1.0");
 
     // The audit log has one rollback, by the guard, with its reason; a few
     // more checks later there is still one (the rule still fires on the
     // old 2.1.1 series, but a version is acted on once).
-    let audit_file = dir.path().join("state/audit.jsonl");
-    let guard_lines = || -> Vec<serde_json::Value> {
-        std::fs::read_to_string(&audit_file)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-            .filter(|e| e["reason"].as_str().is_some_and(|r| r.starts_with("guard: ")))
-            .collect()
-    };
+    let guard_lines = || guard_audit(dir.path());
     let lines = guard_lines();
     assert_eq!(lines.len(), 1, "{lines:?}");
     let entry = &lines[0];
@@ -164,4 +164,47 @@ fn the_guard_rolls_back_a_bad_canary_once_and_says_so() {
         s
     };
     assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn a_guard_can_abort_the_canary_through_its_router_instead() {
+    if !prom_common::have_kubectl() {
+        return;
+    }
+    let world = World::start(100.0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut guard = start_guard(
+        &world,
+        dir.path(),
+        "[rollouts.malaria-predictor]\nrouter = \"gateway-api\"\nroute = \"malaria-predictor\"\n\
+         stable = \"malaria-predictor-blue\"\ncanary = \"malaria-predictor-green\"\n\n\
+         [guard.malaria-predictor]\nalert = \"ModelAccuracyDegraded\"\naction = \"canary-abort\"\n",
+    );
+    release_bad_canary(&world, dir.path());
+    let weights = || {
+        world.kubectl(
+            dir.path(),
+            &[
+                "get",
+                "httproute",
+                "malaria-predictor",
+                "-o",
+                "jsonpath={.spec.rules[0].backendRefs[*].weight}",
+            ],
+        )
+    };
+    assert_eq!(weights(), "90 10");
+    wait_for("the canary at 0%", Duration::from_secs(90), || {
+        (weights() == "100 0").then(String::new)
+    });
+    let lines = guard_audit(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["action"], "canary.abort");
+    assert_eq!(lines[0]["outcome"], "done");
+    let said = std::fs::read_to_string(&guard.out).unwrap();
+    assert!(
+        said.contains("guard malaria-predictor: ModelAccuracyDegraded fired for version 2.1.1, so: abort the canary"),
+        "{said}"
+    );
+    let _ = guard.child.kill();
 }

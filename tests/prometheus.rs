@@ -293,3 +293,79 @@ fn plot_draws_history_from_prometheus() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.contains(&format!("Prometheus {}", server.url)) && text.contains("2.1.1 shadow"));
 }
+
+/// A loopback server that answers an empty vector and hands over each
+/// request's head.
+fn recording_server() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 8192];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let body = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn credentials_come_from_the_environment_or_a_file_and_are_sent() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (url, requests) = recording_server();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "from-a-file\n").unwrap();
+    let env = |name: &str| match name {
+        "PROM_TOKEN" => Some("from-the-env".to_owned()),
+        "PROM_PASSWORD" => Some("hunter2".to_owned()),
+        _ => None,
+    };
+    let cases = [
+        (
+            PrometheusSettings {
+                token_env: "PROM_TOKEN".into(),
+                ..Default::default()
+            },
+            "authorization: Bearer from-the-env",
+        ),
+        (
+            PrometheusSettings {
+                token_file: token_file.display().to_string(),
+                ..Default::default()
+            },
+            "authorization: Bearer from-a-file",
+        ),
+        (
+            PrometheusSettings {
+                username: "ops".into(),
+                password_env: "PROM_PASSWORD".into(),
+                ..Default::default()
+            },
+            // base64("ops:hunter2")
+            "authorization: Basic b3BzOmh1bnRlcjI=",
+        ),
+    ];
+    for (settings, expected) in cases {
+        let settings = PrometheusSettings {
+            url: url.clone(),
+            ..settings
+        };
+        let prom = Prometheus::new(&settings, Duration::from_secs(5), &env).unwrap();
+        assert!(!format!("{prom:?}").contains("from-") && !format!("{prom:?}").contains("hunter2"));
+        assert!(runtime.block_on(prom.query("up", None)).unwrap().is_empty());
+        let request = requests.recv_timeout(Duration::from_secs(5)).unwrap().to_lowercase();
+        assert!(request.contains(&expected.to_lowercase()), "{request}");
+    }
+}
