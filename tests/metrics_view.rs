@@ -82,6 +82,9 @@ fn answer_all(h: &mut Harness, generation: u64) {
     let mut latency = lines(end, "p50", [(0.037, 0.002), (0.033, 0.002), (0.04, 0.003)]);
     latency.extend(lines(end, "p95", [(0.09, 0.005), (0.08, 0.004), (0.85, 0.05)]));
     latency.extend(lines(end, "p99", [(0.1, 0.005), (0.095, 0.004), (2.0, 0.1)]));
+    let mut spread = lines(end, "p10", [(0.6, 0.01), (0.65, 0.01), (0.55, 0.01)]);
+    spread.extend(lines(end, "p50", [(0.9, 0.01), (0.92, 0.01), (0.8, 0.01)]));
+    spread.extend(lines(end, "p90", [(0.99, 0.002), (0.99, 0.002), (0.97, 0.005)]));
     let answers = [
         ("rate", data(lines(end, "", [(18.0, 0.5), (2.0, 0.1), (9.0, 0.4)]))),
         ("latency", data(latency)),
@@ -89,6 +92,7 @@ fn answer_all(h: &mut Harness, generation: u64) {
             "confidence",
             data(lines(end, "", [(0.86, 0.01), (0.9, 0.01), (0.8, 0.01)])),
         ),
+        ("confidence-spread", data(spread)),
         (
             "accuracy",
             data(lines(end, "", [(0.9, 0.005), (0.93, 0.005), (0.73, 0.01)])),
@@ -168,7 +172,7 @@ fn a_new_range_drops_answers_on_their_way() {
     let effects = update(&mut h.state, Action::Key(KeyAction::RangeLonger));
     let asked = fetches(&effects);
     assert_eq!(asked.len(), 1);
-    assert!(asked[0].0 > first && asked[0].1.len() == 5);
+    assert!(asked[0].0 > first && asked[0].1.len() == 6);
     assert_eq!(h.state.metrics.range_label(), "15m");
     let at = now(&h.state).unwrap();
     h.dispatch(panel_answer(first, "rate", Ok(PanelData::default()), at));
@@ -195,7 +199,7 @@ fn paused_charts_hold_still_until_resumed() {
     assert!(h.state.metrics.paused);
     assert!(fetches(&tick(&mut h, 60)).is_empty());
     let resumed = update(&mut h.state, Action::Key(KeyAction::Pause));
-    assert_eq!(fetches(&resumed)[0].1.len(), 5);
+    assert_eq!(fetches(&resumed)[0].1.len(), 6);
 }
 
 #[test]

@@ -106,7 +106,7 @@ fn what_cannot_be_drawn_is_refused_by_name() {
     );
     fails(
         &["plot", "nope", "--out", out],
-        "no panel named \"nope\"; panels: rate, latency, confidence, accuracy, errors",
+        "no panel named \"nope\"; panels: rate, latency, confidence, confidence-spread, accuracy, errors",
     );
     fails(
         &["plot", "latency", "--stat", "p42", "--out", out],
