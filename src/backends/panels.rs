@@ -319,3 +319,25 @@ fn divide(a: &BTreeMap<Group, f64>, b: &BTreeMap<Group, f64>) -> BTreeMap<Group,
 #[cfg(test)]
 #[path = "panels_tests.rs"]
 mod tests;
+
+/// The runs of `points` without gaps: a pause longer than `factor` times
+/// the usual spacing (a pod gone, a scrape failing) ends a run, so a chart
+/// never draws a straight line across time with no data.
+pub fn segments(points: &[(f64, f64)], factor: f64) -> Vec<&[(f64, f64)]> {
+    let mut gaps: Vec<f64> = points.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    if gaps.is_empty() {
+        return if points.is_empty() { Vec::new() } else { vec![points] };
+    }
+    gaps.sort_by(f64::total_cmp);
+    let usual = gaps[gaps.len() / 2];
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..points.len() {
+        if points[i].0 - points[i - 1].0 > usual * factor {
+            out.push(&points[start..i]);
+            start = i;
+        }
+    }
+    out.push(&points[start..]);
+    out
+}

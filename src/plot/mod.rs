@@ -137,19 +137,37 @@ impl Plot<'_> {
             .y_label_formatter(&|v| crate::text::format_value(*v, &unit))
             .draw()
             .map_err(|e| fail(&e))?;
+        let mut used: Vec<RGBColor> = Vec::new();
         for (i, line) in self.lines.iter().enumerate() {
-            let c = colour(&line.track, i);
+            // Two versions on one track (a canary replaced) get two colours.
+            let mut c = colour(&line.track, i);
+            let mut pick = i;
+            while used.contains(&c) {
+                pick += 1;
+                let (r, g, b) = Palette99::pick(pick).to_rgba().rgb();
+                c = RGBColor(r, g, b);
+            }
+            used.push(c);
             let label = format!("{} {}", line.version, line.track).trim_end().to_owned();
             let label = if line.track == "shadow" {
                 format!("{label} (serves no answers)")
             } else {
                 label
             };
-            chart
-                .draw_series(LineSeries::new(line.points.iter().copied(), c.stroke_width(2)))
-                .map_err(|e| fail(&e))?
-                .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+            // No straight line across a stretch without data.
+            for (run, points) in crate::backends::panels::segments(&line.points, 2.5)
+                .into_iter()
+                .enumerate()
+            {
+                let series = chart
+                    .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+                    .map_err(|e| fail(&e))?;
+                if run == 0 {
+                    series
+                        .label(label.clone())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+                }
+            }
         }
         if let Some(t) = self.threshold {
             let red = RGBColor(200, 30, 30);

@@ -17,37 +17,55 @@ use crate::backends::panels::Line;
 /// Markers that tell lines apart without colour, in ASCII.
 const PLAIN_MARKERS: [char; 5] = ['*', '+', 'o', 'x', '#'];
 
-/// How one version's line is drawn, shared by the chart and its legend.
-pub fn series_style(line: &Line, index: usize, ui: &Ui) -> (Style, Marker, String) {
+/// How one version's line is drawn, shared by the chart, its legend and
+/// the stat table's header.
+#[derive(Debug, Clone)]
+pub struct SeriesStyle {
+    pub style: Style,
+    pub marker: Marker,
+    pub swatch: String,
+}
+
+/// A style for each (version, track), in order: the track's colour, or,
+/// for a second version on the same track (a canary replaced), the next
+/// colour not yet taken. Without colour each gets its own marker.
+pub fn series_styles(keys: &[(String, String)], ui: &Ui) -> Vec<SeriesStyle> {
     let t = ui.theme;
-    let style = match line.track.as_str() {
-        "stable" | "blue" => t.series_stable,
-        "canary" | "green" => t.series_canary,
-        "shadow" => t.series_shadow,
-        _ => t.series_other,
-    };
+    let palette = [t.series_other, t.series_canary, t.series_stable, t.series_shadow];
     let plain = ui.glyphs.ascii || t.name == "mono";
-    let marker_char = PLAIN_MARKERS[index % PLAIN_MARKERS.len()];
-    let marker = if plain {
-        Marker::Custom(marker_char)
-    } else {
-        Marker::Braille
-    };
-    let swatch = if plain {
-        marker_char.to_string()
-    } else {
-        "━".to_owned()
-    };
-    let swatch = if ui.glyphs.ascii && !plain {
-        "-".to_owned()
-    } else {
-        swatch
-    };
-    (style, marker, swatch)
+    let mut used: Vec<Style> = Vec::new();
+    keys.iter()
+        .enumerate()
+        .map(|(index, (_, track))| {
+            let preferred = match track.as_str() {
+                "stable" | "blue" => t.series_stable,
+                "canary" | "green" => t.series_canary,
+                "shadow" => t.series_shadow,
+                _ => t.series_other,
+            };
+            let style = if used.contains(&preferred) && !plain {
+                palette.iter().copied().find(|s| !used.contains(s)).unwrap_or(preferred)
+            } else {
+                preferred
+            };
+            used.push(style);
+            let marker_char = PLAIN_MARKERS[index % PLAIN_MARKERS.len()];
+            let (marker, swatch) = if plain {
+                (Marker::Custom(marker_char), marker_char.to_string())
+            } else if ui.glyphs.ascii {
+                (Marker::Braille, "-".to_owned())
+            } else {
+                (Marker::Braille, "━".to_owned())
+            };
+            SeriesStyle { style, marker, swatch }
+        })
+        .collect()
 }
 
 pub struct TimeChart<'a> {
     pub lines: Vec<&'a Line>,
+    /// One per line.
+    pub styles: Vec<SeriesStyle>,
     pub unit: &'a str,
     pub start: f64,
     pub end: f64,
@@ -84,20 +102,20 @@ impl TimeChart<'_> {
         );
         let span = self.end - self.start;
         let threshold_points = self.threshold.map(|t| vec![(-span, t), (0.0, t)]).unwrap_or_default();
-        let mut datasets: Vec<Dataset> = self
-            .lines
-            .iter()
-            .zip(&points)
-            .enumerate()
-            .map(|(i, (line, points))| {
-                let (style, marker, _) = series_style(line, i, ui);
-                Dataset::default()
-                    .marker(marker)
-                    .graph_type(GraphType::Line)
-                    .style(style)
-                    .data(points)
-            })
-            .collect();
+        // One dataset per run of points: no line across a stretch without data.
+        let mut datasets: Vec<Dataset> = Vec::new();
+        for (i, points) in points.iter().enumerate() {
+            let Some(s) = self.styles.get(i) else { continue };
+            for run in crate::backends::panels::segments(points, 2.5) {
+                datasets.push(
+                    Dataset::default()
+                        .marker(s.marker)
+                        .graph_type(GraphType::Line)
+                        .style(s.style)
+                        .data(run),
+                );
+            }
+        }
         if !threshold_points.is_empty() {
             let marker = if ui.glyphs.ascii {
                 Marker::Custom('.')

@@ -17,7 +17,7 @@ use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use super::Ui;
-use super::chart::{TimeChart, series_style};
+use super::chart::{SeriesStyle, TimeChart, series_styles};
 use super::widgets::{line, list_table, not_connected, panel};
 use crate::app::State;
 use crate::app::metrics::{MetricsState, PanelView, now};
@@ -115,21 +115,15 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, Stri
     }
     let block = panel(TextLine::from(title), true, ui);
     let mut header = vec![Cell::from("PANEL")];
-    for (i, (version, track)) in versions.iter().enumerate() {
-        let probe = Line {
-            version: version.clone(),
-            track: track.clone(),
-            stat: String::new(),
-            points: Vec::new(),
-        };
-        let (style, _, swatch) = series_style(&probe, i, ui);
+    let styles = series_styles(&versions, ui);
+    for ((version, track), SeriesStyle { style, swatch, .. }) in versions.iter().zip(&styles) {
         let role = if track.is_empty() {
             String::new()
         } else {
             format!(" {track}")
         };
         header.push(Cell::from(TextLine::from(vec![
-            Span::styled(format!("{swatch} "), style),
+            Span::styled(format!("{swatch} "), *style),
             Span::styled(format!("{}{role}", clean(version)), t.table_header),
         ])));
     }
@@ -248,12 +242,22 @@ fn draw_chart(frame: &mut Frame, area: Rect, m: &MetricsState, now: f64, ui: &Ui
         .as_ref()
         .map(|d| d.lines.iter().filter(|l| l.stat == stat).collect())
         .unwrap_or_default();
+    // The same style per version as the table's header.
+    let keys = versions(m);
+    let all = series_styles(&keys, ui);
+    let styles: Vec<SeriesStyle> = lines
+        .iter()
+        .filter_map(|l| {
+            let i = keys.iter().position(|(v, t)| *v == l.version && *t == l.track)?;
+            all.get(i).cloned()
+        })
+        .collect();
     // Shadow versions answer nobody: say so where their line is drawn.
     let legend: Vec<Span> = lines
         .iter()
-        .enumerate()
-        .flat_map(|(i, l)| {
-            let (style, _, swatch) = series_style(l, i, ui);
+        .zip(&styles)
+        .flat_map(|(l, SeriesStyle { style, swatch, .. })| {
+            let style = *style;
             let note = if l.track == "shadow" {
                 " (shadow: serves no answers)"
             } else {
@@ -283,6 +287,7 @@ fn draw_chart(frame: &mut Frame, area: Rect, m: &MetricsState, now: f64, ui: &Ui
     let end = panel_view.requested_at.unwrap_or(now);
     TimeChart {
         lines,
+        styles,
         unit: &s.unit,
         start: end - m.range_seconds(),
         end,
