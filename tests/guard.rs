@@ -38,6 +38,10 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> Option<Stri
 /// Writes a config (scrape source, ModelAccuracyDegraded held 4 s, the
 /// given guard section) and starts `modeldeck guard` on it.
 fn start_guard(world: &World, dir: &Path, guard: &str) -> Guard {
+    start_guard_with(world, dir, guard, &[])
+}
+
+fn start_guard_with(world: &World, dir: &Path, guard: &str, flags: &[&str]) -> Guard {
     let kubeconfig = world.kubeconfig(dir);
     let urls: Vec<String> = world.urls.iter().map(|u| format!("{u:?}")).collect();
     let config = dir.join("modeldeck.toml");
@@ -57,7 +61,9 @@ fn start_guard(world: &World, dir: &Path, guard: &str) -> Guard {
     let out = dir.join("guard.out");
     Guard {
         child: Command::new(env!("CARGO_BIN_EXE_modeldeck"))
-            .args(["--config", config.to_str().unwrap(), "guard"])
+            .args(["--config", config.to_str().unwrap()])
+            .args(flags)
+            .arg("guard")
             .env("MODELDECK_CONFIG_DIR", dir.join("config"))
             .env("MODELDECK_STATE_DIR", dir.join("state"))
             .env("USER", "operator")
@@ -205,6 +211,52 @@ fn a_guard_can_abort_the_canary_through_its_router_instead() {
     assert!(
         said.contains("guard malaria-predictor: ModelAccuracyDegraded fired for version 2.1.1, so: abort the canary"),
         "{said}"
+    );
+    let _ = guard.child.kill();
+}
+
+#[test]
+fn in_read_only_mode_the_guard_is_refused_and_says_so() {
+    if !prom_common::have_kubectl() {
+        return;
+    }
+    let world = World::start(100.0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut guard = start_guard_with(
+        &world,
+        dir.path(),
+        "[guard.malaria-predictor-canary]\nalert = \"ModelAccuracyDegraded\"\naction = \"undo\"\n",
+        &["--readonly"],
+    );
+    release_bad_canary(&world, dir.path());
+    let report = wait_for("the guard's refusal", Duration::from_secs(90), || {
+        std::fs::read_to_string(&guard.out)
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with("guard malaria-predictor-canary:"))
+            .map(str::to_owned)
+    });
+    assert!(report.contains("FAILED: refused: read-only mode"), "{report}");
+    // Nothing was written; the refusal is audited with the guard's reason.
+    let image = world.kubectl(
+        dir.path(),
+        &[
+            "get",
+            "deployment",
+            "malaria-predictor-canary",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ],
+    );
+    assert_eq!(image, "ghcr.io/modeldeck/malaria-predictor:2.1.1");
+    let lines = guard_audit(dir.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0]["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused: read-only mode"),
+        "{lines:?}"
     );
     let _ = guard.child.kill();
 }
