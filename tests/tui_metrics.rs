@@ -114,6 +114,13 @@ fn metrics_and_alerts_views_fill_from_the_exporter() {
         .find(|l| l.contains("malaria-predictor ") && l.contains("/s"))
         .unwrap_or_default();
     assert!(row.chars().any(|c| ('▁'..='█').contains(&c)), "no sparkline:\n{screen}");
+    // Beside the rollout, every version's headline values.
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("│metrics ") && l.contains("2.1.1 shadow") && l.contains("rate ")),
+        "no metrics beside the rollout:\n{screen}"
+    );
 }
 
 #[test]

@@ -162,12 +162,9 @@ pub fn fetch_due(state: &mut State, force: bool) -> Vec<Effect> {
     let scope = scope(state);
     let view = state.view;
     let m = &mut state.metrics;
-    // Rollouts shows a sparkline of the request rate: only that panel.
-    let wanted = |p: &PanelView| match view {
-        ViewId::Metrics => true,
-        ViewId::Rollouts => p.settings.kind == PanelKind::Rate,
-        _ => false,
-    };
+    // Rollouts shows the rate as sparklines and each version's headline
+    // values beside the rollout; both views need the panels.
+    let wanted = |_: &PanelView| matches!(view, ViewId::Metrics | ViewId::Rollouts);
     if !m.configured || m.paused || !m.panels.iter().any(wanted) {
         return Vec::new();
     }

@@ -79,6 +79,44 @@ pub fn versions(m: &MetricsState) -> Vec<(String, String)> {
     out
 }
 
+/// A version's headline values, for the Rollouts detail: each rate, gauge
+/// and ratio panel, and the p95 of quantile panels that have one.
+pub fn version_summary(m: &MetricsState, version: &str, track: &str, ui: &Ui) -> Option<String> {
+    use crate::config::metrics::PanelKind;
+    let mut parts = Vec::new();
+    for p in &m.panels {
+        let stat = match p.settings.kind {
+            PanelKind::Rate | PanelKind::Gauge | PanelKind::Ratio => String::new(),
+            PanelKind::Quantile => {
+                let stats: Vec<String> = p
+                    .settings
+                    .quantiles
+                    .iter()
+                    .map(|q| crate::backends::panels::quantile_stat(*q))
+                    .collect();
+                // The p95 is the headline; other distributions stay in Metrics.
+                match stats.iter().find(|s| *s == "p95") {
+                    Some(s) => s.clone(),
+                    None => continue,
+                }
+            }
+            PanelKind::Mean | PanelKind::Promql => continue,
+        };
+        let Some(line) = p.data.as_ref().and_then(|d| {
+            d.lines
+                .iter()
+                .find(|l| l.version == version && l.track == track && l.stat == stat)
+        }) else {
+            continue;
+        };
+        if let Some((_, value)) = line.points.last() {
+            let name = format!("{} {stat}", p.settings.name).trim_end().to_owned();
+            parts.push(format!("{name} {}", format_value(*value, &p.settings.unit)));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(&format!(" {} ", ui.glyphs.separator)))
+}
+
 /// The line of `version` for `stat` in a panel, if it has one.
 pub fn line_of<'a>(panel: &'a PanelView, version: &str, stat: &str) -> Option<&'a Line> {
     panel

@@ -22,6 +22,7 @@ use crate::app::resource::Load;
 use crate::app::rollouts::{OpKind, RolloutDetail};
 use crate::app::state::Pane;
 use crate::domain::rollout::{Rollout, RolloutPhase};
+use crate::text::clean;
 
 const SIDE_BY_SIDE: u16 = 140;
 
@@ -247,6 +248,18 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
             selected.probes.join(&format!(" {} ", ui.glyphs.separator)),
             theme,
         ));
+    }
+    // Every version's headline metrics, so the next canary step is decided
+    // with them in sight.
+    for (version, track) in super::metrics::versions(&state.metrics) {
+        if let Some(summary) = super::metrics::version_summary(&state.metrics, &version, &track, ui) {
+            let label = format!("{} {}", clean(&version), clean(&track));
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<12}", "metrics"), theme.muted),
+                Span::styled(format!("{label:<14} "), theme.text),
+                Span::styled(clean(&summary), theme.text),
+            ]));
+        }
     }
     match &r.detail.load {
         Load::Loaded(detail) if detail.name == selected.name && detail.namespace == selected.namespace => {
