@@ -112,8 +112,25 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     }
     // Every namespace: names carry theirs.
     let all = r.kube.loaded().is_some_and(|k| k.all_namespaces);
-    // Narrow terminals keep the columns that decide what to do next.
-    let wide = area.width >= 100;
+    // Names are never cut to make room: optional columns come in only
+    // while NAME keeps its longest entry (the request rate first, then the
+    // up-to-date and available counts).
+    let longest = rows
+        .iter()
+        .map(|&i| {
+            let ro = &list[i];
+            ro.name.chars().count() + if all { ro.namespace.chars().count() + 1 } else { 0 }
+        })
+        .max()
+        .unwrap_or(0)
+        .min(48);
+    // Borders, the selection mark, the fixed columns and their gaps.
+    let mut room = (area.width as usize).saturating_sub(2 + 2 + 32 + 5);
+    let requests = state.metrics.configured && room >= longest + 18;
+    if requests {
+        room -= 18;
+    }
+    let wide = room >= longest + 21;
     let columns: &[&str] = if wide {
         &[
             "",
@@ -128,8 +145,6 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     } else {
         &["", "NAME", "STATUS", "REV", "VERSION", "READY"]
     };
-    // The request rate, when a metrics source is set up and there is room.
-    let requests = state.metrics.configured && area.width >= 80;
     let extra: &[&str] = if requests { &["REQUESTS"] } else { &[] };
     let header = columns
         .iter()
