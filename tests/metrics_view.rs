@@ -225,6 +225,11 @@ fn the_ab_comparison_names_its_test() {
         "{screen}"
     );
     assert!(screen.contains("two-proportion z-test") && screen.contains("Welch t-test"));
+    // v sets the next version against A, round the others.
+    h.press("v");
+    assert!(h.render(200, 60).contains("B = 2.1.1 shadow"));
+    h.press("v");
+    assert!(h.render(200, 60).contains("B = 2.1.0 canary"));
     assert_snapshot!("metrics_compare_200x60", screen);
 }
 

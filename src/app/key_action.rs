@@ -34,10 +34,12 @@ pub enum KeyAction {
     Pause,
     /// Metrics: the A/B comparison of two versions.
     Compare,
+    /// Metrics: the next version to set against A.
+    CompareNext,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 29] = [
+    pub const ALL: [KeyAction; 30] = [
         KeyAction::Help,
         KeyAction::Command,
         KeyAction::Filter,
@@ -67,6 +69,7 @@ impl KeyAction {
         KeyAction::RangeLonger,
         KeyAction::Pause,
         KeyAction::Compare,
+        KeyAction::CompareNext,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +103,7 @@ impl KeyAction {
             KeyAction::RangeLonger => "range-longer",
             KeyAction::Pause => "pause",
             KeyAction::Compare => "compare",
+            KeyAction::CompareNext => "compare-next",
         }
     }
 

@@ -45,6 +45,9 @@ pub struct MetricsState {
     pub refresh: f64,
     /// The rollout the panels show; a new one clears them.
     pub scope: Option<Scope>,
+    /// The version the A/B comparison sets against A, when the operator
+    /// picked one (else the canary, or the shadow).
+    pub compare_with: Option<(String, String)>,
     /// Whether the matchers or a panel name `{deployment}`: only then does
     /// the selected rollout change what is fetched.
     pub uses_deployment: bool,
@@ -74,6 +77,33 @@ impl MetricsState {
                 || settings.panels.iter().any(|p| p.promql.contains("{deployment}")),
             ..MetricsState::default()
         }
+    }
+
+    /// The versions seen in any panel, in version order, with their track.
+    pub fn versions(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .panels
+            .iter()
+            .filter_map(|p| p.data.as_ref())
+            .flat_map(|d| d.lines.iter().map(|l| (l.version.clone(), l.track.clone())))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The A/B pair: A is the stable version; B the one picked, else the
+    /// canary, else the shadow, else the next version.
+    pub fn ab_pair(&self) -> Option<((String, String), (String, String))> {
+        let all = self.versions();
+        let find = |track: &str| all.iter().find(|(_, t)| t == track).cloned();
+        let a = find("stable").or_else(|| all.first().cloned())?;
+        let picked = self.compare_with.clone().filter(|b| all.contains(b) && *b != a);
+        let b = picked
+            .or_else(|| find("canary"))
+            .or_else(|| find("shadow"))
+            .or_else(|| all.iter().find(|v| **v != a).cloned())?;
+        (a != b).then_some((a, b))
     }
 
     pub fn range_seconds(&self) -> f64 {
@@ -271,6 +301,26 @@ pub fn set_range(state: &mut State, label: &str) -> Vec<Effect> {
             );
             Vec::new()
         }
+    }
+}
+
+/// Shows the comparison, or, when shown, sets the next version against A.
+pub fn compare_next(state: &mut State) {
+    let m = &mut state.metrics;
+    if !m.compare {
+        m.compare = true;
+        return;
+    }
+    let Some((a, b)) = m.ab_pair() else { return };
+    let others: Vec<(String, String)> = m.versions().into_iter().filter(|v| *v != a).collect();
+    let next = others
+        .iter()
+        .position(|v| *v == b)
+        .map_or(0, |i| (i + 1) % others.len().max(1));
+    if let Some(v) = others.get(next) {
+        let text = format!("comparing {} {} with {} {}", a.0, a.1, v.0, v.1);
+        m.compare_with = Some(v.clone());
+        state.set_status(Level::Info, crate::text::clean(&text));
     }
 }
 

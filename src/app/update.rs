@@ -169,7 +169,12 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
         }
         KeyAction::Pause if state.view == ViewId::Metrics => return metrics::toggle_pause(state),
         KeyAction::Compare if state.view == ViewId::Metrics => state.metrics.compare = !state.metrics.compare,
-        KeyAction::RangeShorter | KeyAction::RangeLonger | KeyAction::Pause | KeyAction::Compare => {}
+        KeyAction::CompareNext if state.view == ViewId::Metrics => metrics::compare_next(state),
+        KeyAction::RangeShorter
+        | KeyAction::RangeLonger
+        | KeyAction::Pause
+        | KeyAction::Compare
+        | KeyAction::CompareNext => {}
     }
     Vec::new()
 }

@@ -148,6 +148,9 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
                 KeyAction::Pause,
                 KeyAction::Compare,
             ]);
+            if state.metrics.compare {
+                wanted.push(KeyAction::CompareNext);
+            }
         }
         wanted.push(KeyAction::Quit);
         if state.view.has_list() {

@@ -68,15 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
 
 /// The versions seen in any panel, in version order, with their track.
 pub fn versions(m: &MetricsState) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = m
-        .panels
-        .iter()
-        .filter_map(|p| p.data.as_ref())
-        .flat_map(|d| d.lines.iter().map(|l| (l.version.clone(), l.track.clone())))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+    m.versions()
 }
 
 /// A version's headline values, for the Rollouts detail: each rate, gauge

@@ -8,28 +8,17 @@ use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::Ui;
-use super::metrics::{line_of, versions};
+use super::metrics::line_of;
 use super::widgets::panel;
 use crate::app::metrics::{MetricsState, PanelView};
 use crate::config::metrics::{PanelKind, duration_seconds};
 use crate::domain::ab::{self, Comparison};
 use crate::text::{clean, format_value};
 
-/// A is the stable version; B the canary, else the shadow, else the next.
-pub fn pair(m: &MetricsState) -> Option<((String, String), (String, String))> {
-    let all = versions(m);
-    let find = |track: &str| all.iter().find(|(_, t)| t == track).cloned();
-    let a = find("stable").or_else(|| all.first().cloned())?;
-    let b = find("canary")
-        .or_else(|| find("shadow"))
-        .or_else(|| all.iter().find(|v| **v != a).cloned())?;
-    (a != b).then_some((a, b))
-}
-
 pub fn draw(frame: &mut Frame, area: Rect, m: &MetricsState, ui: &Ui) {
     let t = ui.theme;
     let sep = ui.glyphs.separator;
-    let Some(((a, a_track), (b, b_track))) = pair(m) else {
+    let Some(((a, a_track), (b, b_track))) = m.ab_pair() else {
         let block = panel(" A/B comparison ", false, ui);
         let text = "Two versions with data are needed to compare; only one (or none) has answered so far.";
         frame.render_widget(Paragraph::new(text).style(t.muted).block(block), area);
