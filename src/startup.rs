@@ -111,7 +111,21 @@ pub fn login(env: EnvFn) -> String {
     env("USER")
         .or_else(|| env("LOGNAME"))
         .map(|u| u.to_string_lossy().into_owned())
+        .filter(|u| !u.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| uid_of(&s))
+        })
         .unwrap_or_default()
+}
+
+/// "uid 1000" from /proc/self/status: who ran it, when the environment
+/// (a cron job, a container) names nobody.
+fn uid_of(status: &str) -> Option<String> {
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    let real = line.split_whitespace().nth(1)?;
+    real.parse::<u32>().ok().map(|uid| format!("uid {uid}"))
 }
 
 /// What the console's cluster runner needs.
@@ -180,5 +194,19 @@ pub fn alert_source(settings: &Settings) -> String {
         MetricsSource::Prometheus => "Prometheus".into(),
         MetricsSource::Scrape => "modeldeck's [[alerts]] rules".into(),
         MetricsSource::None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_unnamed_operator_is_audited_by_uid() {
+        let status = "Name:\tmodeldeck\nUid:\t1000\t1000\t1000\t1000\nGid:\t100\n";
+        assert_eq!(super::uid_of(status), Some("uid 1000".to_owned()));
+        assert_eq!(super::uid_of("Name:\tx\n"), None);
+        let nobody = |_: &str| None;
+        assert!(super::login(&nobody).starts_with("uid "));
+        let named = |k: &str| (k == "LOGNAME").then(|| std::ffi::OsString::from("ops"));
+        assert_eq!(super::login(&named), "ops");
     }
 }

@@ -357,3 +357,36 @@ fn a_dropped_watch_reconnects_by_itself() {
         })
     });
 }
+
+#[test]
+fn ctx_switches_the_cluster_user_and_so_what_may_be_done() {
+    let Some(sim) = Sim::start() else { return };
+    let mut console = console(&sim, None);
+    console.open_rollouts();
+    console.until(
+        "the operator's detail",
+        |s| matches!(&s.rollouts.detail.load, modeldeck::app::resource::Load::Loaded(d) if d.denied.is_empty()),
+    );
+    console.type_command("ctx modeldeck-sim-readonly");
+    console.until("the viewer's connection", |s| {
+        s.rollouts
+            .kube
+            .loaded()
+            .is_some_and(|k| k.context == "modeldeck-sim-readonly")
+    });
+    console.until(
+        "the viewer's denials",
+        |s| matches!(&s.rollouts.detail.load, modeldeck::app::resource::Load::Loaded(d) if d.denied.len() == 4),
+    );
+    let info = console.state.rollouts.kube.loaded().unwrap();
+    assert_eq!(info.user, "viewer");
+    assert_eq!(console.state.session.context.as_deref(), Some("modeldeck-sim-readonly"));
+    // An unknown context is refused by name and the console keeps running.
+    console.type_command("ctx nowhere");
+    console.until(
+        "the refusal",
+        |s| matches!(&s.rollouts.kube.load, modeldeck::app::resource::Load::Failed(e) if e.contains("nowhere")),
+    );
+    let screen = console.render(120, 30);
+    assert!(screen.contains("nowhere"), "{screen}");
+}

@@ -165,8 +165,8 @@ impl Console {
         }
     }
 
-    /// Runs a `:` command, then answers its confirmation with "y".
-    pub fn command(&mut self, text: &str) {
+    /// Types a `:` command and runs it.
+    pub fn type_command(&mut self, text: &str) {
         self.press(":");
         for c in text.chars() {
             let event = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
@@ -176,6 +176,11 @@ impl Console {
             }
         }
         self.press("enter");
+    }
+
+    /// Runs a `:` command, then answers its confirmation with "y".
+    pub fn command(&mut self, text: &str) {
+        self.type_command(text);
         self.until("the confirmation", |s| {
             // A refusal is an answer too: fail with it rather than wait.
             assert!(
