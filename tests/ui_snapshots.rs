@@ -198,7 +198,8 @@ mod rollouts_fixtures {
             change_cause: None,
             replicas: ready,
             ready,
-            created: None,
+            // An hour per revision before the clock's 12:34:56.
+            created: Some(jiff::Timestamp::from_second(1_796_042_096 - (5 - number) * 3600).unwrap()),
             current,
         };
         let pod = |suffix: &str, ready: bool, status: &str, restarts: i32| PodSummary {

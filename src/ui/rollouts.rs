@@ -278,7 +278,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     }
     match &r.detail.load {
         Load::Loaded(detail) if detail.name == selected.name && detail.namespace == selected.namespace => {
-            lines.extend(detail_lines(detail, ui));
+            let now = state.clock.as_ref().map(|c| c.timestamp().as_second());
+            lines.extend(detail_lines(detail, ui, now));
         }
         Load::Failed(e) => lines.push(line(e.clone(), theme.error)),
         _ => lines.push(line(
@@ -289,7 +290,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
 }
 
-fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui) -> Vec<Line<'a>> {
+/// `now`: Unix seconds of the last tick, for the revisions' ages.
+fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui, now: Option<i64>) -> Vec<Line<'a>> {
     let theme = ui.theme;
     let mut lines = Vec::new();
     // What the cluster refuses this user, shown before a key is pressed.
@@ -347,7 +349,10 @@ fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui) -> Vec<Line<'a>> {
         ));
     }
     lines.push(Line::default());
-    lines.push(Line::styled("  REV  VERSION     READY  IMAGE", theme.table_header));
+    lines.push(Line::styled(
+        "  REV  VERSION     READY  AGE     IMAGE",
+        theme.table_header,
+    ));
     for rev in detail.revisions.iter().rev() {
         let marker = if rev.current {
             ui.glyphs.selected.trim_end()
@@ -358,10 +363,14 @@ fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui) -> Vec<Line<'a>> {
         let images: Vec<&str> = rev.images.iter().map(|i| i.rsplit('/').next().unwrap_or(i)).collect();
         lines.push(Line::styled(
             format!(
-                "{marker} {:>3}  {:<10} {:>5}  {}",
+                "{marker} {:>3}  {:<10} {:>5}  {:<6}  {}",
                 rev.number,
                 rev.version.clone().unwrap_or_else(|| ui.glyphs.none.into()),
                 format!("{}/{}", rev.ready, rev.replicas),
+                match (now, rev.created) {
+                    (Some(now), Some(created)) => crate::text::human_age(now - created.as_second()),
+                    _ => ui.glyphs.none.to_owned(),
+                },
                 images.join(", ")
             ),
             if rev.current { theme.ok } else { theme.text },
