@@ -249,15 +249,18 @@ impl KubeRunner {
             OpKind::CanaryAbort,
             OpKind::CanaryPromote,
         ] {
-            let permission = self
+            let permissions = self
                 .operation(&OpRequest {
                     kind: kind.clone(),
                     namespace: conn.namespace.clone(),
                     deployment: name.to_owned(),
                 })
-                .permission(conn);
-            if let Ok(Some(reason)) = permission::check(conn, &permission).await {
-                denied.push((kind.clone(), reason));
+                .permissions(conn);
+            for permission in permissions {
+                if let Ok(Some(reason)) = permission::check(conn, &permission).await {
+                    denied.push((kind.clone(), reason));
+                    break;
+                }
             }
         }
         if let Ok(mut cache) = self.denied.lock() {
@@ -327,12 +330,12 @@ enum RolloutOp {
 }
 
 impl RolloutOp {
-    fn permission(&self, conn: &Connection) -> permission::Permission {
+    fn permissions(&self, conn: &Connection) -> Vec<permission::Permission> {
         match self {
-            RolloutOp::Rollback(op) => op.permission(conn),
-            RolloutOp::Canary(op) => op.permission(conn),
-            RolloutOp::Shadow(op) => op.permission(conn),
-            RolloutOp::BlueGreen(op) => op.permission(conn),
+            RolloutOp::Rollback(op) => op.permissions(conn),
+            RolloutOp::Canary(op) => op.permissions(conn),
+            RolloutOp::Shadow(op) => op.permissions(conn),
+            RolloutOp::BlueGreen(op) => op.permissions(conn),
         }
     }
 }

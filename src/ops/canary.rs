@@ -167,6 +167,24 @@ impl Canary {
         })))
     }
 
+    /// Promote also points the stable Service at the canary's version: that
+    /// write needs its own permission, asked before anything is written.
+    fn promote_service_permission(&self, namespace: &str) -> Option<Permission> {
+        let stable = self
+            .settings
+            .as_ref()
+            .map(|s| s.stable.clone())
+            .filter(|s| !s.is_empty())?;
+        (self.movement == Move::Promote).then(|| Permission {
+            verb: "patch",
+            group: "",
+            resource: "services",
+            subresource: None,
+            namespace: namespace.to_owned(),
+            name: stable,
+        })
+    }
+
     async fn promote_plan(
         &self,
         conn: &Connection,
@@ -281,6 +299,12 @@ impl Operation for Canary {
         traffic_permission(conn, &self.deployment, self.settings.as_ref())
     }
 
+    fn permissions(&self, conn: &Connection) -> Vec<Permission> {
+        let mut all = vec![self.permission(conn)];
+        all.extend(self.promote_service_permission(&conn.namespace));
+        all
+    }
+
     async fn plan(&self, conn: &Connection) -> Result<PlanOrSkip, OpsError> {
         let router = router_of(&self.deployment, self.settings.as_ref())?;
         let (read, now) = split(conn, router.as_ref()).await?;
@@ -306,7 +330,23 @@ impl Operation for Canary {
 
 #[cfg(test)]
 mod tests {
-    use super::next_rung;
+    use super::*;
+
+    #[test]
+    fn promote_asks_for_the_stable_service_too() {
+        let settings = RolloutSettings {
+            route: "web".into(),
+            stable: "web-blue".into(),
+            canary: "web-green".into(),
+            ..RolloutSettings::default()
+        };
+        let promote = Canary::new("web", Some(&settings), &[5, 50, 100], Move::Promote);
+        let service = promote.promote_service_permission("ml").unwrap();
+        assert_eq!(service.describe(), "patch services \"web-blue\" in namespace \"ml\"");
+        // Moving weights writes the route only.
+        let step = Canary::new("web", Some(&settings), &[5, 50, 100], Move::Step);
+        assert_eq!(step.promote_service_permission("ml"), None);
+    }
 
     #[test]
     fn steps_climb_the_ladder_from_anywhere() {

@@ -145,6 +145,11 @@ pub trait Operation: Send + Sync {
     /// The object acted on, as `kind/namespace/name`.
     fn target(&self, conn: &Connection) -> String;
     fn permission(&self, conn: &Connection) -> Permission;
+    /// Every permission the writes need, the main one first; an operation
+    /// that writes more than one kind of object names each.
+    fn permissions(&self, conn: &Connection) -> Vec<Permission> {
+        vec![self.permission(conn)]
+    }
     /// Reads what is there and decides what to write. No writes.
     fn plan(&self, conn: &Connection) -> impl Future<Output = Result<PlanOrSkip, OpsError>> + Send;
 }
@@ -168,10 +173,12 @@ pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<Pr
             "{reason}; {action} on {target} not attempted"
         )));
     }
-    match permission::check(&ctx.conn, &op.permission(&ctx.conn)).await {
-        Ok(None) => {}
-        Ok(Some(reason)) => return refuse(OpsError::Forbidden(reason)),
-        Err(e) => return refuse(e.into()),
+    for permission in op.permissions(&ctx.conn) {
+        match permission::check(&ctx.conn, &permission).await {
+            Ok(None) => {}
+            Ok(Some(reason)) => return refuse(OpsError::Forbidden(reason)),
+            Err(e) => return refuse(e.into()),
+        }
     }
     match op.plan(&ctx.conn).await {
         Ok(PlanOrSkip::Plan(plan)) => Ok(Ok(Prepared {
