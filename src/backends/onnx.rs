@@ -127,14 +127,21 @@ impl Model {
             ));
         }
         let mut shape: Vec<i64> = self.input_shape.iter().map(|d| (*d).max(1)).collect();
-        shape[0] = (rows.len() / per_row) as i64;
+        let Some(batch) = shape.first_mut() else {
+            return Err("the model's input has no batch axis".to_owned());
+        };
+        *batch = (rows.len() / per_row) as i64;
         let input = Tensor::from_array((shape, rows.to_vec())).map_err(|e| e.to_string())?;
         let mut session = self
             .session
             .lock()
             .map_err(|_| "the model's session is unusable".to_owned())?;
         let outputs = session.run(ort::inputs![input]).map_err(|e| e.to_string())?;
-        let (_, values) = outputs[0].try_extract_tensor::<f32>().map_err(|e| e.to_string())?;
+        let output = outputs
+            .values()
+            .next()
+            .ok_or_else(|| "the model has no output".to_owned())?;
+        let (_, values) = output.try_extract_tensor::<f32>().map_err(|e| e.to_string())?;
         Ok(values.to_vec())
     }
 }

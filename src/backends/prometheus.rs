@@ -358,14 +358,10 @@ fn point(pair: &Value) -> Result<(f64, f64), String> {
     }
 }
 
-/// Prometheus's float formatting: Go's strconv, plus "NaN", "+Inf", "-Inf".
+/// Prometheus's float formatting ("1e-3", "NaN", "+Inf", "-Inf"), read as
+/// the text format's values are; anything else is NaN.
 pub fn parse_value(text: &str) -> f64 {
-    match text {
-        "NaN" => f64::NAN,
-        "+Inf" | "Inf" => f64::INFINITY,
-        "-Inf" => f64::NEG_INFINITY,
-        _ => text.parse().unwrap_or(f64::NAN),
-    }
+    super::scrape::parse_value(text).unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]
