@@ -34,7 +34,7 @@ pub async fn watch(
         say(&format!(
             "guarding {namespace}/{deployment}: when {} fires for a {} version, {} (source: {})",
             guard.alert,
-            if guard.track.is_empty() { "canary" } else { &guard.track },
+            guard.track(),
             guard.action.describe(),
             backend.describe()
         ));
@@ -50,9 +50,11 @@ pub async fn watch(
         }
         let now = unix_now();
         for (deployment, guard) in &settings.guard {
-            for status in watcher.evaluate(deployment, now).await {
+            // One evaluation of the guard's rule serves the report and the action.
+            let statuses = watcher.evaluate_rules(deployment, now, Some(&guard.alert)).await;
+            for status in &statuses {
                 match status {
-                    Ok(s) if s.rule == guard.alert => {
+                    Ok(s) => {
                         let key = (s.rule.clone(), s.version.clone(), s.track.clone());
                         if last.insert(key, s.eval.state) != Some(s.eval.state) {
                             let value = s.eval.value.map_or(String::new(), |v| format!(" (value {v:.3})"));
@@ -65,13 +67,12 @@ pub async fn watch(
                             ));
                         }
                     }
-                    Ok(_) => {}
                     Err(e) => say(&format!("cannot evaluate: {e}")),
                 }
             }
-        }
-        for event in watcher.check_guards(&ctx, now).await {
-            say(&event.describe());
+            for event in watcher.act_on(&ctx, deployment, guard, &statuses).await {
+                say(&event.describe());
+            }
         }
     }
 }

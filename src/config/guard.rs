@@ -58,6 +58,13 @@ pub struct GuardSettings {
     pub service: String,
 }
 
+impl GuardSettings {
+    /// The track it watches: "canary" unless set.
+    pub fn track(&self) -> &str {
+        if self.track.is_empty() { "canary" } else { &self.track }
+    }
+}
+
 impl AlertRuleSettings {
     /// (holds when below, threshold)
     pub fn condition(&self) -> (bool, f64) {

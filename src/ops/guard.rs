@@ -17,7 +17,7 @@ use crate::backends::metrics::MetricsBackend;
 use crate::backends::panels::Scope;
 use crate::backends::prometheus::ActiveAlert;
 use crate::config::Settings;
-use crate::config::guard::{AlertRuleSettings, GuardAction};
+use crate::config::guard::{AlertRuleSettings, GuardAction, GuardSettings};
 use crate::domain::alerting::{self, Evaluation, RuleState};
 
 /// One rule's state for one version.
@@ -120,12 +120,28 @@ impl Watcher {
     /// Every rule for every version of `deployment`'s scope (the namespace
     /// when empty), at `now`.
     pub async fn evaluate(&self, deployment: &str, now: f64) -> Vec<Result<RuleStatus, String>> {
+        self.evaluate_rules(deployment, now, None).await
+    }
+
+    /// As [`Watcher::evaluate`], for one rule only when `only` names it:
+    /// only that rule's panel is fetched.
+    pub async fn evaluate_rules(
+        &self,
+        deployment: &str,
+        now: f64,
+        only: Option<&str>,
+    ) -> Vec<Result<RuleStatus, String>> {
         let scope = Scope {
             namespace: self.namespace.clone(),
             deployment: deployment.to_owned(),
         };
         let mut by_panel: BTreeMap<&str, Vec<&AlertRuleSettings>> = BTreeMap::new();
-        for rule in &self.settings.alerts {
+        for rule in self
+            .settings
+            .alerts
+            .iter()
+            .filter(|r| only.is_none_or(|name| r.name == name))
+        {
             by_panel.entry(rule.panel.as_str()).or_default().push(rule);
         }
         let mut out = Vec::new();
@@ -171,48 +187,59 @@ impl Watcher {
     pub async fn check_guards(&mut self, ctx: &OpsContext, now: f64) -> Vec<GuardEvent> {
         let mut events = Vec::new();
         for (deployment, guard) in self.settings.guard.clone() {
-            let track = if guard.track.is_empty() {
-                "canary"
-            } else {
-                guard.track.as_str()
-            };
-            let firing: Vec<RuleStatus> = self
-                .evaluate(&deployment, now)
-                .await
-                .into_iter()
-                .flatten()
-                .filter(|s| s.rule == guard.alert && s.track == track && s.eval.state == RuleState::Firing)
-                .collect();
-            for status in firing {
-                let key = (deployment.clone(), status.version.clone());
-                if !self.acted.insert(key) {
-                    continue;
-                }
-                let reason = format!(
-                    "guard: {} ({}) fired for version {} at {}",
-                    guard.alert,
-                    self.settings
-                        .alerts
-                        .iter()
-                        .find(|r| r.name == guard.alert)
-                        .map(AlertRuleSettings::describe)
-                        .unwrap_or_default(),
-                    status.version,
-                    status.eval.value.map_or("?".to_owned(), |v| format!("{v:.3}")),
-                );
-                let ctx = OpsContext {
-                    reason: Some(reason),
-                    ..ctx.clone()
-                };
-                let outcome = self.act(&ctx, &deployment, guard.action, &guard.service).await;
-                events.push(GuardEvent {
-                    deployment: deployment.clone(),
-                    rule: guard.alert.clone(),
-                    version: status.version,
-                    action: guard.action,
-                    outcome,
-                });
+            let statuses = self.evaluate_rules(&deployment, now, Some(&guard.alert)).await;
+            events.extend(self.act_on(ctx, &deployment, &guard, &statuses).await);
+        }
+        events
+    }
+
+    /// Acts for one guard on its rule's `statuses` (evaluated by the
+    /// caller): once for each watched version where the rule fires.
+    pub async fn act_on(
+        &mut self,
+        ctx: &OpsContext,
+        deployment: &str,
+        guard: &GuardSettings,
+        statuses: &[Result<RuleStatus, String>],
+    ) -> Vec<GuardEvent> {
+        let mut events = Vec::new();
+        let deployment = deployment.to_owned();
+        let track = guard.track();
+        let firing: Vec<RuleStatus> = statuses
+            .iter()
+            .flatten()
+            .filter(|s| s.rule == guard.alert && s.track == track && s.eval.state == RuleState::Firing)
+            .cloned()
+            .collect();
+        for status in firing {
+            let key = (deployment.clone(), status.version.clone());
+            if !self.acted.insert(key) {
+                continue;
             }
+            let reason = format!(
+                "guard: {} ({}) fired for version {} at {}",
+                guard.alert,
+                self.settings
+                    .alerts
+                    .iter()
+                    .find(|r| r.name == guard.alert)
+                    .map(AlertRuleSettings::describe)
+                    .unwrap_or_default(),
+                status.version,
+                status.eval.value.map_or("?".to_owned(), |v| format!("{v:.3}")),
+            );
+            let ctx = OpsContext {
+                reason: Some(reason),
+                ..ctx.clone()
+            };
+            let outcome = self.act(&ctx, &deployment, guard.action, &guard.service).await;
+            events.push(GuardEvent {
+                deployment: deployment.clone(),
+                rule: guard.alert.clone(),
+                version: status.version,
+                action: guard.action,
+                outcome,
+            });
         }
         events
     }

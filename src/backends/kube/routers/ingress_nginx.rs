@@ -117,7 +117,7 @@ impl ObjectRouter for IngressNginx {
     fn set_canary(&self, ingress: &Value, percent: u32) -> Result<Vec<Value>, String> {
         let total = self.check(ingress)?;
         // Nearest whole weight: with a total under 100 not every percent exists.
-        let weight = (u64::from(percent.min(100)) * total + 50) / 100;
+        let weight = (u128::from(percent.min(100)) * u128::from(total) + 50) / 100;
         // JSON Pointer writes `/` in a key as `~1`.
         let path = format!("/metadata/annotations/{}", WEIGHT.replace('/', "~1"));
         Ok(vec![json!({"op": "add", "path": path, "value": weight.to_string()})])

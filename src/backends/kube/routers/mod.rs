@@ -110,7 +110,10 @@ pub fn for_rollout(settings: &RolloutSettings) -> Box<dyn Router> {
 }
 
 /// Percent of `part` in `part + rest`, rounded to the nearest integer.
+/// In u128: the weights come from the cluster's objects and may be huge.
 pub fn percent(part: u64, rest: u64) -> u32 {
-    let total = part + rest;
-    (part * 100 + total / 2).checked_div(total).map_or(0, |p| p as u32)
+    let (part, total) = (u128::from(part), u128::from(part) + u128::from(rest));
+    (part * 100 + total / 2)
+        .checked_div(total)
+        .map_or(0, |p| p.min(100) as u32)
 }
