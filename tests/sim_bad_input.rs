@@ -156,3 +156,47 @@ fn watches_stream_events_and_a_compacted_version_is_gone() {
     assert_eq!(event["object"]["code"], 410);
     assert_eq!(event["object"]["reason"], "Expired");
 }
+
+#[test]
+fn wrongly_shaped_objects_are_refused_and_the_controllers_keep_running() {
+    let Some(sim) = Sim::start() else { return };
+    let ns = ["-n", "ml-serving"];
+    for (patch, field) in [
+        (
+            r#"{"spec":{"template":{"spec":"x"}}}"#,
+            "spec.template.spec: expected an object",
+        ),
+        (
+            r#"{"metadata":{"annotations":"x"}}"#,
+            "metadata.annotations: expected an object",
+        ),
+        (r#"{"spec":"x"}"#, "spec: expected an object"),
+    ] {
+        let args = [
+            &ns[..],
+            &[
+                "patch",
+                "deployment",
+                "malaria-predictor",
+                "--type",
+                "merge",
+                "-p",
+                patch,
+            ],
+        ]
+        .concat();
+        fails_with(&sim, &args, &[field]);
+    }
+    fails_with(
+        &sim,
+        &[
+            &ns[..],
+            &["scale", "deployment", "malaria-predictor", "--replicas=3000000000"],
+        ]
+        .concat(),
+        &["must be less than or equal to 2147483647"],
+    );
+    // The controllers still answer: a scale rolls out.
+    sim.ok(&[&ns[..], &["scale", "deployment", "malaria-predictor", "--replicas=4"]].concat());
+    sim.rolled_out("malaria-predictor", Some("ml-serving"));
+}

@@ -136,6 +136,19 @@ pub fn validate(ty: ResourceType, object: &Value) -> Result<(), ApiError> {
             ));
         }
         if let Some(replicas) = spec["replicas"].as_i64()
+            && replicas > i64::from(i32::MAX)
+        {
+            // The API's replicas is an int32.
+            return Err(ApiError::invalid(
+                &ty,
+                name,
+                format!(
+                    "spec.replicas: Invalid value: {replicas}: must be less than or equal to {}",
+                    i32::MAX
+                ),
+            ));
+        }
+        if let Some(replicas) = spec["replicas"].as_i64()
             && replicas < 0
         {
             return Err(ApiError::invalid(

@@ -168,9 +168,7 @@ impl Store {
     /// `generateName`, timestamps, resourceVersion, generation.
     pub fn create(&mut self, ty: ResourceType, namespace: &str, mut object: Value) -> Result<Value, ApiError> {
         let info = resources::by_type(ty).ok_or_else(|| ApiError::bad_request(format!("unknown resource {ty:?}")))?;
-        if !object.is_object() {
-            return Err(ApiError::bad_request("the body must be a JSON object"));
-        }
+        check_shape(&object)?;
         if object.get("metadata").is_none_or(|m| !m.is_object()) {
             object["metadata"] = json!({});
         }
@@ -222,9 +220,7 @@ impl Store {
     /// object is a precondition: a stale one is a 409 Conflict.
     pub fn replace(&mut self, key: &ObjectKey, object: Value, part: Part) -> Result<Value, ApiError> {
         let current = self.get(key)?.clone();
-        if !object.is_object() {
-            return Err(ApiError::bad_request("the body must be a JSON object"));
-        }
+        check_shape(&object)?;
         if let Some(rv) = object["metadata"]["resourceVersion"].as_str()
             && !rv.is_empty()
             && Some(rv) != current["metadata"]["resourceVersion"].as_str()
@@ -402,6 +398,37 @@ fn validate_name(ty: &ResourceType, name: &str) -> Result<(), ApiError> {
             ),
         ))
     }
+}
+
+/// The fields the server and the controllers write into must be objects
+/// when present: `x["k"] = v` on a string panics, and a panic in a
+/// controller pass would stop every later pass. Checked where objects enter
+/// the store, so nothing past it has to wonder.
+pub fn check_shape(object: &Value) -> Result<(), ApiError> {
+    if !object.is_object() {
+        return Err(ApiError::bad_request("the body must be a JSON object"));
+    }
+    const OBJECTS: [&[&str]; 9] = [
+        &["metadata"],
+        &["metadata", "labels"],
+        &["metadata", "annotations"],
+        &["spec"],
+        &["status"],
+        &["spec", "selector"],
+        &["spec", "strategy"],
+        &["spec", "template"],
+        &["spec", "template", "spec"],
+    ];
+    for path in OBJECTS {
+        let value = path.iter().fold(object, |v, k| &v[*k]);
+        if !(value.is_null() || value.is_object()) {
+            return Err(ApiError::bad_request(format!(
+                "{}: expected an object, found {value}",
+                path.join(".")
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -303,6 +303,7 @@ fn patch_object(cluster: &Cluster, target: &Target, content_type: &str, body: &[
         // Server-side apply creates what does not exist yet.
         Err(e) if e.code == 404 && kind == PatchKind::Apply && target.subresource.is_none() => {
             let mut object = patch::parse_body(body).map_err(bad_body)?;
+            crate::sim::store::check_shape(&object)?;
             check_kind(target, &object)?;
             object["metadata"]["name"] = json!(key.name);
             let created = store.create(target.info.ty, &key.namespace, object)?;

@@ -75,8 +75,8 @@ fn int_or_percent(value: &Value, total: i64, round_up: bool) -> i64 {
     match value {
         Value::Number(n) => n.as_i64().unwrap_or(0),
         Value::String(s) => match s.strip_suffix('%').and_then(|p| p.parse::<i64>().ok()) {
-            Some(p) if round_up => (p * total + 99) / 100,
-            Some(p) => p * total / 100,
+            Some(p) if round_up => p.saturating_mul(total).saturating_add(99) / 100,
+            Some(p) => p.saturating_mul(total) / 100,
             None => s.parse().unwrap_or(0),
         },
         _ => 0,
@@ -210,7 +210,7 @@ fn scale(store: &mut Store, deployment: &Value, sets: &mut [Value], new: usize, 
     let target = if old_total == 0 {
         replicas
     } else if new_replicas < replicas {
-        let room = (replicas + surge - spec_total(sets)).max(0);
+        let room = replicas.saturating_add(surge).saturating_sub(spec_total(sets)).max(0);
         (new_replicas + room).min(replicas)
     } else {
         replicas
