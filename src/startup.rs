@@ -178,13 +178,7 @@ pub fn ops_context(
     conn: crate::backends::kube::Connection,
     env: EnvFn,
 ) -> crate::ops::OpsContext {
-    crate::ops::OpsContext {
-        readonly: readonly_rule(cli, settings).reason(&conn.context),
-        audit: crate::ops::AuditLog::new(audit_file(env)),
-        login: login(env),
-        reason: None,
-        conn,
-    }
+    kube_config(cli, settings, env).ops_context(conn)
 }
 
 /// Where the Alerts view's alerts come from, for its title.

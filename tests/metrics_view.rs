@@ -103,16 +103,15 @@ fn answer_all(h: &mut Harness, generation: u64) {
         ),
     ];
     for (name, data) in answers {
-        h.dispatch(panel_answer(generation, name, Ok(data), end));
+        h.dispatch(panel_answer(generation, name, Ok(data)));
     }
 }
 
-fn panel_answer(generation: u64, name: &str, result: Result<PanelData, String>, at: f64) -> Action {
+fn panel_answer(generation: u64, name: &str, result: Result<PanelData, String>) -> Action {
     Action::Metrics(MetricsAction::Panel {
         generation,
         name: name.into(),
         result,
-        at,
     })
 }
 
@@ -133,8 +132,7 @@ fn panels_are_fetched_only_in_the_view_each_on_its_own() {
     // All five in flight: the next tick asks for none of them again.
     assert!(fetches(&tick(&mut h, 10)).is_empty());
     // One answers; only it is asked again once the refresh interval passed.
-    let at = now(&h.state).unwrap();
-    h.dispatch(panel_answer(generation, "rate", Ok(PanelData::default()), at));
+    h.dispatch(panel_answer(generation, "rate", Ok(PanelData::default())));
     let again = fetches(&tick(&mut h, 5));
     assert_eq!(again, vec![(generation, vec!["rate".to_owned()])]);
 }
@@ -149,7 +147,6 @@ fn a_failed_panel_keeps_its_lines_marked_stale_and_others_go_on() {
         generation,
         "latency",
         Err("http://127.0.0.1:9/metrics: connection refused".into()),
-        at,
     ));
     let latency = h.state.metrics.panel("latency").unwrap();
     assert!(latency.data.as_ref().is_some_and(|d| !d.lines.is_empty()), "lines kept");
@@ -174,8 +171,7 @@ fn a_new_range_drops_answers_on_their_way() {
     assert_eq!(asked.len(), 1);
     assert!(asked[0].0 > first && asked[0].1.len() == 6);
     assert_eq!(h.state.metrics.range_label(), "15m");
-    let at = now(&h.state).unwrap();
-    h.dispatch(panel_answer(first, "rate", Ok(PanelData::default()), at));
+    h.dispatch(panel_answer(first, "rate", Ok(PanelData::default())));
     assert!(
         h.state.metrics.panel("rate").unwrap().data.is_none(),
         "a late answer for 5m is not 15m data"

@@ -65,12 +65,11 @@ pub enum KubeAction {
 /// Answers from the metrics source.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetricsAction {
-    /// One panel's lines (or why there are none), at Unix time `at`.
+    /// One panel's lines, or why there are none.
     Panel {
         generation: u64,
         name: String,
         result: Result<crate::backends::metrics::PanelData, String>,
-        at: f64,
     },
     /// Active alerts, or why they could not be read.
     Alerts {

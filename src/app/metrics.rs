@@ -19,8 +19,6 @@ pub const RANGES: [(u32, &str); 4] = [(300, "5m"), (900, "15m"), (3600, "1h"), (
 pub struct PanelView {
     pub settings: PanelSettings,
     pub data: Option<PanelData>,
-    /// Unix seconds of the last answer, good or bad.
-    pub answered_at: Option<f64>,
     /// Why the last fetch failed; the data before it is kept.
     pub error: Option<String>,
     pub in_flight: bool,
@@ -66,7 +64,6 @@ impl MetricsState {
                 .map(|p| PanelView {
                     settings: p.clone(),
                     data: None,
-                    answered_at: None,
                     error: None,
                     in_flight: false,
                     requested_at: None,
@@ -194,8 +191,8 @@ pub fn fetch_due(state: &mut State, force: bool) -> Vec<Effect> {
     let m = &mut state.metrics;
     // Rollouts shows the rate as sparklines and each version's headline
     // values beside the rollout; both views need the panels.
-    let wanted = |_: &PanelView| matches!(view, ViewId::Metrics | ViewId::Rollouts);
-    if !m.configured || m.paused || !m.panels.iter().any(wanted) {
+    let shown = matches!(view, ViewId::Metrics | ViewId::Rollouts);
+    if !m.configured || m.paused || !shown || m.panels.is_empty() {
         return Vec::new();
     }
     if m.scope.as_ref() != Some(&scope) {
@@ -211,7 +208,7 @@ pub fn fetch_due(state: &mut State, force: bool) -> Vec<Effect> {
     }
     let refresh = m.refresh;
     let mut names = Vec::new();
-    for panel in m.panels.iter_mut().filter(|p| wanted(p)) {
+    for panel in &mut m.panels {
         let due = panel.requested_at.is_none_or(|t| now - t >= refresh);
         if !panel.in_flight && (force || due) {
             panel.in_flight = true;
@@ -252,7 +249,6 @@ pub fn receive(state: &mut State, action: MetricsAction) -> Vec<Effect> {
             generation,
             name,
             result,
-            at,
         } => {
             let m = &mut state.metrics;
             if generation != m.generation {
@@ -260,7 +256,6 @@ pub fn receive(state: &mut State, action: MetricsAction) -> Vec<Effect> {
             }
             if let Some(panel) = m.panels.iter_mut().find(|p| p.settings.name == name) {
                 panel.in_flight = false;
-                panel.answered_at = Some(at);
                 match result {
                     Ok(data) => {
                         panel.data = Some(data);

@@ -9,7 +9,6 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::action::{Action, MetricsAction, MetricsEffect};
 use super::metrics_watch::WatchSetup;
 use crate::backends::metrics::MetricsBackend;
-use crate::backends::scraper::unix_now;
 
 pub struct MetricsRunner {
     backend: Option<Arc<MetricsBackend>>,
@@ -56,7 +55,6 @@ impl MetricsRunner {
                     generation,
                     name,
                     result,
-                    at: unix_now(),
                 }));
             });
         }

@@ -278,13 +278,9 @@ fn switch_view(state: &mut State, view: ViewId) -> Vec<Effect> {
     if view == ViewId::Models && state.models.registry.loaded().is_none() && !state.models.registry.is_in_flight() {
         return load_registry(state);
     }
-    let mut effects = Vec::new();
-    if view == ViewId::Rollouts && matches!(state.rollouts.kube.load, Load::NotLoaded) {
-        effects = rollouts::connect(state);
-    }
-    // Metrics, and the Rollouts list's rate sparklines.
-    effects.extend(metrics::fetch_due(state, false));
-    effects
+    // Metrics, and the Rollouts view's sparklines and per-version values
+    // (the cluster is connected from start-up on, see `init`).
+    metrics::fetch_due(state, false)
 }
 
 fn refresh(state: &mut State) -> Vec<Effect> {

@@ -66,11 +66,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     }
 }
 
-/// The versions seen in any panel, in version order, with their track.
-pub fn versions(m: &MetricsState) -> Vec<(String, String)> {
-    m.versions()
-}
-
 /// A version's headline values, for the Rollouts detail: each rate, gauge
 /// and ratio panel, and the p95 of quantile panels that have one.
 pub fn version_summary(m: &MetricsState, version: &str, track: &str, ui: &Ui) -> Option<String> {
@@ -122,7 +117,7 @@ pub fn line_of<'a>(panel: &'a PanelView, version: &str, stat: &str) -> Option<&'
 fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, String)], now: f64, ui: &Ui) {
     let m = &state.metrics;
     let t = ui.theme;
-    let versions = versions(m);
+    let versions = m.versions();
     let scope = m.scope.as_ref().map_or(String::new(), |s| {
         if s.deployment.is_empty() {
             s.namespace.clone()
@@ -273,7 +268,7 @@ fn draw_chart(frame: &mut Frame, area: Rect, m: &MetricsState, now: f64, ui: &Ui
         .map(|d| d.lines.iter().filter(|l| l.stat == stat).collect())
         .unwrap_or_default();
     // The same style per version as the table's header.
-    let keys = versions(m);
+    let keys = m.versions();
     let all = series_styles(&keys, ui);
     let styles: Vec<SeriesStyle> = lines
         .iter()

@@ -266,7 +266,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     }
     // Every version's headline metrics, so the next canary step is decided
     // with them in sight.
-    for (version, track) in super::metrics::versions(&state.metrics) {
+    for (version, track) in state.metrics.versions() {
         if let Some(summary) = super::metrics::version_summary(&state.metrics, &version, &track, ui) {
             let label = format!("{} {}", clean(&version), clean(&track));
             lines.push(Line::from(vec![

@@ -73,12 +73,6 @@ fn read_kubeconfig(target: &KubeTarget) -> Result<(Kubeconfig, PathBuf), KubeErr
     Ok((config, path))
 }
 
-/// The contexts a kubeconfig offers, for `:ctx` completion and messages.
-pub fn contexts(target: &KubeTarget) -> Result<Vec<String>, KubeError> {
-    let (config, _) = read_kubeconfig(target)?;
-    Ok(config.contexts.iter().map(|c| c.name.clone()).collect())
-}
-
 pub async fn connect(target: &KubeTarget) -> Result<Connection, KubeError> {
     let (kubeconfig, path) = read_kubeconfig(target)?;
     let context = match &target.context {

@@ -22,10 +22,6 @@ pub enum KubeError {
 }
 
 impl KubeError {
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, KubeError::Api { code: 404, .. })
-    }
-
     pub fn is_conflict(&self) -> bool {
         matches!(self, KubeError::Api { code: 409, .. })
     }

@@ -97,7 +97,7 @@ fn bool_str(b: bool) -> &'static str {
 }
 
 /// The tag of an image reference (`repo:tag`, digest-free), or "".
-fn image_tag(image: &str) -> &str {
+pub(crate) fn image_tag(image: &str) -> &str {
     let last = image.rsplit('/').next().unwrap_or(image);
     last.split_once(':').map_or("", |(_, tag)| tag)
 }

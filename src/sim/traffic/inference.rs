@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use fastrand::Rng;
 
+use super::profile::normal;
 use crate::backends::onnx::Model;
 
 const STEPS: usize = 8;
@@ -24,11 +25,6 @@ const LABEL_NOISE: f64 = 0.05;
 pub struct Population {
     rows: Vec<f32>,
     labels: Vec<bool>,
-}
-
-fn normal(rng: &mut Rng) -> f64 {
-    let u1 = rng.f64().max(f64::MIN_POSITIVE);
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * rng.f64()).cos()
 }
 
 impl Population {
@@ -140,10 +136,6 @@ impl Inference {
             population: Population::generate(7),
             library: library.display().to_string(),
         })
-    }
-
-    pub fn has(&self, version: &str) -> bool {
-        self.models.contains_key(version)
     }
 
     /// `count` requests from the population, answered by `version`'s model.

@@ -120,17 +120,6 @@ impl Metrics {
         self.series.retain(|_, s| s.idle <= IDLE_LIMIT);
     }
 
-    /// The deployments that have served anything, as (namespace, name).
-    pub fn deployments(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self
-            .series
-            .keys()
-            .map(|d| (d.namespace.clone(), d.deployment.clone()))
-            .collect();
-        out.dedup();
-        out
-    }
-
     /// The text exposition of the series `keep` selects.
     pub fn render(&self, keep: impl Fn(&Destination) -> bool) -> String {
         let chosen: Vec<(String, &Series)> = self

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::sim::api::selector::LabelSelector;
-use crate::sim::controller::pod::ready_since;
+use crate::sim::controller::pod::{image_tag, ready_since};
 use crate::sim::resources::{DEPLOYMENTS, HTTPROUTES, PODS, REPLICASETS, SERVICES};
 use crate::sim::store::Store;
 
@@ -104,16 +104,8 @@ fn split(store: &Store, namespace: &str, route: &str, backend: &Value, fraction:
 /// `kubectl set image`). The `version` label is the fallback.
 fn destination(store: &Store, namespace: &str, pod: &Value) -> Destination {
     let label = |k: &str| pod["metadata"]["labels"][k].as_str().unwrap_or_default();
-    let image = pod["spec"]["containers"][0]["image"].as_str().unwrap_or_default();
-    let tag = image
-        .rsplit('/')
-        .next()
-        .and_then(|last| last.split_once(':'))
-        .map(|(_, tag)| tag);
-    let version = match tag {
-        Some(tag) if !tag.is_empty() => tag,
-        _ => label("version"),
-    };
+    let tag = image_tag(pod["spec"]["containers"][0]["image"].as_str().unwrap_or_default());
+    let version = if tag.is_empty() { label("version") } else { tag };
     Destination {
         namespace: namespace.to_owned(),
         deployment: owner_deployment(store, namespace, pod).unwrap_or_default(),
