@@ -87,6 +87,12 @@ impl RolloutsState {
         let i = *rows.get(self.cursor.selected)?;
         self.list.loaded()?.get(i)
     }
+
+    /// The selected rollout as (namespace, name): with every namespace
+    /// listed, the name alone does not say which one.
+    pub fn selected_key(&self) -> Option<(String, String)> {
+        self.selected().map(|r| (r.namespace.clone(), r.name.clone()))
+    }
 }
 
 /// Connects (or reconnects, after `:ctx`/`:ns`): everything read from the
@@ -184,7 +190,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
         KubeAction::Snapshot { result } => {
             match result {
                 Ok(list) => {
-                    let before = r.selected().map(|s| (s.namespace.clone(), s.name.clone()));
+                    let before = r.selected_key();
                     r.stale = None;
                     let len = list.len();
                     // The watch answers for the connection it was started on.
@@ -197,7 +203,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                     r.cursor.clamp(len);
                     // The same rollout changed: read its detail again. A
                     // different one is read by the selection change.
-                    let now = r.selected().map(|s| (s.namespace.clone(), s.name.clone()));
+                    let now = r.selected_key();
                     return if now.is_some() && now == before {
                         load_detail(state)
                     } else {

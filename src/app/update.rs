@@ -26,7 +26,7 @@ pub fn init(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
-    let before = state.rollouts.selected().map(|r| r.name.clone());
+    let before = state.rollouts.selected_key();
     let mut effects = apply(state, action);
     effects.extend(after_move(state, before));
     effects
@@ -226,8 +226,8 @@ fn move_by(state: &mut State, delta: isize) {
 }
 
 /// After the Rollouts selection moved, its detail is read anew.
-fn after_move(state: &mut State, before: Option<String>) -> Vec<Effect> {
-    let now = state.rollouts.selected().map(|r| r.name.clone());
+fn after_move(state: &mut State, before: Option<(String, String)>) -> Vec<Effect> {
+    let now = state.rollouts.selected_key();
     if state.view == ViewId::Rollouts && now != before {
         rollouts::selection_changed(state)
     } else {

@@ -202,11 +202,26 @@ pub fn evaluate(
             })
             .collect()
     };
+    // The panel's series, chosen once (not at every step) with their group
+    // and `le`: the ring also holds every other metric the targets expose.
+    let needed = |name: &str| name.starts_with(panel.metric.as_str()) || panel.denominator.iter().any(|d| d == name);
+    let selected: Vec<_> = ring
+        .iter()
+        .filter(|(key, _)| needed(&key.name) && matches(&key.labels, &matchers))
+        .map(|(key, points)| {
+            let le = key
+                .labels
+                .iter()
+                .find(|(k, _)| k == "le")
+                .map_or(String::new(), |(_, v)| v.clone());
+            (key, group_of(&key.labels), le, points)
+        })
+        .collect();
     // Sum by group (and by `le` when asked) of each series' rate or last value.
     let sum = |name: &str, t: f64, by_le: bool, last: bool| -> BTreeMap<(Group, String), f64> {
         let mut out = BTreeMap::new();
-        for (key, points) in ring.iter() {
-            if key.name != name || !matches(&key.labels, &matchers) {
+        for (key, group, series_le, points) in &selected {
+            if key.name != name {
                 continue;
             }
             let since = t - if last { LOOKBACK } else { window };
@@ -221,15 +236,8 @@ pub fn evaluate(
                 scrape::rate(&inside)
             };
             let Some(value) = value else { continue };
-            let le = if by_le {
-                key.labels
-                    .iter()
-                    .find(|(k, _)| k == "le")
-                    .map_or(String::new(), |(_, v)| v.clone())
-            } else {
-                String::new()
-            };
-            let entry = out.entry((group_of(&key.labels), le)).or_insert((0.0, 0usize));
+            let le = if by_le { series_le.clone() } else { String::new() };
+            let entry = out.entry((group.clone(), le)).or_insert((0.0, 0usize));
             entry.0 += value;
             entry.1 += 1;
         }
