@@ -95,6 +95,26 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// An HTTP client builder for metric sources: the TLS provider installed,
+/// and `timeout` on connecting and on every whole call.
+pub fn client_builder(timeout: Duration) -> reqwest::ClientBuilder {
+    install_tls_provider();
+    reqwest::Client::builder().timeout(timeout).connect_timeout(timeout)
+}
+
+/// A response's body, or None as soon as it passes `limit` bytes (the
+/// rest is never read).
+pub async fn read_capped(response: &mut reqwest::Response, limit: usize) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 impl Prometheus {
     /// `env` reads environment variables (the process's, or a test's).
     pub fn new(
@@ -130,8 +150,7 @@ impl Prometheus {
             }
             None => Auth::None,
         };
-        install_tls_provider();
-        let mut builder = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout);
+        let mut builder = client_builder(timeout);
         if !settings.ca_file.is_empty() {
             let pem = std::fs::read(&settings.ca_file)
                 .map_err(|e| PromError::Config(format!("ca_file: cannot read {}: {e}", settings.ca_file)))?;
@@ -297,16 +316,12 @@ impl Prometheus {
         };
         let mut response = request.send().await.map_err(failed)?;
         let status = response.status().as_u16();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(failed)? {
-            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                return Err(PromError::TooLarge {
-                    url,
-                    limit: MAX_RESPONSE_BYTES,
-                });
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let Some(body) = read_capped(&mut response, MAX_RESPONSE_BYTES).await.map_err(failed)? else {
+            return Err(PromError::TooLarge {
+                url,
+                limit: MAX_RESPONSE_BYTES,
+            });
+        };
         let Ok(envelope) = serde_json::from_slice::<Envelope>(&body) else {
             let text = String::from_utf8_lossy(&body[..body.len().min(200)]).trim().to_owned();
             return Err(if (200..300).contains(&status) {

@@ -43,10 +43,7 @@ impl Scraper {
                 "metrics.scrape.urls: expected http:// or https:// URLs, found {bad:?}"
             ));
         }
-        super::prometheus::install_tls_provider();
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
+        let client = super::prometheus::client_builder(timeout)
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         let targets = urls
@@ -137,15 +134,12 @@ impl Scraper {
         if !response.status().is_success() {
             return Err(format!("{url}: HTTP {}", response.status()));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(failed)? {
-            if body.len() + chunk.len() > MAX_EXPOSITION_BYTES {
-                return Err(format!(
-                    "{url}: the exposition is larger than {MAX_EXPOSITION_BYTES} bytes"
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let capped = super::prometheus::read_capped(&mut response, MAX_EXPOSITION_BYTES);
+        let Some(body) = capped.await.map_err(failed)? else {
+            return Err(format!(
+                "{url}: the exposition is larger than {MAX_EXPOSITION_BYTES} bytes"
+            ));
+        };
         let text = String::from_utf8(body).map_err(|_| format!("{url}: the exposition is not UTF-8 text"))?;
         scrape::parse(&text).map_err(|e| format!("{url}: {e}"))
     }

@@ -61,7 +61,7 @@ fn is_ready(pod: &Value) -> bool {
 }
 
 /// (ready, all) pods the selector with `version` would select.
-async fn pods(
+pub(super) async fn pods(
     conn: &Connection,
     selector: &serde_json::Map<String, Value>,
     version: &str,

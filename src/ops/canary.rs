@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::permission::Permission;
 use super::{Operation, OpsError, Plan, PlanOrSkip, Write, precondition};
 use crate::backends::kube::Connection;
-use crate::backends::kube::objects::{self, POD, SERVICE};
+use crate::backends::kube::objects::{self, SERVICE};
 use crate::backends::kube::routers::{self, Router, TrafficSplit};
 use crate::config::settings::RolloutSettings;
 use crate::ops::bluegreen::VERSION_KEY;
@@ -215,21 +215,10 @@ impl Canary {
                 "the stable side of deployment {name} already runs {VERSION_KEY}={to}"
             )));
         }
-        let selector: Vec<String> = canary["spec"]["selector"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-            .collect();
-        let pods = objects::list(conn, POD, &selector.join(",")).await?;
-        let ready = pods
-            .iter()
-            .filter(|p| {
-                p["status"]["conditions"]
-                    .as_array()
-                    .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
-            })
-            .count();
+        // The canary Service's pods, as a blue-green switch counts them.
+        let empty = serde_json::Map::new();
+        let selector = canary["spec"]["selector"].as_object().unwrap_or(&empty);
+        let (ready, _) = super::bluegreen::pods(conn, selector, &to).await?;
         if ready == 0 {
             return Err(OpsError::Refused(format!(
                 "the canary of deployment {name} has no ready pods ({VERSION_KEY}={to}); promoting would send all traffic nowhere"
