@@ -97,13 +97,7 @@ impl ObjectRouter for GatewayApi {
                 (None, None) => 100,
             }
         });
-        Ok(TrafficSplit {
-            stable: 100 - canary,
-            canary,
-            shadow,
-            stable_backend: self.stable.clone(),
-            canary_backend: self.canary.clone(),
-        })
+        Ok(TrafficSplit::new(canary, shadow, &self.stable, &self.canary))
     }
 
     fn set_shadow(&self, route: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, String> {

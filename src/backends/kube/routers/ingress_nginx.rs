@@ -105,13 +105,7 @@ impl ObjectRouter for IngressNginx {
         // No weight means no weighted traffic; above the total means all.
         let weight = number(&self.route, &ingress["metadata"]["annotations"], WEIGHT, 0)?.min(total);
         let canary = percent(weight, total - weight);
-        Ok(TrafficSplit {
-            stable: 100 - canary,
-            canary,
-            shadow: None,
-            stable_backend: self.stable.clone(),
-            canary_backend: self.canary.clone(),
-        })
+        Ok(TrafficSplit::new(canary, None, &self.stable, &self.canary))
     }
 
     fn set_canary(&self, ingress: &Value, percent: u32) -> Result<Vec<Value>, String> {

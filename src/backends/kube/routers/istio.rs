@@ -115,13 +115,7 @@ impl ObjectRouter for Istio {
             let value = rule["mirrorPercentage"]["value"].as_f64().unwrap_or(100.0);
             value.clamp(0.0, 100.0).round() as u32
         });
-        Ok(TrafficSplit {
-            stable: 100 - canary,
-            canary,
-            shadow,
-            stable_backend: self.stable.clone(),
-            canary_backend: self.canary.clone(),
-        })
+        Ok(TrafficSplit::new(canary, shadow, &self.stable, &self.canary))
     }
 
     fn set_canary(&self, vs: &Value, percent: u32) -> Result<Vec<Value>, String> {

@@ -68,13 +68,7 @@ impl ObjectRouter for KServe {
                 )
             })?,
         };
-        Ok(TrafficSplit {
-            stable: 100 - canary,
-            canary,
-            shadow: None,
-            stable_backend: self.stable.clone(),
-            canary_backend: self.canary.clone(),
-        })
+        Ok(TrafficSplit::new(canary, None, &self.stable, &self.canary))
     }
 
     fn set_canary(&self, isvc: &Value, percent: u32) -> Result<Vec<Value>, String> {

@@ -28,6 +28,19 @@ pub struct TrafficSplit {
     pub canary_backend: String,
 }
 
+impl TrafficSplit {
+    /// `canary` percent to the canary backend, the rest to stable.
+    pub fn new(canary: u32, shadow: Option<u32>, stable_backend: &str, canary_backend: &str) -> TrafficSplit {
+        TrafficSplit {
+            stable: 100 - canary.min(100),
+            canary,
+            shadow,
+            stable_backend: stable_backend.to_owned(),
+            canary_backend: canary_backend.to_owned(),
+        }
+    }
+}
+
 /// A router reads and patches the objects that hold a deployment's split.
 pub trait Router: Send + Sync {
     /// The router's name in the configuration (`gateway-api`, `istio`, …).

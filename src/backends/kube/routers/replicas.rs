@@ -68,13 +68,7 @@ impl Router for Replicas {
     fn split(&self, objects: &[Value]) -> Result<TrafficSplit, String> {
         let (stable, canary) = self.counts(objects)?;
         let c = percent(canary, stable);
-        Ok(TrafficSplit {
-            stable: 100 - c,
-            canary: c,
-            shadow: None,
-            stable_backend: self.stable.clone(),
-            canary_backend: self.canary.clone(),
-        })
+        Ok(TrafficSplit::new(c, None, &self.stable, &self.canary))
     }
 
     fn set_canary(&self, objects: &[Value], percent: u32) -> Result<Vec<(usize, Vec<Value>)>, String> {
