@@ -371,3 +371,49 @@ fn a_refresh_asked_for_while_a_read_is_out_is_not_lost() {
         "the queued refresh goes out when the old read answers: {effects:?}"
     );
 }
+
+#[test]
+fn keys_do_nothing_behind_the_terminal_too_small_notice() {
+    use modeldeck::app::action::KubeAction;
+    use modeldeck::ops::{Plan, Prepared};
+    let mut h = common::rollouts::connected();
+    h.dispatch(Action::Resize(40, 10));
+    let screen = h.render(40, 10);
+    assert!(screen.contains("Terminal too small"), "{screen}");
+    assert!(screen.contains("but q (quit)"), "{screen}");
+    // A canary step would open a dialog nobody can see.
+    h.press("+ u a P b : tab j");
+    assert_eq!(h.state.mode, Mode::Normal);
+    assert_eq!(h.state.rollouts.busy, None, "no action was planned");
+    assert_eq!(h.state.rollouts.cursor.selected, 0, "not even movement");
+
+    // A dialog open when the window shrank cannot be answered blind.
+    let plan = Plan {
+        summary: "set the canary to 25%".into(),
+        changes: vec![],
+        before: serde_json::Value::Null,
+        after: serde_json::Value::Null,
+        read: vec![],
+        writes: vec![],
+    };
+    h.dispatch(Action::Resize(80, 24));
+    h.dispatch(Action::Kube(KubeAction::Prepared(Ok(Ok(Prepared {
+        action: "canary.step",
+        target: "deployment/ml-serving/malaria-predictor".into(),
+        namespace: "ml-serving".into(),
+        plan,
+    })))));
+    assert_eq!(h.state.mode, Mode::Confirm);
+    h.dispatch(Action::Resize(40, 10));
+    h.press("y enter");
+    assert_eq!(h.state.mode, Mode::Confirm, "y is not taken unseen");
+    assert!(h.state.rollouts.pending.is_some());
+    h.dispatch(Action::Resize(80, 24));
+    assert!(
+        h.render(80, 24).contains("set the canary to 25%"),
+        "the dialog is back, unanswered"
+    );
+    h.dispatch(Action::Resize(40, 10));
+    h.press("q");
+    assert!(h.state.quit, "quitting still works");
+}

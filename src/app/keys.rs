@@ -28,6 +28,12 @@ pub fn resolve(state: &State, keymap: &Keymap, event: &KeyEvent) -> Option<Actio
     if ctrl && event.code == KeyCode::Char('c') {
         return Some(Action::Key(KeyAction::Quit));
     }
+    // Too small to draw the console: only quitting works, so nothing acts
+    // (and no dialog is answered) where the operator cannot see it.
+    if !super::state::fits(state.size) {
+        let quit = keymap.lookup(&[KeyContext::Global], Key::from_event(event)) == Some(KeyAction::Quit);
+        return quit.then_some(Action::Key(KeyAction::Quit));
+    }
     // The confirmation dialog answers to fixed keys, named in the dialog.
     if state.mode == Mode::Confirm {
         return match event.code {

@@ -167,6 +167,16 @@ impl AuditState {
     }
 }
 
+/// The smallest terminal the layout is designed for. Below it nothing but
+/// a notice is drawn, so no key may act: an action or a dialog answered
+/// there would be answered unseen.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// Whether a terminal of `size` cells shows the console (not the notice).
+pub fn fits(size: (u16, u16)) -> bool {
+    size.0 >= MIN_SIZE.0 && size.1 >= MIN_SIZE.1
+}
+
 impl State {
     pub fn new(session: Session, start_view: ViewId) -> State {
         State {

@@ -36,8 +36,7 @@ use crate::app::{State, ViewId};
 use crate::config::{Keymap, Theme};
 pub use glyphs::Glyphs;
 
-/// The smallest terminal the layout is designed for.
-pub const MIN_SIZE: (u16, u16) = (80, 24);
+pub use crate::app::state::MIN_SIZE;
 
 /// What rendering needs besides the state.
 pub struct Ui<'a> {
@@ -48,7 +47,7 @@ pub struct Ui<'a> {
 
 pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
     let area = frame.area();
-    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+    if !crate::app::state::fits((area.width, area.height)) {
         widgets::too_small(frame, area, ui);
         return;
     }

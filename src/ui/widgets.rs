@@ -72,10 +72,19 @@ pub fn too_small(frame: &mut Frame, area: Rect, ui: &Ui) {
             ),
             theme.text,
         ),
-        Line::styled("Enlarge the window, or press q to quit.", theme.muted),
+        Line::styled(
+            match ui
+                .keymap
+                .key_for(crate::config::KeyContext::Global, crate::app::KeyAction::Quit)
+            {
+                Some(quit) => format!("Enlarge the window. Until then keys do nothing but {quit} (quit)."),
+                None => "Enlarge the window. Until then keys do nothing but ctrl-c (quit).".to_owned(),
+            },
+            theme.muted,
+        ),
     ];
     let [_, middle, _] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(4), Constraint::Fill(1)]).areas(area);
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(7), Constraint::Fill(1)]).areas(area);
     frame.render_widget(
         Paragraph::new(message)
             .alignment(Alignment::Center)

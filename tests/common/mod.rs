@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod rollouts;
+
 use modeldeck::app::effects::perform;
 use modeldeck::app::state::Session;
 use modeldeck::app::{Action, State, ViewId, keys, update};

@@ -1,0 +1,133 @@
+//! A console attached (by fed answers, no cluster) to two rollouts.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+use modeldeck::app::Action;
+use modeldeck::app::action::KubeAction;
+use modeldeck::app::rollouts::{KubeInfo, RolloutDetail};
+use modeldeck::backends::kube::routers::TrafficSplit;
+use modeldeck::domain::rollout::{PodSummary, Revision, Rollout, RolloutPhase, RolloutStatus};
+
+use super::Harness;
+
+pub fn rollout(name: &str, version: &str, phase: RolloutPhase, message: &str, ready: i32) -> Rollout {
+    Rollout {
+        namespace: "ml-serving".into(),
+        name: name.into(),
+        status: RolloutStatus {
+            phase,
+            message: message.into(),
+            done: phase == RolloutPhase::Healthy,
+        },
+        replicas: 3,
+        updated: 3,
+        ready,
+        available: ready,
+        revision: 4,
+        version: Some(version.into()),
+        images: vec![format!(
+            "ghcr.io/modeldeck/malaria-predictor:{}",
+            version.trim_start_matches('v')
+        )],
+        strategy: "RollingUpdate".into(),
+        probes: vec![
+            "live GET /health/live :8000".into(),
+            "ready GET /health/ready :8000".into(),
+        ],
+        paused: false,
+        created: None,
+    }
+}
+
+/// A console attached to a cluster with two rollouts, the first selected.
+pub fn connected() -> Harness {
+    let mut h = Harness::new();
+    h.press("2");
+    let generation = h.state.rollouts.kube.generation();
+    h.dispatch(Action::Kube(KubeAction::Connected {
+        generation,
+        result: Ok(KubeInfo {
+            context: "prod-eu".into(),
+            namespace: "ml-serving".into(),
+            server: "https://10.0.0.1:6443".into(),
+            user: "ana".into(),
+            readonly: None,
+            all_namespaces: false,
+        }),
+    }));
+    h.dispatch(Action::Kube(KubeAction::Snapshot {
+        result: Ok(vec![
+            rollout(
+                "malaria-predictor",
+                "v2.0.5",
+                RolloutPhase::Healthy,
+                "deployment \"malaria-predictor\" successfully rolled out",
+                3,
+            ),
+            rollout(
+                "malaria-predictor-canary",
+                "v2.1.1",
+                RolloutPhase::Degraded,
+                "deployment \"malaria-predictor-canary\" exceeded its progress deadline",
+                1,
+            ),
+        ]),
+    }));
+    let generation = h.state.rollouts.detail.generation();
+    let revision = |number: i64, version: &str, ready: i32, current: bool| Revision {
+        number,
+        replica_set: format!("malaria-predictor-{number}"),
+        images: vec![format!(
+            "ghcr.io/modeldeck/malaria-predictor:{}",
+            version.trim_start_matches('v')
+        )],
+        version: Some(version.into()),
+        change_cause: None,
+        replicas: ready,
+        ready,
+        // An hour per revision before the clock's 12:34:56.
+        created: Some(jiff::Timestamp::from_second(1_796_042_096 - (5 - number) * 3600).unwrap()),
+        current,
+    };
+    let pod = |suffix: &str, ready: bool, status: &str, restarts: i32| PodSummary {
+        name: format!("malaria-predictor-5cc9c64699-{suffix}"),
+        ready,
+        ready_containers: (usize::from(ready), 1),
+        restarts,
+        status: status.into(),
+        revision_hash: None,
+        created: None,
+    };
+    h.dispatch(Action::Kube(KubeAction::Detail {
+        generation,
+        result: Ok(RolloutDetail {
+            namespace: "ml-serving".into(),
+            name: "malaria-predictor".into(),
+            revisions: vec![
+                revision(2, "v1.9.3", 0, false),
+                revision(3, "v2.0.4", 0, false),
+                revision(4, "v2.0.5", 3, true),
+            ],
+            pods: vec![
+                pod("66nzv", true, "Running", 0),
+                pod("vrspf", true, "Running", 0),
+                pod("zv7bj", false, "CrashLoopBackOff", 4),
+            ],
+            split: Some(Ok(TrafficSplit {
+                stable: 90,
+                canary: 10,
+                shadow: Some(5),
+                stable_backend: "malaria-predictor-blue".into(),
+                canary_backend: "malaria-predictor-green".into(),
+            })),
+            denied: vec![],
+            services: vec![modeldeck::ops::bluegreen::Side {
+                service: "malaria-predictor-blue".into(),
+                selects: [("app".to_owned(), "malaria-predictor".to_owned())].into(),
+                version: Some("v2.0.5".into()),
+                previous: Some("v2.1.0".into()),
+                ready: 3,
+                pods: 3,
+            }],
+        }),
+    }));
+    h
+}
