@@ -83,6 +83,18 @@ pub fn kube_target(cli: &Cli, settings: &Settings) -> KubeTarget {
             .request_timeout
             .or(Some(settings.kubernetes.request_timeout).filter(|s| *s > 0))
             .map(std::time::Duration::from_secs),
+        versions: version_rule(settings),
+    }
+}
+
+/// How a template's version is read, from `kubernetes.version_from`.
+pub fn version_rule(settings: &Settings) -> crate::domain::version::VersionRule {
+    let default = crate::domain::version::VersionRule::default();
+    crate::domain::version::VersionRule {
+        source: settings.kubernetes.version_from,
+        label: Some(settings.kubernetes.version_label.clone())
+            .filter(|l| !l.is_empty())
+            .unwrap_or(default.label),
     }
 }
 

@@ -294,3 +294,39 @@ fn alerts_and_the_guard_banner() {
     );
     assert_snapshot!("alerts_guard_80x24", h.render(80, 24));
 }
+
+#[test]
+fn one_version_on_two_tracks_is_two_series_and_a_finished_track_says_so() {
+    let mut h = harness();
+    let generation = open(&mut h);
+    let end = now(&h.state).unwrap();
+    // 2.0.5 serves 20/s as stable now; ten minutes ago it was a shadow,
+    // mirrored at 4/s, and that series stopped.
+    let old: Vec<(f64, f64)> = (0..20).map(|i| (end - 900.0 + f64::from(i) * 5.0, 4.0)).collect();
+    let line = |track: &str, points: Vec<(f64, f64)>| Line {
+        version: "2.0.5".into(),
+        track: track.into(),
+        stat: String::new(),
+        points,
+    };
+    let lines = vec![line("shadow", old), line("stable", wave(end, 20.0, 0.0, 30))];
+    h.dispatch(panel_answer(
+        generation,
+        "rate",
+        Ok(PanelData {
+            lines,
+            newest: Some(end),
+            warning: None,
+        }),
+    ));
+    let screen = h.render(80, 24);
+    let header = screen.lines().find(|l| l.contains("PANEL")).unwrap();
+    let rate = screen.lines().find(|l| l.contains("Request rate")).unwrap();
+    // Each column starts at its swatch.
+    let stable = header.find("━ 2.0.5 stable").expect(header);
+    let shadow = header.find("━ 2.0.5 was shadow").expect(header);
+    let at = |column: usize| rate.chars().skip(column).take(10).collect::<String>();
+    let char_column = |byte: usize| header[..byte].chars().count();
+    assert!(at(char_column(stable)).starts_with("20.0/s"), "{screen}");
+    assert!(at(char_column(shadow)).starts_with("4.00/s"), "{screen}");
+}

@@ -55,9 +55,14 @@ fn switch_and_back_move_the_selector_kubectl_sees() {
         .iter()
         .find(|s| s["service"] == "malaria-predictor-blue")
         .unwrap();
+    // The selector's label, and what the pods it selects run.
     assert_eq!(
-        (blue["version"].as_str(), blue["previous"].as_str()),
-        (Some("v2.1.0"), Some("v2.0.5"))
+        (
+            blue["selector_version"].as_str(),
+            blue["version"].as_str(),
+            blue["previous"].as_str()
+        ),
+        (Some("v2.1.0"), Some("2.1.0"), Some("v2.0.5"))
     );
 
     let (code, _, err) = modeldeck(&sim, &["bluegreen", "back", "malaria-predictor-blue", "--yes"]);

@@ -45,7 +45,7 @@ fn rollback_ends_where_kubectl_rollout_undo_ends() {
     let (code, out, err) = sim.modeldeck(&["rollback", "b", "--yes"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("roll back deployment default/b from revision 3 (m:3) to revision 2 (m:2)"),
+        out.contains("roll back deployment default/b from revision 3 (3, m:3) to revision 2 (2, m:2)"),
         "{out}"
     );
     assert_eq!(template(&sim, "a"), template(&sim, "b"));

@@ -334,7 +334,7 @@ fn a_refresh_asked_for_while_a_read_is_out_is_not_lost() {
         ready: 1,
         available: 1,
         revision: 1,
-        version: None,
+        version: Default::default(),
         images: vec![],
         strategy: "RollingUpdate".into(),
         probes: vec![],

@@ -157,6 +157,7 @@ impl KubeRunner {
             context: context.or_else(|| self.config.target.context.clone()),
             namespace: namespace.or_else(|| self.config.target.namespace.clone()),
             timeout: self.config.target.timeout,
+            versions: self.config.target.versions.clone(),
         };
         let conn = connect(&target).await.map_err(|e| e.to_string())?;
         // Another cluster or user may be allowed other things.
@@ -192,7 +193,7 @@ impl KubeRunner {
     async fn detail(&self, ctx: &OpsContext, name: &str) -> Result<RolloutDetail, String> {
         let conn = &ctx.conn;
         let deployment = rollouts::get(conn, name).await.map_err(|e| e.to_string())?;
-        let current = rollout_of(&deployment).revision;
+        let current = rollout_of(&deployment, &conn.versions).revision;
         let sets = replica_sets(conn, &deployment).await.map_err(|e| e.to_string())?;
         let pods = pods::pods(conn, &deployment).await.map_err(|e| e.to_string())?;
         let split = match self.config.rollouts.get(name) {
@@ -225,7 +226,7 @@ impl KubeRunner {
             services,
             namespace: conn.namespace.clone(),
             name: name.to_owned(),
-            revisions: history(current, &sets),
+            revisions: history(current, &sets, &conn.versions),
             pods,
             split,
             denied,

@@ -9,7 +9,7 @@ use super::list_cursor::ListCursor;
 use super::state::{Level, State};
 use crate::backends::metrics::PanelData;
 use crate::backends::panels::Scope;
-use crate::backends::panels::quantile_stat;
+use crate::backends::panels::{Line, quantile_stat};
 use crate::config::metrics::{MetricsSettings, MetricsSource, PanelKind, PanelSettings};
 
 /// The time ranges the range keys step through, in seconds.
@@ -136,6 +136,32 @@ impl MetricsState {
         Some((self.panels.get(i)?, stat))
     }
 
+    /// How old data may be before it is stale: three refreshes and slack.
+    pub fn stale_after(&self) -> f64 {
+        stale_after(self.refresh)
+    }
+
+    /// Whether `version` stopped reporting on `track` while the source
+    /// still answers: its newest point, in any panel, is stale though the
+    /// panels' newest is not (a shadow that was removed, a canary
+    /// promoted to stable).
+    pub fn ended(&self, version: &str, track: &str, now: f64) -> bool {
+        let newest = |matching: &dyn Fn(&Line) -> bool| {
+            self.panels
+                .iter()
+                .filter_map(|p| p.data.as_ref())
+                .flat_map(|d| d.lines.iter().filter(|l| matching(l)))
+                .filter_map(|l| l.points.last().map(|p| p.0))
+                .fold(None, |acc: Option<f64>, t| Some(acc.map_or(t, |a| a.max(t))))
+        };
+        let (Some(series), Some(any)) = (newest(&|l| l.version == version && l.track == track), newest(&|_| true))
+        else {
+            return false;
+        };
+        let limit = self.stale_after();
+        now - series > limit && now - any <= limit
+    }
+
     pub fn panel(&self, name: &str) -> Option<&PanelView> {
         self.panels.iter().find(|p| p.settings.name == name)
     }
@@ -145,13 +171,19 @@ impl PanelView {
     /// Whether the lines shown are older than they should be: the last
     /// fetch failed, or nothing new came for three refreshes.
     pub fn is_stale(&self, now: f64, refresh: f64) -> bool {
-        self.error.is_some() || self.age(now).is_some_and(|age| age > 3.0 * refresh + 5.0)
+        self.error.is_some() || self.age(now).is_some_and(|age| age > stale_after(refresh))
     }
 
     /// Seconds since the newest data point.
     pub fn age(&self, now: f64) -> Option<f64> {
         self.data.as_ref()?.newest.map(|t| (now - t).max(0.0))
     }
+}
+
+/// How old data may be before it is stale, for a source refreshed every
+/// `refresh` seconds: three refreshes and some slack.
+pub fn stale_after(refresh: f64) -> f64 {
+    3.0 * refresh.max(1.0) + 5.0
 }
 
 /// The rollout the panels are drawn for: the one selected in Rollouts, or

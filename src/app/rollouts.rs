@@ -46,7 +46,7 @@ impl RolloutDetail {
     pub fn switch_back_target(&self, version: Option<&str>) -> Option<&str> {
         let with_previous = || self.services.iter().filter(|s| s.previous.is_some());
         with_previous()
-            .find(|s| s.version.as_deref() == version)
+            .find(|s| s.runs.name.as_deref() == version)
             .or_else(|| with_previous().next())
             .map(|s| s.service.as_str())
     }
@@ -77,7 +77,7 @@ impl RolloutsState {
             .filter(|&i| {
                 let r = &list[i];
                 self.cursor
-                    .matches([r.name.as_str(), r.version.as_deref().unwrap_or_default()])
+                    .matches([r.name.as_str(), r.version.name.as_deref().unwrap_or_default()])
             })
             .collect()
     }

@@ -184,7 +184,7 @@ fn switch_back(state: &mut State) -> Vec<Effect> {
     if state.view != ViewId::Rollouts {
         return Vec::new();
     }
-    let version = state.rollouts.selected().and_then(|r| r.version.clone());
+    let version = state.rollouts.selected().and_then(|r| r.version.name.clone());
     let target = match &state.rollouts.detail.load {
         Load::Loaded(detail) => detail.switch_back_target(version.as_deref()).map(str::to_owned),
         _ => None,

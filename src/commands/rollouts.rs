@@ -45,14 +45,28 @@ pub fn rollouts_table(rollouts: &[Rollout], all_namespaces: bool) -> String {
             },
             phase_word(r.status.phase),
             r.revision,
-            r.version.as_deref().unwrap_or("-"),
+            version_cell(&r.version),
             format!("{}/{}", r.ready, r.replicas),
             r.updated,
             r.available,
             age(r.created)
         );
     }
+    for r in rollouts.iter().filter(|r| r.version.disagrees.is_some()) {
+        let _ = writeln!(out, "! {}: runs {}", r.name, r.version.describe("-"));
+    }
     out
+}
+
+/// The VERSION column: the version by the rule, "!" when its other source
+/// disagrees (explained under the table).
+fn version_cell(version: &crate::domain::version::Versioned) -> String {
+    let name = version.name.as_deref().unwrap_or("-");
+    if version.disagrees.is_some() {
+        format!("{name}!")
+    } else {
+        name.to_owned()
+    }
 }
 
 /// Argo Rollouts' words for the phases.
@@ -68,8 +82,12 @@ pub fn phase_word(phase: RolloutPhase) -> &'static str {
 /// All rollouts in the namespace, or one with its status message.
 pub async fn status(conn: &Connection, name: Option<&str>, output: Output) -> Result<String, KubeError> {
     let rollouts: Vec<Rollout> = match name {
-        Some(name) => vec![rollout_of(&rollouts::get(conn, name).await?)],
-        None => rollouts::list(conn).await?.iter().map(rollout_of).collect(),
+        Some(name) => vec![rollout_of(&rollouts::get(conn, name).await?, &conn.versions)],
+        None => rollouts::list(conn)
+            .await?
+            .iter()
+            .map(|d| rollout_of(d, &conn.versions))
+            .collect(),
     };
     match (output, name) {
         (Output::Json, Some(_)) => json(&rollouts[0]),
@@ -102,7 +120,7 @@ pub async fn watch_status(conn: &Connection, name: &str, mut print: impl FnMut(&
                 continue;
             }
         };
-        let status = rollout_of(&deployment).status;
+        let status = rollout_of(&deployment, &conn.versions).status;
         if status.phase == RolloutPhase::Degraded {
             return Err(KubeError::Other(status.message));
         }
@@ -130,20 +148,23 @@ pub fn history_table(revisions: &[Revision]) -> String {
             "{} {:>8}  {:<10} {:<48} {:>7}  {:<5}  {}",
             if r.current { "*" } else { " " },
             r.number,
-            r.version.as_deref().unwrap_or("-"),
+            version_cell(&r.version),
             r.images.join(","),
             format!("{}/{}", r.ready, r.replicas),
             age(r.created),
             r.change_cause.as_deref().unwrap_or("<none>")
         );
     }
+    for r in revisions.iter().filter(|r| r.version.disagrees.is_some()) {
+        let _ = writeln!(out, "! revision {} runs {}", r.number, r.version.describe("-"));
+    }
     out
 }
 
 pub async fn history_of(conn: &Connection, name: &str, output: Output) -> Result<String, KubeError> {
     let deployment = rollouts::get(conn, name).await?;
-    let current = rollout_of(&deployment).revision;
-    let revisions = history(current, &replica_sets(conn, &deployment).await?);
+    let current = rollout_of(&deployment, &conn.versions).revision;
+    let revisions = history(current, &replica_sets(conn, &deployment).await?, &conn.versions);
     match output {
         Output::Json => json(&revisions),
         Output::Table => Ok(history_table(&revisions)),
@@ -157,16 +178,24 @@ pub fn sides_output(sides: &[crate::ops::bluegreen::Side], output: Output) -> St
             .unwrap_or_default();
     }
     let mut out = String::new();
-    let _ = writeln!(out, "{:<32} {:<12} {:>7}  PREVIOUS", "SERVICE", "VERSION", "READY");
+    let _ = writeln!(
+        out,
+        "{:<32} {:<16} {:<10} {:>7}  PREVIOUS",
+        "SERVICE", "SELECTOR", "RUNS", "READY"
+    );
     for s in sides {
         let _ = writeln!(
             out,
-            "{:<32} {:<12} {:>7}  {}",
+            "{:<32} {:<16} {:<10} {:>7}  {}",
             s.service,
-            s.version.as_deref().unwrap_or("-"),
+            format!("version={}", s.selector_version.as_deref().unwrap_or("-")),
+            version_cell(&s.runs),
             format!("{}/{}", s.ready, s.pods),
             s.previous.as_deref().unwrap_or("-")
         );
+    }
+    for s in sides.iter().filter(|s| s.runs.disagrees.is_some()) {
+        let _ = writeln!(out, "! {}: its pods run {}", s.service, s.runs.describe("-"));
     }
     out
 }

@@ -120,6 +120,10 @@ pub struct KubeSettings {
     pub context: String,
     pub namespace: String,
     pub readonly: bool,
+    /// Where a pod template's version is read: "image" (its tag) or "label".
+    pub version_from: crate::domain::version::VersionSource,
+    /// The label that carries a version.
+    pub version_label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -7,5 +7,6 @@ pub mod ab;
 pub mod alerting;
 pub mod audit;
 pub mod rollout;
+pub mod version;
 
 pub use audit::AuditEntry;

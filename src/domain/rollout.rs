@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::version::Versioned;
+
 /// Where a rollout stands, in Argo's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,8 +37,9 @@ pub struct Rollout {
     pub ready: i32,
     pub available: i32,
     pub revision: i64,
-    /// The `version` label of the pod template, if any.
-    pub version: Option<String>,
+    /// What the pod template runs, by the site's version rule.
+    #[serde(flatten)]
+    pub version: Versioned,
     pub images: Vec<String>,
     pub strategy: String,
     /// The pod template's probes ("ready GET /health/ready :8000"); a
@@ -52,7 +55,8 @@ pub struct Revision {
     pub number: i64,
     pub replica_set: String,
     pub images: Vec<String>,
-    pub version: Option<String>,
+    #[serde(flatten)]
+    pub version: Versioned,
     pub change_cause: Option<String>,
     pub replicas: i32,
     pub ready: i32,

@@ -9,6 +9,7 @@ use super::permission::Permission;
 use super::{Operation, OpsError, Plan, PlanOrSkip, Write, precondition};
 use crate::backends::kube::Connection;
 use crate::backends::kube::objects::{self, POD, SERVICE};
+use crate::domain::version::Versioned;
 use crate::text::{clean, count};
 
 pub const ACTION: &str = "bluegreen.switch";
@@ -36,10 +37,35 @@ pub struct Side {
     pub service: String,
     /// The selector without its version: which pods the Service is for.
     pub selects: std::collections::BTreeMap<String, String>,
-    pub version: Option<String>,
+    /// The selector's version label value ("v2.0.5").
+    pub selector_version: Option<String>,
+    /// What the selected pods run, by the version rule: after a `kubectl
+    /// set image` it differs from the selector's label, and says so.
+    #[serde(flatten)]
+    pub runs: Versioned,
     pub previous: Option<String>,
     pub ready: usize,
     pub pods: usize,
+}
+
+/// The pods a selector picks: how many are ready, and what most of them run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pods {
+    pub ready: usize,
+    pub all: usize,
+    pub runs: Versioned,
+}
+
+impl Pods {
+    /// "3 ready pods", or "1 ready pod running 2.1.1 (label version=v2.1.0 disagrees)"
+    /// when the pods' version is not what the selector's label says.
+    pub fn describe(&self) -> String {
+        let ready = count(self.ready, "ready pod", "ready pods");
+        match &self.runs.disagrees {
+            Some(_) => format!("{ready} running {}", self.runs.describe("?")),
+            None => ready,
+        }
+    }
 }
 
 fn selector_string(selector: &serde_json::Map<String, Value>, version: Option<&str>) -> String {
@@ -60,14 +86,28 @@ fn is_ready(pod: &Value) -> bool {
         .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
 }
 
-/// (ready, all) pods the selector with `version` would select.
+/// The pods the selector with `version` would select.
 pub(super) async fn pods(
     conn: &Connection,
     selector: &serde_json::Map<String, Value>,
     version: &str,
-) -> Result<(usize, usize), OpsError> {
+) -> Result<Pods, OpsError> {
     let pods = objects::list(conn, POD, &selector_string(selector, Some(version))).await?;
-    Ok((pods.iter().filter(|p| is_ready(p)).count(), pods.len()))
+    // What most of them run (a rollout in progress mixes two).
+    let mut runs: Vec<(Versioned, usize)> = Vec::new();
+    for pod in &pods {
+        let v = objects::version_of(&conn.versions, pod);
+        match runs.iter_mut().find(|(seen, _)| *seen == v) {
+            Some((_, n)) => *n += 1,
+            None => runs.push((v, 1)),
+        }
+    }
+    runs.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    Ok(Pods {
+        ready: pods.iter().filter(|p| is_ready(p)).count(),
+        all: pods.len(),
+        runs: runs.into_iter().next().map(|(v, _)| v).unwrap_or_default(),
+    })
 }
 
 /// Which version each Service with a version selector points to.
@@ -80,7 +120,7 @@ pub async fn sides(conn: &Connection) -> Result<Vec<Side>, OpsError> {
         let Some(version) = selector.get(VERSION_KEY).and_then(Value::as_str) else {
             continue;
         };
-        let (ready, all) = pods(conn, selector, version).await?;
+        let selected = pods(conn, selector, version).await?;
         out.push(Side {
             service: clean(svc["metadata"]["name"].as_str().unwrap_or_default()),
             selects: selector
@@ -88,10 +128,11 @@ pub async fn sides(conn: &Connection) -> Result<Vec<Side>, OpsError> {
                 .filter(|(k, _)| k.as_str() != VERSION_KEY)
                 .map(|(k, v)| (clean(k), clean(v.as_str().unwrap_or_default())))
                 .collect(),
-            version: Some(clean(version)),
+            selector_version: Some(clean(version)),
+            runs: selected.runs,
             previous: svc["metadata"]["annotations"][PREVIOUS_ANNOTATION].as_str().map(clean),
-            ready,
-            pods: all,
+            ready: selected.ready,
+            pods: selected.all,
         });
     }
     Ok(out)
@@ -143,12 +184,12 @@ impl Operation for BlueGreenSwitch {
         let mut target = None;
         for candidate in [wanted.clone(), format!("v{bare}"), bare] {
             let counts = pods(conn, &selector, &candidate).await?;
-            if counts.1 > 0 {
+            if counts.all > 0 {
                 target = Some((candidate, counts));
                 break;
             }
         }
-        let Some((target, (ready, all))) = target else {
+        let Some((target, target_pods)) = target else {
             return Err(OpsError::Refused(format!(
                 "no pods match {} behind service {name}; nothing would serve after the switch",
                 selector_string(&selector, Some(&wanted))
@@ -159,12 +200,13 @@ impl Operation for BlueGreenSwitch {
                 "service {name} already points to {VERSION_KEY}={current}"
             )));
         }
-        if ready == 0 {
+        if target_pods.ready == 0 {
+            let all = target_pods.all;
             return Err(OpsError::Refused(format!(
                 "none of the {all} pods with {VERSION_KEY}={target} behind service {name} is ready; switching would send its traffic nowhere"
             )));
         }
-        let (current_ready, _) = pods(conn, &selector, &current).await?;
+        let current_pods = pods(conn, &selector, &current).await?;
         let mut patch = vec![json!({"op": "replace", "path": "/spec/selector/version", "value": target})];
         if svc["metadata"]["annotations"].is_object() {
             patch.push(
@@ -177,10 +219,17 @@ impl Operation for BlueGreenSwitch {
         Ok(PlanOrSkip::Plan(Box::new(Plan {
             summary: format!(
                 "switch service {name} from {VERSION_KEY}={current} ({}) to {VERSION_KEY}={target} ({})",
-                count(current_ready, "ready pod", "ready pods"),
-                count(ready, "ready pod", "ready pods")
+                current_pods.describe(),
+                target_pods.describe()
             ),
-            changes: vec![("selector version".into(), current.clone(), target.clone())],
+            changes: vec![
+                ("selector version".into(), current.clone(), target.clone()),
+                (
+                    "running version".into(),
+                    current_pods.runs.describe("?"),
+                    target_pods.runs.describe("?"),
+                ),
+            ],
             before: json!({"selector": {VERSION_KEY: current}}),
             after: json!({"selector": {VERSION_KEY: target}}),
             read: vec![svc],

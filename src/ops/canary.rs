@@ -218,7 +218,7 @@ impl Canary {
         // The canary Service's pods, as a blue-green switch counts them.
         let empty = serde_json::Map::new();
         let selector = canary["spec"]["selector"].as_object().unwrap_or(&empty);
-        let (ready, _) = super::bluegreen::pods(conn, selector, &to).await?;
+        let ready = super::bluegreen::pods(conn, selector, &to).await?.ready;
         if ready == 0 {
             return Err(OpsError::Refused(format!(
                 "the canary of deployment {name} has no ready pods ({VERSION_KEY}={to}); promoting would send all traffic nowhere"

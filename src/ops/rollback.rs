@@ -15,6 +15,7 @@ use crate::backends::kube::Connection;
 use crate::backends::kube::history::{replica_sets, revision_number};
 use crate::backends::kube::objects;
 use crate::backends::kube::rollouts::{self, REVISION_ANNOTATION};
+use crate::domain::version::VersionRule;
 use crate::zero::semantic;
 
 pub const ACTION: &str = "rollback";
@@ -67,16 +68,26 @@ fn without_hash(template: &Value) -> Value {
     template
 }
 
-fn summary_of(template: &Value, revision: i64) -> Value {
+/// A revision as the plan and the audit line name it: its number, images
+/// and version (by the site's rule, with a disagreeing label named).
+fn summary_of(template: &Value, revision: i64, versions: &VersionRule) -> Value {
     let images: Vec<&Value> = template["spec"]["containers"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|c| &c["image"])
         .collect();
-    json!({"revision": revision, "images": images, "version": template["metadata"]["labels"]["version"]})
+    let mut summary = json!({"revision": revision, "images": images});
+    if let Ok(Value::Object(version)) = serde_json::to_value(objects::version_of(versions, template)) {
+        summary
+            .as_object_mut()
+            .into_iter()
+            .for_each(|s| s.extend(version.clone()));
+    }
+    summary
 }
 
+/// "revision 2 (2.1.1, label version=v2.1.0 disagrees; ghcr.io/…:2.1.1)".
 fn describe(summary: &Value) -> String {
     let images: Vec<&str> = summary["images"]
         .as_array()
@@ -84,13 +95,21 @@ fn describe(summary: &Value) -> String {
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    match summary["version"].as_str() {
-        Some(version) => format!("revision {} ({version}, {})", summary["revision"], images.join(", ")),
-        None => format!("revision {} ({})", summary["revision"], images.join(", ")),
+    let images = images.join(", ");
+    let revision = &summary["revision"];
+    match (summary["version"].as_str(), summary["version_disagrees"].as_str()) {
+        (Some(version), Some(other)) => format!("revision {revision} ({version}, {other} disagrees; {images})"),
+        (Some(version), None) => format!("revision {revision} ({version}, {images})"),
+        (None, _) => format!("revision {revision} ({images})"),
     }
 }
 
-pub fn plan_rollback(deployment: &Deployment, sets: &[ReplicaSet], to: Option<i64>) -> Result<PlanOrSkip, OpsError> {
+pub fn plan_rollback(
+    deployment: &Deployment,
+    sets: &[ReplicaSet],
+    to: Option<i64>,
+    versions: &VersionRule,
+) -> Result<PlanOrSkip, OpsError> {
     let name = deployment.metadata.name.clone().unwrap_or_default();
     let namespace = deployment.metadata.namespace.clone().unwrap_or_default();
     let d = serde_json::to_value(deployment).map_err(|e| OpsError::Refused(e.to_string()))?;
@@ -123,18 +142,31 @@ pub fn plan_rollback(deployment: &Deployment, sets: &[ReplicaSet], to: Option<i6
         .as_str()
         .and_then(|r| r.parse().ok())
         .unwrap_or(0);
-    let before = summary_of(&d["spec"]["template"], current_revision);
-    let after = summary_of(&template, target_revision);
+    let before = summary_of(&d["spec"]["template"], current_revision, versions);
+    let after = summary_of(&template, target_revision, versions);
     let summary = format!(
         "roll back deployment {namespace}/{name} from {} to {}",
         describe(&before),
         describe(&after)
     );
     let mut changes = Vec::new();
-    for key in ["images", "version"] {
-        if before[key] != after[key] {
-            changes.push((key.to_owned(), before[key].to_string(), after[key].to_string()));
+    let version = |s: &Value| {
+        let name = s["version"].as_str().unwrap_or("-");
+        match s["version_disagrees"].as_str() {
+            Some(other) => format!("{name} ({other} disagrees)"),
+            None => name.to_owned(),
         }
+    };
+    let images = |s: &Value| {
+        s["images"].as_array().map_or(String::new(), |i| {
+            i.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
+        })
+    };
+    if before["images"] != after["images"] {
+        changes.push(("images".to_owned(), images(&before), images(&after)));
+    }
+    if version(&before) != version(&after) {
+        changes.push(("version".to_owned(), version(&before), version(&after)));
     }
     let patch = json!([
         {"op": "replace", "path": "/spec/template", "value": template},
@@ -178,6 +210,6 @@ impl Operation for Rollback {
     async fn plan(&self, conn: &Connection) -> Result<PlanOrSkip, OpsError> {
         let deployment = rollouts::get(conn, &self.deployment).await?;
         let sets = replica_sets(conn, &deployment).await?;
-        plan_rollback(&deployment, &sets, self.to_revision)
+        plan_rollback(&deployment, &sets, self.to_revision, &conn.versions)
     }
 }

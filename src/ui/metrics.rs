@@ -104,14 +104,16 @@ pub fn version_summary(m: &MetricsState, version: &str, track: &str, ui: &Ui) ->
     (!parts.is_empty()).then(|| parts.join(&format!(" {} ", ui.glyphs.separator)))
 }
 
-/// The line of `version` for `stat` in a panel, if it has one.
-pub fn line_of<'a>(panel: &'a PanelView, version: &str, stat: &str) -> Option<&'a Line> {
+/// The line of `version` on `track` for `stat` in a panel, if it has one:
+/// one version may run on two tracks (stable now, shadow before), and
+/// their series are different series.
+pub fn line_of<'a>(panel: &'a PanelView, (version, track): (&str, &str), stat: &str) -> Option<&'a Line> {
     panel
         .data
         .as_ref()?
         .lines
         .iter()
-        .find(|l| l.version == version && l.stat == stat)
+        .find(|l| l.version == version && l.track == track && l.stat == stat)
 }
 
 fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, String)], now: f64, ui: &Ui) {
@@ -142,10 +144,12 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, Stri
     let mut header = vec![Cell::from("PANEL")];
     let styles = series_styles(&versions, ui);
     for ((version, track), SeriesStyle { style, swatch, .. }) in versions.iter().zip(&styles) {
-        let role = if track.is_empty() {
-            String::new()
-        } else {
-            format!(" {track}")
+        // A track the version no longer serves on keeps its old values,
+        // said to be past.
+        let role = match (track.is_empty(), m.ended(version, track, now)) {
+            (true, _) => String::new(),
+            (false, false) => format!(" {}", clean(track)),
+            (false, true) => format!(" was {}", clean(track)),
         };
         header.push(Cell::from(TextLine::from(vec![
             Span::styled(format!("{swatch} "), *style),
@@ -165,8 +169,12 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, Stri
                 TextLine::from(name)
             };
             let mut cells = vec![Cell::from(name)];
-            for (version, _) in &versions {
-                cells.push(Cell::from(value_cell(p, version, stat, ui)));
+            for (version, track) in &versions {
+                let mut cell = value_cell(p, (version, track), stat, ui);
+                if m.ended(version, track, now) {
+                    cell = cell.style(t.muted);
+                }
+                cells.push(Cell::from(cell));
             }
             cells.push(Cell::from(data_state(p, now, m.refresh, ui)));
             Row::new(cells)
@@ -182,9 +190,9 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, Stri
 }
 
 /// "18.0/s ↑2%": the newest value and its change over the range.
-fn value_cell<'a>(panel: &PanelView, version: &str, stat: &str, ui: &Ui) -> TextLine<'a> {
+fn value_cell<'a>(panel: &PanelView, series: (&str, &str), stat: &str, ui: &Ui) -> TextLine<'a> {
     let t = ui.theme;
-    let Some(line) = line_of(panel, version, stat) else {
+    let Some(line) = line_of(panel, series, stat) else {
         return TextLine::styled(ui.glyphs.none, t.muted);
     };
     let (Some(first), Some(last)) = (line.points.first(), line.points.last()) else {
@@ -283,15 +291,17 @@ fn draw_chart(frame: &mut Frame, area: Rect, m: &MetricsState, now: f64, ui: &Ui
         .zip(&styles)
         .flat_map(|(l, SeriesStyle { style, swatch, .. })| {
             let style = *style;
-            let note = if l.track == "shadow" {
+            let ended = m.ended(&l.version, &l.track, now);
+            let note = if l.track == "shadow" && !ended {
                 " (shadow: serves no answers)"
             } else {
                 ""
             };
+            let was = if ended { "was " } else { "" };
             [
                 Span::styled(format!(" {swatch} "), style),
                 Span::styled(
-                    format!("{} {}{note}", clean(&l.version), clean(&l.track))
+                    format!("{} {was}{}{note}", clean(&l.version), clean(&l.track))
                         .trim_end()
                         .to_owned(),
                     t.text,

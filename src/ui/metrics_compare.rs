@@ -33,28 +33,29 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &MetricsState, ui: &Ui) {
     let block = panel(title, false, ui)
         .title_bottom(" means over the range; Welch over non-overlapping windows; noise at the 5% level (two-sided) ");
     // Requests served over the span with data, for the proportion tests.
-    let served = |version: &str| -> Option<f64> {
+    let served = |series: (&str, &str)| -> Option<f64> {
         let rate = m.panels.iter().find(|p| p.settings.kind == PanelKind::Rate)?;
-        let points = &line_of(rate, version, "")?.points;
+        let points = &line_of(rate, series, "")?.points;
         let span = points.last()?.0 - points.first()?.0 + window_seconds(rate);
         let values: Vec<f64> = points.iter().map(|p| p.1).collect();
         ab::mean(&values).map(|r| r * span)
     };
-    let counts = served(&a).zip(served(&b));
+    let (a, b) = ((a.as_str(), a_track.as_str()), (b.as_str(), b_track.as_str()));
+    let counts = served(a).zip(served(b));
     let rows: Vec<Row> = m
         .rows()
         .into_iter()
         .map(|(i, stat)| {
             let p = &m.panels[i];
-            let values = |v: &str| -> Vec<f64> {
-                line_of(p, v, &stat)
+            let values = |series: (&str, &str)| -> Vec<f64> {
+                line_of(p, series, &stat)
                     .map(|l| ab::independent(&l.points, window_seconds(p)))
                     .unwrap_or_default()
             };
             let proportion = matches!(p.settings.kind, PanelKind::Ratio)
                 || (p.settings.kind == PanelKind::Gauge && p.settings.unit.is_empty());
             let name = format!("{} {stat}", clean(&p.settings.title)).trim_end().to_owned();
-            let Some(c) = ab::compare(&values(&a), &values(&b), proportion, counts) else {
+            let Some(c) = ab::compare(&values(a), &values(b), proportion, counts) else {
                 return Row::new(vec![Cell::from(name), Cell::from(ui.glyphs.none)]).style(t.muted);
             };
             Row::new(vec![

@@ -22,6 +22,7 @@ use crate::app::resource::Load;
 use crate::app::rollouts::{OpKind, RolloutDetail};
 use crate::app::state::Pane;
 use crate::domain::rollout::{Rollout, RolloutPhase};
+use crate::domain::version::Versioned;
 use crate::text::clean;
 
 const SIDE_BY_SIDE: u16 = 140;
@@ -162,7 +163,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
             }),
             Cell::from(phase_word(ro.status.phase)).style(style),
             Cell::from(ro.revision.to_string()),
-            Cell::from(ro.version.clone().unwrap_or_else(|| ui.glyphs.none.into())),
+            Cell::from(version_cell(&ro.version, ui)),
             Cell::from(format!("{}/{}", ro.ready, ro.replicas)),
         ];
         if wide {
@@ -191,11 +192,23 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     list_table(frame, area, table, r.cursor.selected, ui);
 }
 
+/// A version by the rule, marked when its other source disagrees (the
+/// detail says how).
+fn version_cell<'a>(version: &Versioned, ui: &Ui) -> Line<'a> {
+    let name = version.name.clone().unwrap_or_else(|| ui.glyphs.none.into());
+    match version.disagrees {
+        Some(_) => Line::from(vec![
+            Span::styled(name, ui.theme.warn),
+            Span::styled(ui.glyphs.warn, ui.theme.warn),
+        ]),
+        None => Line::from(name),
+    }
+}
+
 /// The request rate of the rollout's version: a sparkline and the newest
 /// value, from the metrics source's rate panel ("" without one).
 fn rate_cell<'a>(state: &State, rollout: &Rollout, ui: &Ui) -> Line<'a> {
-    let version = rollout.version.as_deref().unwrap_or_default();
-    let version = version.strip_prefix('v').unwrap_or(version);
+    let version = rollout.version.name.as_deref().unwrap_or_default();
     let rate = state
         .metrics
         .panels
@@ -257,6 +270,15 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         ),
         field("images", selected.images.join(", "), theme),
     ];
+    if selected.version.disagrees.is_some() {
+        lines.insert(
+            1,
+            Line::from(vec![
+                Span::styled(format!("{:<12}", "version"), theme.muted),
+                Span::styled(selected.version.describe(ui.glyphs.none), theme.warn),
+            ]),
+        );
+    }
     if !selected.probes.is_empty() {
         lines.push(field(
             "probes",
@@ -266,7 +288,11 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     }
     // Every version's headline metrics, so the next canary step is decided
     // with them in sight.
+    let now = crate::app::metrics::now(state).unwrap_or_default();
     for (version, track) in state.metrics.versions() {
+        if state.metrics.ended(&version, &track, now) {
+            continue;
+        }
         if let Some(summary) = super::metrics::version_summary(&state.metrics, &version, &track, ui) {
             let label = format!("{} {}", clean(&version), clean(&track));
             lines.push(Line::from(vec![
@@ -335,13 +361,17 @@ fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui, now: Option<i64>) -> Vec<Li
             .as_deref()
             .map(|p| format!("  (was {p})"))
             .unwrap_or_default();
+        let runs = match &side.runs.disagrees {
+            Some(_) => format!(" (runs {})", side.runs.describe(ui.glyphs.none)),
+            None => String::new(),
+        };
         lines.push(field(
             "service",
             format!(
-                "{} {} {}  {}/{} ready{was}",
+                "{} {} {}{runs}  {}/{} ready{was}",
                 side.service,
                 ui.glyphs.arrow,
-                side.version.as_deref().unwrap_or(ui.glyphs.none),
+                side.selector_version.as_deref().unwrap_or(ui.glyphs.none),
                 side.ready,
                 side.pods
             ),
@@ -361,11 +391,12 @@ fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui, now: Option<i64>) -> Vec<Li
         };
         // The image's last path part is what tells revisions apart.
         let images: Vec<&str> = rev.images.iter().map(|i| i.rsplit('/').next().unwrap_or(i)).collect();
-        lines.push(Line::styled(
+        let style = if rev.current { theme.ok } else { theme.text };
+        let mut spans = vec![Span::styled(
             format!(
                 "{marker} {:>3}  {:<10} {:>5}  {:<6}  {}",
                 rev.number,
-                rev.version.clone().unwrap_or_else(|| ui.glyphs.none.into()),
+                rev.version.name.clone().unwrap_or_else(|| ui.glyphs.none.into()),
                 format!("{}/{}", rev.ready, rev.replicas),
                 match (now, rev.created) {
                     (Some(now), Some(created)) => crate::text::human_age(now - created.as_second()),
@@ -373,8 +404,12 @@ fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui, now: Option<i64>) -> Vec<Li
                 },
                 images.join(", ")
             ),
-            if rev.current { theme.ok } else { theme.text },
-        ));
+            style,
+        )];
+        if let Some(other) = &rev.version.disagrees {
+            spans.push(Span::styled(format!("  {other} disagrees"), theme.warn));
+        }
+        lines.push(Line::from(spans));
     }
     lines.push(Line::default());
     lines.push(Line::styled(

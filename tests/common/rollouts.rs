@@ -5,6 +5,7 @@ use modeldeck::app::action::KubeAction;
 use modeldeck::app::rollouts::{KubeInfo, RolloutDetail};
 use modeldeck::backends::kube::routers::TrafficSplit;
 use modeldeck::domain::rollout::{PodSummary, Revision, Rollout, RolloutPhase, RolloutStatus};
+use modeldeck::domain::version::Versioned;
 
 use super::Harness;
 
@@ -22,7 +23,10 @@ pub fn rollout(name: &str, version: &str, phase: RolloutPhase, message: &str, re
         ready,
         available: ready,
         revision: 4,
-        version: Some(version.into()),
+        version: Versioned {
+            name: Some(modeldeck::domain::version::bare(version)),
+            disagrees: None,
+        },
         images: vec![format!(
             "ghcr.io/modeldeck/malaria-predictor:{}",
             version.trim_start_matches('v')
@@ -79,7 +83,10 @@ pub fn connected() -> Harness {
             "ghcr.io/modeldeck/malaria-predictor:{}",
             version.trim_start_matches('v')
         )],
-        version: Some(version.into()),
+        version: Versioned {
+            name: Some(modeldeck::domain::version::bare(version)),
+            disagrees: None,
+        },
         change_cause: None,
         replicas: ready,
         ready,
@@ -122,7 +129,11 @@ pub fn connected() -> Harness {
             services: vec![modeldeck::ops::bluegreen::Side {
                 service: "malaria-predictor-blue".into(),
                 selects: [("app".to_owned(), "malaria-predictor".to_owned())].into(),
-                version: Some("v2.0.5".into()),
+                selector_version: Some("v2.0.5".into()),
+                runs: Versioned {
+                    name: Some("2.0.5".into()),
+                    disagrees: None,
+                },
                 previous: Some("v2.1.0".into()),
                 ready: 3,
                 pods: 3,

@@ -66,6 +66,7 @@ impl Console {
                 context: attach.context.clone(),
                 namespace: Some(attach.namespace.clone()),
                 timeout: None,
+                versions: Default::default(),
             },
             readonly: ReadOnlyRule {
                 everywhere: attach.readonly.clone(),

@@ -9,6 +9,7 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::KubeError;
+use crate::domain::version::VersionRule;
 
 /// The namespace name that means every namespace (`:ns all`, `-n all`).
 pub const ALL_NAMESPACES: &str = "all";
@@ -23,6 +24,8 @@ pub struct KubeTarget {
     pub namespace: Option<String>,
     /// Longest wait for a connection or an answer [default: 10 s].
     pub timeout: Option<Duration>,
+    /// How a pod template's version is read (`kubernetes.version_from`).
+    pub versions: VersionRule,
 }
 
 #[derive(Clone)]
@@ -36,6 +39,8 @@ pub struct Connection {
     /// `--namespace all` / `:ns all`: lists and watches span every
     /// namespace; `namespace` stays the context's, for writes.
     pub all_namespaces: bool,
+    /// How every reader of this cluster tells a template's version.
+    pub versions: VersionRule,
 }
 
 impl Connection {
@@ -117,5 +122,6 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, KubeError> {
         user,
         server,
         all_namespaces,
+        versions: target.versions.clone(),
     })
 }

@@ -7,9 +7,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::Api;
 use kube::api::ListParams;
 
-use super::rollouts::REVISION_ANNOTATION;
+use super::rollouts::{REVISION_ANNOTATION, template_labels};
 use super::{Connection, KubeError};
 use crate::domain::rollout::Revision;
+use crate::domain::version::VersionRule;
 use crate::text::clean;
 
 pub const CHANGE_CAUSE_ANNOTATION: &str = "kubernetes.io/change-cause";
@@ -85,25 +86,22 @@ pub async fn replica_sets(conn: &Connection, deployment: &Deployment) -> Result<
     Ok(sets)
 }
 
-pub fn revision_of(rs: &ReplicaSet, current: i64) -> Revision {
+pub fn revision_of(rs: &ReplicaSet, current: i64, versions: &VersionRule) -> Revision {
     let number = revision_number(rs);
     let template = rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
-    let labels = template
-        .metadata
-        .as_ref()
-        .and_then(|m| m.labels.clone())
-        .unwrap_or_default();
+    let labels = template_labels(template.metadata.as_ref());
+    let images: Vec<String> = template
+        .spec
+        .iter()
+        .flat_map(|s| s.containers.iter())
+        .filter_map(|c| c.image.as_deref().map(clean))
+        .collect();
     let status = rs.status.clone().unwrap_or_default();
     Revision {
         number,
         replica_set: clean(rs.metadata.name.as_deref().unwrap_or_default()),
-        images: template
-            .spec
-            .iter()
-            .flat_map(|s| s.containers.iter())
-            .filter_map(|c| c.image.as_deref().map(clean))
-            .collect(),
-        version: labels.get("version").map(|v| clean(v)),
+        version: versions.of(&labels, &images),
+        images,
         change_cause: rs
             .metadata
             .annotations
@@ -117,9 +115,9 @@ pub fn revision_of(rs: &ReplicaSet, current: i64) -> Revision {
     }
 }
 
-pub fn history(current: i64, sets: &[ReplicaSet]) -> Vec<Revision> {
+pub fn history(current: i64, sets: &[ReplicaSet], versions: &VersionRule) -> Vec<Revision> {
     sets.iter()
         .filter(|rs| revision_number(rs) > 0)
-        .map(|rs| revision_of(rs, current))
+        .map(|rs| revision_of(rs, current, versions))
         .collect()
 }

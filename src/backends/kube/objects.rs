@@ -8,6 +8,26 @@ use serde_json::Value;
 
 use super::writes::FIELD_MANAGER;
 use super::{Connection, KubeError};
+use crate::domain::version::{VersionRule, Versioned};
+use crate::text::clean;
+
+/// The version a pod, or a pod template, runs by `versions`: its labels
+/// and container images as JSON (`metadata.labels`, `spec.containers`).
+pub fn version_of(versions: &VersionRule, pod_or_template: &Value) -> Versioned {
+    let labels = pod_or_template["metadata"]["labels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (clean(k), clean(v.as_str().unwrap_or_default())))
+        .collect();
+    let images: Vec<String> = pod_or_template["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["image"].as_str().map(clean))
+        .collect();
+    versions.of(&labels, &images)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kind {

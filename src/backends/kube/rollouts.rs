@@ -7,14 +7,22 @@ use kube::api::ListParams;
 use super::status::rollout_status;
 use super::{Connection, KubeError};
 use crate::domain::rollout::Rollout;
+use crate::domain::version::VersionRule;
 use crate::text::clean;
 
 pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
 
-pub fn rollout_of(d: &Deployment) -> Rollout {
+/// A deployment as a rollout; its version read by `versions`.
+pub fn rollout_of(d: &Deployment, versions: &VersionRule) -> Rollout {
     let spec = d.spec.clone().unwrap_or_default();
     let status = d.status.clone().unwrap_or_default();
     let template_spec = spec.template.spec.clone().unwrap_or_default();
+    let images: Vec<String> = template_spec
+        .containers
+        .iter()
+        .filter_map(|c| c.image.as_deref().map(clean))
+        .collect();
+    let labels = template_labels(spec.template.metadata.as_ref());
     Rollout {
         namespace: clean(d.metadata.namespace.as_deref().unwrap_or_default()),
         name: clean(d.metadata.name.as_deref().unwrap_or_default()),
@@ -30,18 +38,8 @@ pub fn rollout_of(d: &Deployment) -> Rollout {
             .and_then(|a| a.get(REVISION_ANNOTATION))
             .and_then(|r| r.parse().ok())
             .unwrap_or(0),
-        version: spec
-            .template
-            .metadata
-            .as_ref()
-            .and_then(|m| m.labels.as_ref())
-            .and_then(|l| l.get("version"))
-            .map(|v| clean(v)),
-        images: template_spec
-            .containers
-            .iter()
-            .filter_map(|c| c.image.as_deref().map(clean))
-            .collect(),
+        version: versions.of(&labels, &images),
+        images,
         strategy: spec
             .strategy
             .and_then(|s| s.type_)
@@ -60,6 +58,16 @@ pub fn rollout_of(d: &Deployment) -> Rollout {
         paused: spec.paused.unwrap_or(false),
         created: d.metadata.creation_timestamp.as_ref().map(|t| t.0),
     }
+}
+
+/// A pod template's labels, cleaned for showing.
+pub fn template_labels(
+    metadata: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+) -> std::collections::BTreeMap<String, String> {
+    metadata
+        .and_then(|m| m.labels.as_ref())
+        .map(|labels| labels.iter().map(|(k, v)| (clean(k), clean(v))).collect())
+        .unwrap_or_default()
 }
 
 /// What a probe checks, as an operator reads it.

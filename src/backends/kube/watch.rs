@@ -29,6 +29,7 @@ pub fn watch_rollouts(conn: &Connection, send: impl Fn(Snapshot) -> bool + Send 
     } else {
         Api::namespaced(conn.client.clone(), &conn.namespace)
     };
+    let versions = conn.versions.clone();
     let (reader, writer) = reflector::store();
     let stream = reflector(writer, watcher(api, watcher::Config::default()).default_backoff());
     tokio::spawn(async move {
@@ -44,7 +45,7 @@ pub fn watch_rollouts(conn: &Connection, send: impl Fn(Snapshot) -> bool + Send 
             // Let a burst of changes settle, then send one snapshot.
             tokio::time::sleep(COALESCE).await;
             while let Some(Some(Ok(_))) = futures_util::FutureExt::now_or_never(stream.next()) {}
-            let mut rollouts: Vec<Rollout> = reader.state().iter().map(|d| rollout_of(d)).collect();
+            let mut rollouts: Vec<Rollout> = reader.state().iter().map(|d| rollout_of(d, &versions)).collect();
             rollouts.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
             if !send(Ok(rollouts)) {
                 return;

@@ -1,0 +1,156 @@
+//! Which version a pod template runs: one rule for every view, plan, audit
+//! line and CLI output. By default the image tag says it (what the servers
+//! load, and what they export as their `version` series label); a site
+//! may choose its `version` label instead. When the two disagree — after a
+//! `kubectl set image` that left the label alone — the version is still
+//! decided by the rule, and the disagreement travels with it so every
+//! place that shows the version can say so.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a template's version is read from (`kubernetes.version_from`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VersionSource {
+    /// The tag of the first container image that has one.
+    #[default]
+    Image,
+    /// The pod template's label named by `kubernetes.version_label`.
+    Label,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRule {
+    pub source: VersionSource,
+    /// The label that carries a version ("version").
+    pub label: String,
+}
+
+impl Default for VersionRule {
+    fn default() -> Self {
+        VersionRule {
+            source: VersionSource::Image,
+            label: "version".into(),
+        }
+    }
+}
+
+/// A template's version as the rule decides it. Serialized flat into its
+/// owner as `version` and `version_disagrees`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Versioned {
+    /// Without a leading "v": "2.1.1".
+    #[serde(rename = "version")]
+    pub name: Option<String>,
+    /// The other source, when it names another version, in words:
+    /// "label version=v2.1.0".
+    #[serde(rename = "version_disagrees", skip_serializing_if = "Option::is_none")]
+    pub disagrees: Option<String>,
+}
+
+impl Versioned {
+    /// "2.1.1", or "2.1.1 (label version=v2.1.0 disagrees)", or `none`.
+    pub fn describe(&self, none: &str) -> String {
+        let version = self.name.as_deref().unwrap_or(none);
+        match &self.disagrees {
+            Some(other) => format!("{version} ({other} disagrees)"),
+            None => version.to_owned(),
+        }
+    }
+}
+
+impl VersionRule {
+    /// The version of a template with these labels and container images.
+    pub fn of(&self, labels: &BTreeMap<String, String>, images: &[String]) -> Versioned {
+        let tag = images.iter().find_map(|i| image_tag(i)).map(bare);
+        let label = labels.get(&self.label).map(|v| bare(v));
+        let (chosen, other) = match self.source {
+            // An image without a tag (a digest, or none) leaves the label.
+            VersionSource::Image => (tag.clone().or(label.clone()), label.clone()),
+            VersionSource::Label => (label.clone().or(tag.clone()), tag.clone()),
+        };
+        let disagrees = match (&chosen, &other) {
+            (Some(chosen), Some(other)) if chosen != other => Some(match self.source {
+                VersionSource::Image => format!(
+                    "label {}={}",
+                    self.label,
+                    labels.get(&self.label).map_or(other.as_str(), String::as_str)
+                ),
+                VersionSource::Label => format!("image tag {other}"),
+            }),
+            _ => None,
+        };
+        Versioned {
+            name: chosen,
+            disagrees,
+        }
+    }
+}
+
+/// The tag of an image reference: "reg:5000/a/b:2.1.1@sha256:…" → "2.1.1".
+pub fn image_tag(image: &str) -> Option<&str> {
+    let name = image.split('@').next().unwrap_or(image);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.split_once(':').map(|(_, tag)| tag).filter(|t| !t.is_empty())
+}
+
+/// A version without the "v" some labels put in front: "v2.1.0" → "2.1.0".
+pub fn bare(version: &str) -> String {
+    match version.strip_prefix(['v', 'V']) {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest.to_owned(),
+        _ => version.to_owned(),
+    }
+}
+
+/// Whether two spellings name the same version ("v2.1.0" and "2.1.0").
+pub fn same(a: &str, b: &str) -> bool {
+    bare(a) == bare(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(version: &str) -> BTreeMap<String, String> {
+        [("version".to_owned(), version.to_owned())].into()
+    }
+
+    #[test]
+    fn tags_are_read_past_registry_ports_and_digests() {
+        assert_eq!(image_tag("ghcr.io/modeldeck/malaria-predictor:2.1.1"), Some("2.1.1"));
+        assert_eq!(image_tag("registry:5000/a/b:2.1.1@sha256:ab"), Some("2.1.1"));
+        assert_eq!(image_tag("registry:5000/a/b"), None);
+        assert_eq!(image_tag("a/b@sha256:ab"), None);
+        assert_eq!(image_tag("b:"), None);
+    }
+
+    #[test]
+    fn the_image_decides_and_a_disagreeing_label_is_named() {
+        let rule = VersionRule::default();
+        let image = ["ghcr.io/m/p:2.1.1".to_owned()];
+        let set_image = rule.of(&labels("v2.1.0"), &image);
+        assert_eq!(set_image.name.as_deref(), Some("2.1.1"));
+        assert_eq!(set_image.describe("-"), "2.1.1 (label version=v2.1.0 disagrees)");
+        let agreed = rule.of(&labels("v2.1.1"), &image);
+        assert_eq!((agreed.name.as_deref(), agreed.disagrees), (Some("2.1.1"), None));
+        let untagged = rule.of(&labels("v2.0.5"), &["ghcr.io/m/p@sha256:ab".to_owned()]);
+        assert_eq!(untagged.describe("-"), "2.0.5");
+    }
+
+    #[test]
+    fn a_site_may_choose_the_label() {
+        let rule = VersionRule {
+            source: VersionSource::Label,
+            label: "app.kubernetes.io/version".into(),
+        };
+        let labels: BTreeMap<String, String> = [("app.kubernetes.io/version".to_owned(), "2.1.0".to_owned())].into();
+        let v = rule.of(&labels, &["p:2.1.1".to_owned()]);
+        assert_eq!(v.describe("-"), "2.1.0 (image tag 2.1.1 disagrees)");
+        assert_eq!(
+            rule.of(&BTreeMap::new(), &["p:2.1.1".to_owned()]).name.as_deref(),
+            Some("2.1.1")
+        );
+    }
+}
