@@ -417,3 +417,38 @@ fn keys_do_nothing_behind_the_terminal_too_small_notice() {
     h.press("q");
     assert!(h.state.quit, "quitting still works");
 }
+
+#[test]
+fn a_list_that_arrived_on_another_view_gets_its_detail_when_rollouts_opens() {
+    use modeldeck::app::action::{Effect, KubeAction, KubeEffect};
+    use modeldeck::app::{KeyAction, update};
+    use modeldeck::domain::rollout::RolloutPhase;
+    let mut h = Harness::new();
+    let generation = h.state.rollouts.kube.generation();
+    let info = modeldeck::app::rollouts::KubeInfo {
+        context: "c".into(),
+        namespace: "ml-serving".into(),
+        server: "https://x".into(),
+        user: "u".into(),
+        readonly: None,
+        all_namespaces: false,
+    };
+    h.dispatch(Action::Kube(KubeAction::Connected {
+        generation,
+        result: Ok(info),
+    }));
+    // The console starts on Models; the watch's first list arrives there.
+    let web = common::rollouts::rollout("web", "v1.0.0", RolloutPhase::Healthy, "", 1);
+    let effects = update(
+        &mut h.state,
+        Action::Kube(KubeAction::Snapshot { result: Ok(vec![web]) }),
+    );
+    assert!(effects.is_empty(), "nothing shows a detail yet: {effects:?}");
+    let effects = update(&mut h.state, Action::Key(KeyAction::View(ViewId::Rollouts)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Kube(KubeEffect::LoadDetail { deployment, .. }) if deployment == "web")),
+        "opening Rollouts reads the selection's detail: {effects:?}"
+    );
+}

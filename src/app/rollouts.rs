@@ -93,6 +93,16 @@ impl RolloutsState {
     pub fn selected_key(&self) -> Option<(String, String)> {
         self.selected().map(|r| (r.namespace.clone(), r.name.clone()))
     }
+
+    /// Whether the detail shown, or on its way, is the selected rollout's.
+    pub fn detail_is_current(&self) -> bool {
+        let key = self.selected_key();
+        match &self.detail.load {
+            Load::Loaded(d) => key == Some((d.namespace.clone(), d.name.clone())),
+            Load::Loading => self.detail.is_in_flight(),
+            _ => false,
+        }
+    }
 }
 
 /// Connects (or reconnects, after `:ctx`/`:ns`): everything read from the

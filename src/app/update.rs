@@ -278,9 +278,16 @@ fn switch_view(state: &mut State, view: ViewId) -> Vec<Effect> {
     if view == ViewId::Models && state.models.registry.loaded().is_none() && !state.models.registry.is_in_flight() {
         return load_registry(state);
     }
+    // The list may have arrived while another view was shown: the
+    // selection's detail is read when the view opens.
+    let mut effects = Vec::new();
+    if view == ViewId::Rollouts && !state.rollouts.detail_is_current() {
+        effects.extend(rollouts::selection_changed(state));
+    }
     // Metrics, and the Rollouts view's sparklines and per-version values
     // (the cluster is connected from start-up on, see `init`).
-    metrics::fetch_due(state, false)
+    effects.extend(metrics::fetch_due(state, false));
+    effects
 }
 
 fn refresh(state: &mut State) -> Vec<Effect> {
