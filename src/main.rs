@@ -418,7 +418,7 @@ fn console(cli: &Cli) -> ExitCode {
     let kube = startup::kube_config(cli, &config.settings, &process_env);
     let (metrics, metrics_state) = startup::metrics(&config.settings, &process_env);
     state.metrics = metrics_state;
-    state.alerts.source = startup::alert_source(&config.settings);
+    state.alerts = startup::alerts_state(&config.settings);
     let watch = metrics.is_some().then(|| modeldeck::app::metrics_watch::WatchSetup {
         settings: config.settings.clone(),
         kube: kube.clone(),

@@ -193,6 +193,25 @@ pub fn ops_context(
     kube_config(cli, settings, env).ops_context(conn)
 }
 
+/// The Alerts view before its first answer: where alerts come from, each
+/// rule's unit (its panel's), and the track label.
+pub fn alerts_state(settings: &Settings) -> crate::app::alerts::AlertsState {
+    let units = settings
+        .alerts
+        .iter()
+        .filter_map(|rule| {
+            let panel = settings.metrics.panels.iter().find(|p| p.name == rule.panel)?;
+            Some((rule.name.clone(), panel.unit.clone()))
+        })
+        .collect();
+    crate::app::alerts::AlertsState {
+        source: alert_source(settings),
+        units,
+        track_label: settings.metrics.track_label.clone(),
+        ..Default::default()
+    }
+}
+
 /// Where the Alerts view's alerts come from, for its title.
 pub fn alert_source(settings: &Settings) -> String {
     use crate::config::metrics::MetricsSource;

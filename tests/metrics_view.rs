@@ -22,6 +22,7 @@ fn harness() -> Harness {
     let mut settings = h.config.settings.metrics.clone();
     settings.source = MetricsSource::Scrape;
     h.state.metrics = MetricsState::new(&settings, "3 scraped URLs".into(), None);
+    h.state.alerts = modeldeck::startup::alerts_state(&h.config.settings);
     h.state.alerts.source = "modeldeck's [[alerts]] rules".into();
     h
 }
@@ -268,13 +269,19 @@ fn alerts_and_the_guard_banner() {
         alert("ModelAccuracyDegraded", "firing", "2.1.1", "canary", 0.72, 340),
     ];
     h.dispatch(Action::Metrics(MetricsAction::Alerts { result: Ok(list), at }));
-    h.dispatch(Action::Metrics(MetricsAction::Guard(GuardEvent {
-        deployment: "malaria-predictor-canary".into(),
-        rule: "ModelAccuracyDegraded".into(),
-        version: "2.1.1".into(),
-        action: GuardAction::Undo,
-        outcome: Ok("roll back deployment ml-serving/malaria-predictor-canary from revision 2 to revision 1".into()),
-    })));
+    h.dispatch(Action::Metrics(MetricsAction::Guards {
+        reports: vec![],
+        events: vec![GuardEvent {
+            at,
+            deployment: "malaria-predictor-canary".into(),
+            rule: "ModelAccuracyDegraded".into(),
+            version: "2.1.1".into(),
+            action: GuardAction::Undo,
+            outcome: Ok(
+                "roll back deployment ml-serving/malaria-predictor-canary from revision 2 to revision 1".into(),
+            ),
+        }],
+    }));
     h.press("5");
     // Firing sorts first; the banner and the status line carry the guard.
     let screen = h.render(120, 30);
@@ -329,4 +336,59 @@ fn one_version_on_two_tracks_is_two_series_and_a_finished_track_says_so() {
     let char_column = |byte: usize| header[..byte].chars().count();
     assert!(at(char_column(stable)).starts_with("20.0/s"), "{screen}");
     assert!(at(char_column(shadow)).starts_with("4.00/s"), "{screen}");
+}
+
+#[test]
+fn alerts_read_in_the_panels_units_and_resolve_when_their_version_is_gone() {
+    use modeldeck::app::action::KubeAction;
+    use modeldeck::backends::prometheus::ActiveAlert;
+    use modeldeck::domain::rollout::RolloutPhase;
+    let mut h = harness();
+    let at = now(&h.state).unwrap();
+    let alert = |name: &str, version: &str, track: &str, value: f64| ActiveAlert {
+        name: name.into(),
+        state: "firing".into(),
+        active_at: jiff::Timestamp::from_second(at as i64 - 95).unwrap().to_string(),
+        value,
+        labels: [
+            ("alertname", name),
+            ("version", version),
+            ("track", track),
+            ("namespace", "ml-serving"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect(),
+        summary: "summary".into(),
+    };
+    let list = vec![
+        alert("HighPredictionLatency", "2.1.1", "canary", 0.81),
+        alert("ModelAccuracyDegraded", "2.1.1", "shadow", 0.72),
+    ];
+    h.dispatch(Action::Metrics(MetricsAction::Alerts { result: Ok(list), at }));
+    h.press("5");
+    let screen = h.render(120, 30);
+    assert!(
+        screen.contains("810 ms"),
+        "latency in ms, as Metrics shows it:\n{screen}"
+    );
+    assert!(screen.contains("2 firing"), "{screen}");
+    // The cluster says 2.1.1 no longer runs on the canary (undone), but
+    // still as the shadow.
+    let mut canary = common::rollouts::rollout("malaria-predictor-canary", "2.1.0", RolloutPhase::Healthy, "", 1);
+    canary.labels.insert("track".into(), "canary".into());
+    let mut shadow = common::rollouts::rollout("malaria-predictor-shadow", "2.1.1", RolloutPhase::Healthy, "", 1);
+    shadow.labels.insert("track".into(), "shadow".into());
+    h.dispatch(Action::Kube(KubeAction::Snapshot {
+        result: Ok(vec![canary, shadow]),
+    }));
+    let screen = h.render(120, 30);
+    assert!(screen.contains("1 firing"), "{screen}");
+    let latency = screen.lines().find(|l| l.contains("HighPredictionLatency")).unwrap();
+    assert!(
+        latency.contains("resolved") && latency.contains("2.1.1 no longer runs on canary"),
+        "{screen}"
+    );
+    let accuracy = screen.lines().find(|l| l.contains("ModelAccuracyDegraded")).unwrap();
+    assert!(accuracy.contains("firing") && accuracy.contains("95s"), "{screen}");
 }

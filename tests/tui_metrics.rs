@@ -160,6 +160,61 @@ fn the_console_guard_undoes_a_bad_canary_and_says_so() {
     let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
     assert_eq!(audit.lines().count(), 1, "{audit}");
     assert!(audit.contains("\"reason\":\"guard: ModelAccuracyDegraded"), "{audit}");
+
+    // The guard's state is in sight: it acted, and when.
+    let image = || {
+        world.kubectl(
+            dir.path(),
+            &[
+                "get",
+                "deployment",
+                "malaria-predictor-canary",
+                "-o",
+                "jsonpath={.spec.template.spec.containers[0].image}",
+            ],
+        )
+    };
+    assert_eq!(image(), "ghcr.io/modeldeck/malaria-predictor:2.1.0");
+    console.press("5");
+    ticking_until(&mut console, "the guard's report", Duration::from_secs(30), |s| {
+        s.alerts.guards.iter().any(|g| g.last.is_some())
+    });
+    let screen = console.render(200, 40);
+    assert!(
+        screen.contains("malaria-predictor-canary (ModelAccuracyDegraded): acted ")
+            && screen.contains(": undo 2.1.1: roll back"),
+        "{screen}"
+    );
+
+    // A second release of the same bad version is a new event: the guard
+    // acts on it too, once.
+    world.kubectl(
+        dir.path(),
+        &[
+            "set",
+            "image",
+            "deployment/malaria-predictor-canary",
+            "predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1",
+        ],
+    );
+    ticking_until(&mut console, "the guard, again", Duration::from_secs(90), |s| {
+        s.alerts.guard_events.len() == 2
+    });
+    assert_eq!(console.state.alerts.guard_events[1].version, "2.1.1");
+    assert!(console.state.alerts.guard_events[1].outcome.is_ok());
+    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    assert_eq!(audit.lines().count(), 2, "{audit}");
+    ticking_until(&mut console, "2.1.0 back", Duration::from_secs(30), |_| {
+        image() == "ghcr.io/modeldeck/malaria-predictor:2.1.0"
+    });
+    // A few checks later, still two: one action per release (absence
+    // takes waiting to show).
+    let later = Instant::now() + Duration::from_secs(4);
+    ticking_until(&mut console, "four more checks", Duration::from_secs(30), |_| {
+        Instant::now() >= later
+    });
+    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    assert_eq!(audit.lines().count(), 2, "{audit}");
 }
 
 #[test]

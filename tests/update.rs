@@ -335,6 +335,7 @@ fn a_refresh_asked_for_while_a_read_is_out_is_not_lost() {
         available: 1,
         revision: 1,
         version: Default::default(),
+        labels: Default::default(),
         images: vec![],
         strategy: "RollingUpdate".into(),
         probes: vec![],

@@ -76,10 +76,11 @@ pub enum MetricsAction {
         result: Result<Vec<crate::backends::prometheus::ActiveAlert>, String>,
         at: f64,
     },
-    /// The guard acted.
-    Guard(crate::ops::guard::GuardEvent),
-    /// Why the guard cannot act, or None once it can again.
-    GuardProblem(Option<String>),
+    /// Every guard's state after a check, and what they did in it.
+    Guards {
+        reports: Vec<crate::domain::guard::GuardReport>,
+        events: Vec<crate::domain::guard::GuardEvent>,
+    },
 }
 
 /// Metrics work: the runner holds the source.

@@ -7,7 +7,7 @@ use super::action::MetricsAction;
 use super::list_cursor::ListCursor;
 use super::state::{Level, State};
 use crate::backends::prometheus::ActiveAlert;
-use crate::ops::guard::GuardEvent;
+use crate::domain::guard::{GuardEvent, GuardReport};
 use crate::text::clean;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -23,12 +23,20 @@ pub struct AlertsState {
     pub cursor: ListCursor,
     /// What the guard did this session, oldest first.
     pub guard_events: Vec<GuardEvent>,
-    /// Why the guard cannot act (no connection), if so.
-    pub guard_problem: Option<String>,
+    /// Each guard's state at the last check.
+    pub guards: Vec<GuardReport>,
+    /// Each alert's unit, by alert name, from the panel its rule watches
+    /// (so values read as the Metrics view shows them).
+    pub units: std::collections::BTreeMap<String, String>,
+    /// The label that names a version's track on series and pods.
+    pub track_label: String,
+    /// What runs now, from the cluster's watch: (namespace, version, track).
+    pub running: Option<Vec<(String, String, Option<String>)>>,
 }
 
 impl AlertsState {
-    /// The alerts that pass the filter, firing first, then by name.
+    /// The alerts that pass the filter: firing first, then pending, then
+    /// resolved; by name within each.
     pub fn rows(&self) -> Vec<&ActiveAlert> {
         let mut rows: Vec<&ActiveAlert> = self
             .alerts
@@ -40,8 +48,44 @@ impl AlertsState {
                     .matches([a.name.as_str(), a.state.as_str()].into_iter().chain(labels))
             })
             .collect();
-        rows.sort_by(|a, b| (a.state != "firing", &a.name).cmp(&(b.state != "firing", &b.name)));
+        let rank = |a: &ActiveAlert| match (self.resolved(a).is_some(), a.state.as_str()) {
+            (true, _) => 2,
+            (false, "firing") => 0,
+            (false, _) => 1,
+        };
+        rows.sort_by(|a, b| (rank(a), &a.name).cmp(&(rank(b), &b.name)));
         rows
+    }
+
+    /// Why an alert no longer stands, though its source still lists it:
+    /// the version it is about no longer runs (on its track) in its
+    /// namespace — its series linger for a rate window or a scrape or two.
+    pub fn resolved(&self, alert: &ActiveAlert) -> Option<String> {
+        let running = self.running.as_ref()?;
+        let label = |k: &str| alert.labels.get(k).map(String::as_str).filter(|v| !v.is_empty());
+        let (namespace, version) = (label("namespace")?, label("version")?);
+        // Only a namespace the watch lists can say what runs there.
+        if !running.iter().any(|(ns, _, _)| ns == namespace) {
+            return None;
+        }
+        let track = label(&self.track_label);
+        let runs = running.iter().any(|(ns, v, t)| {
+            ns == namespace
+                && crate::domain::version::same(v, version)
+                && (track.is_none() || t.is_none() || t.as_deref() == track)
+        });
+        (!runs).then(|| match track {
+            Some(track) => format!("{version} no longer runs on {track}"),
+            None => format!("{version} no longer runs"),
+        })
+    }
+
+    /// Firing alerts that still stand.
+    pub fn firing(&self) -> usize {
+        self.rows()
+            .iter()
+            .filter(|a| a.state == "firing" && self.resolved(a).is_none())
+            .count()
     }
 }
 
@@ -62,16 +106,18 @@ pub fn receive_alerts(state: &mut State, result: Result<Vec<ActiveAlert>, String
 pub fn receive(state: &mut State, action: MetricsAction) {
     match action {
         MetricsAction::Alerts { result, at } => receive_alerts(state, result, at),
-        MetricsAction::Guard(event) => {
-            let level = if event.outcome.is_ok() {
-                Level::Warn
-            } else {
-                Level::Error
-            };
-            state.set_status(level, clean(&event.describe()));
-            state.alerts.guard_events.push(event);
+        MetricsAction::Guards { reports, events } => {
+            for event in events {
+                let level = if event.outcome.is_ok() {
+                    Level::Warn
+                } else {
+                    Level::Error
+                };
+                state.set_status(level, clean(&event.describe()));
+                state.alerts.guard_events.push(event);
+            }
+            state.alerts.guards = reports;
         }
-        MetricsAction::GuardProblem(problem) => state.alerts.guard_problem = problem.map(|p| clean(&p)),
         MetricsAction::Panel { .. } => {}
     }
 }

@@ -180,11 +180,7 @@ impl PanelView {
     }
 }
 
-/// How old data may be before it is stale, for a source refreshed every
-/// `refresh` seconds: three refreshes and some slack.
-pub fn stale_after(refresh: f64) -> f64 {
-    3.0 * refresh.max(1.0) + 5.0
-}
+pub use crate::domain::alerting::stale_after;
 
 /// The rollout the panels are drawn for: the one selected in Rollouts, or
 /// the session's namespace (also when no panel depends on the deployment,
@@ -273,7 +269,7 @@ pub fn restart(state: &mut State) -> Vec<Effect> {
 
 pub fn receive(state: &mut State, action: MetricsAction) -> Vec<Effect> {
     match action {
-        other @ (MetricsAction::Alerts { .. } | MetricsAction::Guard(_) | MetricsAction::GuardProblem(_)) => {
+        other @ (MetricsAction::Alerts { .. } | MetricsAction::Guards { .. }) => {
             super::alerts::receive(state, other);
             Vec::new()
         }

@@ -30,7 +30,7 @@ pub struct WatchSetup {
 pub async fn run(backend: Arc<MetricsBackend>, setup: WatchSetup, answers: UnboundedSender<Action>) {
     let mut watcher = Watcher::new(backend.clone(), setup.settings.clone(), setup.namespace.clone());
     let guarding = !setup.settings.guard.is_empty();
-    let mut ctx: Option<OpsContext> = None;
+    let mut ctx: Result<OpsContext, String> = Err("connecting to the cluster".into());
     let mut tick = tokio::time::interval(Duration::from_secs(setup.settings.metrics.refresh.max(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -38,7 +38,7 @@ pub async fn run(backend: Arc<MetricsBackend>, setup: WatchSetup, answers: Unbou
         let now = unix_now();
         let result = match backend.alerts().await {
             Some(result) => result,
-            None => local_alerts(&watcher, &setup.namespace, now).await,
+            None => local_alerts(&mut watcher, &setup.namespace, now).await,
         };
         let send = |action| answers.send(Action::Metrics(action)).is_ok();
         if !send(MetricsAction::Alerts { result, at: now }) {
@@ -47,31 +47,25 @@ pub async fn run(backend: Arc<MetricsBackend>, setup: WatchSetup, answers: Unbou
         if !guarding {
             continue;
         }
-        if ctx.is_none() {
-            match connect(&setup.kube.target).await {
-                Ok(conn) => {
-                    ctx = Some(setup.kube.ops_context(conn));
-                    send(MetricsAction::GuardProblem(None));
-                }
-                Err(e) => {
-                    send(MetricsAction::GuardProblem(Some(format!(
-                        "the guard cannot reach the cluster: {e}"
-                    ))));
-                    continue;
-                }
-            }
+        if ctx.is_err() {
+            ctx = connect(&setup.kube.target)
+                .await
+                .map(|conn| setup.kube.ops_context(conn))
+                .map_err(|e| format!("cannot reach the cluster: {e}"));
         }
-        if let Some(ctx) = &ctx {
-            for event in watcher.check_guards(ctx, now).await {
-                send(MetricsAction::Guard(event));
-            }
+        let tick = watcher.check_guards(ctx.as_ref().map_err(String::as_str), now).await;
+        if !send(MetricsAction::Guards {
+            reports: tick.reports,
+            events: tick.events,
+        }) {
+            return;
         }
     }
 }
 
 /// modeldeck's rules over the source's data, as Prometheus would list
 /// them; an error only when no rule could be evaluated at all.
-async fn local_alerts(watcher: &Watcher, namespace: &str, now: f64) -> Result<Vec<ActiveAlert>, String> {
+async fn local_alerts(watcher: &mut Watcher, namespace: &str, now: f64) -> Result<Vec<ActiveAlert>, String> {
     if !watcher.has_work() {
         return Ok(Vec::new());
     }

@@ -200,6 +200,16 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
         KubeAction::Snapshot { result } => {
             match result {
                 Ok(list) => {
+                    let track_label = &state.alerts.track_label;
+                    state.alerts.running = Some(
+                        list.iter()
+                            .filter_map(|r| {
+                                let version = r.version.name.clone()?;
+                                Some((r.namespace.clone(), version, r.labels.get(track_label).cloned()))
+                            })
+                            .collect(),
+                    );
+                    let r = &mut state.rollouts;
                     let before = r.selected_key();
                     r.stale = None;
                     let len = list.len();

@@ -49,10 +49,10 @@ pub async fn watch(
             _ = tick.tick() => {}
         }
         let now = unix_now();
-        for (deployment, guard) in &settings.guard {
-            // One evaluation of the guard's rule serves the report and the action.
-            let statuses = watcher.evaluate_rules(deployment, now, Some(&guard.alert)).await;
-            for status in &statuses {
+        // One evaluation of each guard's rule serves the report and the action.
+        let tick = watcher.check_guards(Ok(&ctx), now).await;
+        for (_, statuses) in &tick.statuses {
+            for status in statuses {
                 match status {
                     Ok(s) => {
                         let key = (s.rule.clone(), s.version.clone(), s.track.clone());
@@ -70,9 +70,9 @@ pub async fn watch(
                     Err(e) => say(&format!("cannot evaluate: {e}")),
                 }
             }
-            for event in watcher.act_on(&ctx, deployment, guard, &statuses).await {
-                say(&event.describe());
-            }
+        }
+        for event in &tick.events {
+            say(&event.describe());
         }
     }
 }

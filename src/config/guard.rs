@@ -24,27 +24,7 @@ pub struct AlertRuleSettings {
     pub summary: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum GuardAction {
-    /// The canary's traffic to 0% through its router.
-    #[default]
-    CanaryAbort,
-    /// The blue-green Service back to the version it was switched from.
-    SwitchBack,
-    /// `rollout undo` of the deployment.
-    Undo,
-}
-
-impl GuardAction {
-    pub fn describe(self) -> &'static str {
-        match self {
-            GuardAction::CanaryAbort => "abort the canary",
-            GuardAction::SwitchBack => "switch the Service back",
-            GuardAction::Undo => "undo the rollout",
-        }
-    }
-}
+pub use crate::domain::guard::GuardAction;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

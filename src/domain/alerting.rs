@@ -3,6 +3,13 @@
 //! of points that satisfy it, and firing once that run has lasted `for`.
 //! Data older than `max_age` is stale: a stale rule is never firing.
 
+/// How old data may be before it is stale, for a source refreshed every
+/// `refresh` seconds: three refreshes and some slack. The one rule for the
+/// views' stale marks and for rules that must not fire on old data.
+pub fn stale_after(refresh: f64) -> f64 {
+    3.0 * refresh.max(1.0) + 5.0
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleState {
     Inactive,

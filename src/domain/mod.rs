@@ -6,6 +6,7 @@ pub use model::{Model, ModelVersion, RunMetrics, Stage};
 pub mod ab;
 pub mod alerting;
 pub mod audit;
+pub mod guard;
 pub mod rollout;
 pub mod version;
 

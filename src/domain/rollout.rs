@@ -40,6 +40,9 @@ pub struct Rollout {
     /// What the pod template runs, by the site's version rule.
     #[serde(flatten)]
     pub version: Versioned,
+    /// The pod template's labels (its track among them).
+    #[serde(skip)]
+    pub labels: std::collections::BTreeMap<String, String>,
     pub images: Vec<String>,
     pub strategy: String,
     /// The pod template's probes ("ready GET /health/ready :8000"); a

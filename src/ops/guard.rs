@@ -6,19 +6,21 @@
 //! the audit line's reason. The configuration entry is the operator's
 //! consent, given ahead; stale data never fires a rule.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::bluegreen::{BlueGreenSwitch, SwitchTo};
 use super::canary::{Canary, Move};
 use super::rollback::Rollback;
 use super::{Operation, OpsContext, Outcome};
+use crate::backends::kube::rollouts::{self, rollout_of};
 use crate::backends::metrics::MetricsBackend;
 use crate::backends::panels::Scope;
 use crate::backends::prometheus::ActiveAlert;
 use crate::config::Settings;
 use crate::config::guard::{AlertRuleSettings, GuardAction, GuardSettings};
 use crate::domain::alerting::{self, Evaluation, RuleState};
+pub use crate::domain::guard::{GuardEvent, GuardReport, GuardState};
 
 /// One rule's state for one version.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,39 +65,30 @@ impl RuleStatus {
     }
 }
 
-/// What a guard did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GuardEvent {
-    pub deployment: String,
-    pub rule: String,
-    pub version: String,
-    pub action: GuardAction,
-    /// The change made (or why none was needed), or why it failed.
-    pub outcome: Result<String, String>,
-}
-
-impl GuardEvent {
-    pub fn describe(&self) -> String {
-        let head = format!(
-            "guard {}: {} fired for version {}, so: {}",
-            self.deployment,
-            self.rule,
-            self.version,
-            self.action.describe()
-        );
-        match &self.outcome {
-            Ok(done) => format!("{head}: {done}"),
-            Err(e) => format!("{head}: FAILED: {e}"),
-        }
-    }
-}
-
 pub struct Watcher {
     backend: Arc<MetricsBackend>,
     settings: Settings,
     namespace: String,
-    /// (deployment, version) pairs already acted on: never twice.
-    acted: HashSet<(String, String)>,
+    /// What each (deployment, version) was acted on at: the generation or
+    /// version of the object the action writes. The same release is never
+    /// acted on twice (nor retried after a failure); a new release of the
+    /// same version is a new one.
+    acted: HashMap<(String, String), String>,
+    /// When each (rule, version, track) became active, kept while it stays
+    /// pending or firing (as Prometheus keeps `activeAt`): the fetched
+    /// window alone would cap how long ago that can be.
+    active_since: HashMap<(String, String, String), f64>,
+    /// Each guard's last event, by deployment.
+    last: HashMap<String, GuardEvent>,
+}
+
+/// One check of every guard: what each rule said, what was done, and each
+/// guard's state.
+#[derive(Debug, Default)]
+pub struct GuardTick {
+    pub statuses: Vec<(String, Vec<Result<RuleStatus, String>>)>,
+    pub events: Vec<GuardEvent>,
+    pub reports: Vec<GuardReport>,
 }
 
 impl Watcher {
@@ -104,7 +97,9 @@ impl Watcher {
             backend,
             settings,
             namespace,
-            acted: HashSet::new(),
+            acted: HashMap::new(),
+            active_since: HashMap::new(),
+            last: HashMap::new(),
         }
     }
 
@@ -112,21 +107,21 @@ impl Watcher {
         !self.settings.alerts.is_empty()
     }
 
-    /// How old data may be and still count: three refreshes and some slack.
+    /// How old data may be and still count: the one staleness rule.
     fn max_age(&self) -> f64 {
-        3.0 * self.settings.metrics.refresh.max(1) as f64 + 10.0
+        crate::domain::alerting::stale_after(self.settings.metrics.refresh.max(1) as f64)
     }
 
     /// Every rule for every version of `deployment`'s scope (the namespace
     /// when empty), at `now`.
-    pub async fn evaluate(&self, deployment: &str, now: f64) -> Vec<Result<RuleStatus, String>> {
+    pub async fn evaluate(&mut self, deployment: &str, now: f64) -> Vec<Result<RuleStatus, String>> {
         self.evaluate_rules(deployment, now, None).await
     }
 
     /// As [`Watcher::evaluate`], for one rule only when `only` names it:
     /// only that rule's panel is fetched.
     pub async fn evaluate_rules(
-        &self,
+        &mut self,
         deployment: &str,
         now: f64,
         only: Option<&str>,
@@ -169,6 +164,17 @@ impl Watcher {
                     if source_stale {
                         eval.state = RuleState::Stale;
                     }
+                    let key = (rule.name.clone(), line.version.clone(), line.track.clone());
+                    if matches!(eval.state, RuleState::Pending | RuleState::Firing) {
+                        let since = self.active_since.entry(key).or_insert(eval.since.unwrap_or(now));
+                        *since = since.min(eval.since.unwrap_or(now));
+                        eval.since = Some(*since);
+                        if now - *since >= rule.hold_seconds() {
+                            eval.state = RuleState::Firing;
+                        }
+                    } else {
+                        self.active_since.remove(&key);
+                    }
                     out.push(Ok(RuleStatus {
                         rule: rule.name.clone(),
                         summary: rule.summary.clone(),
@@ -182,42 +188,78 @@ impl Watcher {
         out
     }
 
-    /// Checks every guard once: evaluates its rule and, where it fires for
-    /// a watched version not acted on before, runs the action.
-    pub async fn check_guards(&mut self, ctx: &OpsContext, now: f64) -> Vec<GuardEvent> {
-        let mut events = Vec::new();
+    /// Checks every guard once: evaluates its rule and, where it fires
+    /// for a watched version that runs where the action would change it
+    /// (and was not acted on in this release), runs the action. Without
+    /// `ctx` (no cluster) every guard is off, for `why`.
+    pub async fn check_guards(&mut self, ctx: Result<&OpsContext, &str>, now: f64) -> GuardTick {
+        let mut tick = GuardTick::default();
         for (deployment, guard) in self.settings.guard.clone() {
             let statuses = self.evaluate_rules(&deployment, now, Some(&guard.alert)).await;
-            events.extend(self.act_on(ctx, &deployment, &guard, &statuses).await);
+            let (events, state) = match ctx {
+                Ok(ctx) => self.act_on(ctx, &deployment, &guard, &statuses, now).await,
+                Err(why) => (Vec::new(), GuardState::Off(why.to_owned())),
+            };
+            if let Some(event) = events.last() {
+                self.last.insert(deployment.clone(), event.clone());
+            }
+            tick.events.extend(events);
+            tick.reports.push(GuardReport {
+                deployment: deployment.clone(),
+                rule: guard.alert.clone(),
+                track: guard.track().to_owned(),
+                action: guard.action,
+                state,
+                last: self.last.get(&deployment).cloned(),
+            });
+            tick.statuses.push((deployment, statuses));
         }
-        events
+        tick
     }
 
-    /// Acts for one guard on its rule's `statuses` (evaluated by the
-    /// caller): once for each watched version where the rule fires.
-    pub async fn act_on(
+    /// Acts for one guard on its rule's `statuses`: once for each release
+    /// of a watched version where the rule fires. Returns what it did and
+    /// the guard's state.
+    async fn act_on(
         &mut self,
         ctx: &OpsContext,
         deployment: &str,
         guard: &GuardSettings,
         statuses: &[Result<RuleStatus, String>],
-    ) -> Vec<GuardEvent> {
-        let mut events = Vec::new();
-        let deployment = deployment.to_owned();
+        now: f64,
+    ) -> (Vec<GuardEvent>, GuardState) {
         let track = guard.track();
-        let firing: Vec<RuleStatus> = statuses
+        if let Some(Err(e)) = statuses.iter().find(|s| s.is_err()) {
+            return (Vec::new(), GuardState::Off(format!("cannot evaluate: {e}")));
+        }
+        let watched: Vec<&RuleStatus> = statuses
             .iter()
             .flatten()
-            .filter(|s| s.rule == guard.alert && s.track == track && s.eval.state == RuleState::Firing)
-            .cloned()
+            .filter(|s| s.rule == guard.alert && s.track == track)
             .collect();
-        for status in firing {
-            let key = (deployment.clone(), status.version.clone());
-            if !self.acted.insert(key) {
+        let mut events = Vec::new();
+        let mut state = GuardState::Armed;
+        for status in watched.iter().filter(|s| s.eval.state == RuleState::Firing) {
+            let version = status.version.clone();
+            let key = (deployment.to_owned(), version.clone());
+            let release = match self.release(ctx, deployment, guard, &version).await {
+                Ok(Some(release)) => release,
+                // The version no longer runs where the action would act.
+                Ok(None) => {
+                    if self.acted.contains_key(&key) {
+                        state = GuardState::Acted { version };
+                    }
+                    continue;
+                }
+                Err(e) => return (events, GuardState::Off(format!("cannot read {deployment}: {e}"))),
+            };
+            if self.acted.get(&key) == Some(&release) {
+                state = GuardState::Acted { version };
                 continue;
             }
+            self.acted.insert(key, release);
             let reason = format!(
-                "guard: {} ({}) fired for version {} at {}",
+                "guard: {} ({}) fired for version {version} at {}",
                 guard.alert,
                 self.settings
                     .alerts
@@ -225,23 +267,85 @@ impl Watcher {
                     .find(|r| r.name == guard.alert)
                     .map(AlertRuleSettings::describe)
                     .unwrap_or_default(),
-                status.version,
                 status.eval.value.map_or("?".to_owned(), |v| format!("{v:.3}")),
             );
             let ctx = OpsContext {
                 reason: Some(reason),
                 ..ctx.clone()
             };
-            let outcome = self.act(&ctx, &deployment, guard.action, &guard.service).await;
+            let outcome = self.act(&ctx, deployment, guard.action, &guard.service).await;
             events.push(GuardEvent {
-                deployment: deployment.clone(),
+                at: now,
+                deployment: deployment.to_owned(),
                 rule: guard.alert.clone(),
-                version: status.version,
+                version: version.clone(),
                 action: guard.action,
                 outcome,
             });
+            state = GuardState::Acted { version };
         }
-        events
+        if state == GuardState::Armed {
+            if let Some(reason) = &ctx.readonly {
+                state = GuardState::Off(reason.clone());
+            } else if let Some(pending) = watched.iter().find(|s| s.eval.state == RuleState::Pending) {
+                let hold = self
+                    .settings
+                    .alerts
+                    .iter()
+                    .find(|r| r.name == guard.alert)
+                    .map_or(0.0, AlertRuleSettings::hold_seconds);
+                state = GuardState::Pending {
+                    version: pending.version.clone(),
+                    held: pending.eval.since.map_or(0.0, |t| (now - t).max(0.0)),
+                    hold,
+                };
+            }
+        }
+        (events, state)
+    }
+
+    /// Which release of `version` the guard's action would change, if the
+    /// version runs there now: the deployment's generation for an undo,
+    /// the route's resourceVersion for a canary abort (while the canary
+    /// gets traffic), the Service's selector for a switch back. `None` when
+    /// the version no longer runs there (the action was taken, by the
+    /// guard or someone else).
+    async fn release(
+        &self,
+        ctx: &OpsContext,
+        deployment: &str,
+        guard: &GuardSettings,
+        version: &str,
+    ) -> Result<Option<String>, String> {
+        let conn = &ctx.conn;
+        let runs = |v: Option<&str>| v.is_some_and(|v| crate::domain::version::same(v, version));
+        match guard.action {
+            GuardAction::Undo => {
+                let d = rollouts::get(conn, deployment).await.map_err(|e| e.to_string())?;
+                let rollout = rollout_of(&d, &conn.versions);
+                Ok(runs(rollout.version.name.as_deref())
+                    .then(|| format!("generation {}", d.metadata.generation.unwrap_or_default())))
+            }
+            GuardAction::CanaryAbort => {
+                let router = super::canary::router_of(deployment, self.settings.rollouts.get(deployment))
+                    .map_err(|e| e.to_string())?;
+                let (read, split) = super::canary::split(conn, router.as_ref())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let versions: Vec<&str> = read
+                    .iter()
+                    .filter_map(|o| o["metadata"]["resourceVersion"].as_str())
+                    .collect();
+                Ok((split.canary > 0).then(|| versions.join(",")))
+            }
+            GuardAction::SwitchBack => {
+                let sides = super::bluegreen::sides(conn).await.map_err(|e| e.to_string())?;
+                Ok(sides
+                    .into_iter()
+                    .find(|s| s.service == guard.service && runs(s.runs.name.as_deref()))
+                    .map(|s| format!("{:?} {:?}", s.selector_version, s.previous)))
+            }
+        }
     }
 
     async fn act(
@@ -344,7 +448,7 @@ mod tests {
     #[tokio::test]
     async fn fresh_bad_data_fires_and_stale_data_never_does() {
         let t0 = 1_800_000_000.0;
-        let w = watcher(t0);
+        let mut w = watcher(t0);
         let now = w.evaluate("", t0 + 10.0).await;
         assert_eq!(state_of(&now, "2.1.1"), RuleState::Firing);
         assert_eq!(state_of(&now, "2.0.5"), RuleState::Inactive);
@@ -365,9 +469,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_alert_stays_active_since_its_start_however_long_ago() {
+        let t0 = 1_800_000_000.0;
+        let mut w = watcher(t0);
+        let scraper = w.backend.scraper().unwrap();
+        // Three minutes of bad accuracy: longer than the window fetched
+        // for a 5 s rule (5 + 4 refreshes + 60 s).
+        for i in 11..=180 {
+            let samples = vec![accuracy("2.1.1", "canary", 0.72)];
+            scraper.ingest(0, Ok(samples), t0 + f64::from(i));
+            if i % 10 == 0 {
+                w.evaluate("", t0 + f64::from(i)).await;
+            }
+        }
+        let statuses = w.evaluate("", t0 + 180.0).await;
+        let bad = statuses.iter().flatten().find(|s| s.version == "2.1.1").unwrap();
+        assert_eq!(bad.eval.state, RuleState::Firing);
+        assert_eq!(bad.eval.since, Some(t0), "active since the first bad point");
+    }
+
+    #[tokio::test]
     async fn a_failing_scrape_makes_old_points_stale() {
         let t0 = 1_800_000_000.0;
-        let w = watcher(t0);
+        let mut w = watcher(t0);
         let scraper = w.backend.scraper().unwrap();
         // The URL stops answering; its last good scrape ages.
         for i in 11..40 {

@@ -38,11 +38,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         ];
         return not_connected(frame, area, ui, "Alerts", lines);
     }
-    let guard_height = if a.guard_events.is_empty() && a.guard_problem.is_none() {
+    let guard_height = if a.guard_events.is_empty() && a.guards.is_empty() {
         0
     } else {
         // A guard line is long: give each two rows to wrap into.
-        (2 * a.guard_events.len() as u16 + u16::from(a.guard_problem.is_some()) + 2).min(area.height / 3)
+        (2 * a.guard_events.len() as u16 + a.guards.len() as u16 + 2).min(area.height / 3)
     };
     let [list_area, detail_area, guard_area] = Layout::vertical([
         Constraint::Fill(1),
@@ -62,8 +62,11 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
     let (t, g) = (ui.theme, ui.glyphs);
     let a = &state.alerts;
     let rows = a.rows();
-    let firing = rows.iter().filter(|r| r.state == "firing").count();
-    let pending = rows.iter().filter(|r| r.state == "pending").count();
+    let firing = a.firing();
+    let pending = rows
+        .iter()
+        .filter(|r| r.state == "pending" && a.resolved(r).is_none())
+        .count();
     let sep = g.separator;
     let source = if a.source.is_empty() {
         String::new()
@@ -102,9 +105,11 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
     let header = ["STATE", "ALERT", "VERSION", "TRACK", "VALUE", "SINCE", "SUMMARY"]
         .map(|h| Cell::from(h).style(t.table_header));
     let body = rows.iter().map(|alert| {
-        let (mark, style) = match alert.state.as_str() {
-            "firing" => (g.failed, t.error),
-            _ => (g.pending, t.warn),
+        let resolved = a.resolved(alert);
+        let (mark, style, word) = match (resolved.is_some(), alert.state.as_str()) {
+            (true, _) => (g.ok, t.muted, "resolved"),
+            (false, "firing") => (g.failed, t.error, "firing"),
+            (false, _) => (g.pending, t.warn, "pending"),
         };
         let label = |k: &str| clean(alert.labels.get(k).map_or("", String::as_str));
         let since = alert
@@ -112,19 +117,21 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
             .parse::<jiff::Timestamp>()
             .map(|ts| human_age((now - ts.as_millisecond() as f64 / 1000.0) as i64))
             .unwrap_or_default();
+        let unit = a.units.get(&alert.name).map_or("", String::as_str);
         Row::new([
-            Cell::from(Span::styled(format!("{mark} {}", alert.state), style)),
+            Cell::from(Span::styled(format!("{mark} {word}"), style)),
             Cell::from(clean(&alert.name)),
             Cell::from(label("version")),
-            Cell::from(label("track")),
+            Cell::from(label(&a.track_label)),
             Cell::from(if alert.value.is_finite() {
-                format!("{:.3}", alert.value)
+                crate::text::format_value(alert.value, unit)
             } else {
                 g.none.to_owned()
             }),
             Cell::from(since),
-            Cell::from(clean(&alert.summary)),
+            Cell::from(clean(resolved.as_deref().unwrap_or(&alert.summary))),
         ])
+        .style(if resolved.is_some() { t.muted } else { t.text })
     });
     let widths = [
         Constraint::Length(10),
@@ -177,8 +184,25 @@ fn draw_guard(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
             Line::styled(clean(&e.describe()), style)
         })
         .collect();
-    if let Some(problem) = &a.guard_problem {
-        lines.insert(0, Line::styled(clean(problem), t.error));
+    let clock = |at: f64| crate::ui::widgets::local_time(state, at);
+    for (i, guard) in a.guards.iter().enumerate() {
+        let style = match &guard.state {
+            crate::domain::guard::GuardState::Off(_) => t.warn,
+            _ if guard.failed() => t.error,
+            _ => t.text,
+        };
+        lines.insert(
+            i,
+            Line::styled(
+                clean(&format!(
+                    "{} ({}): {}",
+                    guard.deployment,
+                    guard.rule,
+                    guard.describe(&clock)
+                )),
+                style,
+            ),
+        );
     }
     let block = panel(" Guard (this session; the audit log has every action) ", false, ui);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block), area);

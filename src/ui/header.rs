@@ -125,7 +125,7 @@ pub fn banner_lines(state: &State, width: u16) -> u16 {
         let chars = e.chars().count() + 50;
         (chars.div_ceil(width.max(1) as usize)).min(3) as u16
     });
-    let guard = !state.alerts.guard_events.is_empty() || state.alerts.guard_problem.is_some();
+    let guard = !state.alerts.guard_events.is_empty();
     error + u16::from(!state.config_warnings.is_empty()) + u16::from(guard)
 }
 
@@ -154,9 +154,7 @@ pub fn draw_banner(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     // What the guard did stays in sight, whatever the view: an automated
     // rollback must never go unnoticed.
     let guard = &state.alerts;
-    if let Some(problem) = &guard.guard_problem {
-        lines.push(Line::styled(format!(" {} {problem}", m.failed), theme.error));
-    } else if let Some(last) = guard.guard_events.last() {
+    if let Some(last) = guard.guard_events.last() {
         let more = guard.guard_events.len() - 1;
         let tail = if more > 0 {
             format!(" (+{more} more: Alerts, 5)")

@@ -95,6 +95,18 @@ pub fn too_small(frame: &mut Frame, area: Rect, ui: &Ui) {
 
 pub use crate::text::count;
 
+/// A Unix time as the operator's local wall-clock time ("22:06:01"), in
+/// the zone of the console's clock; rendering reads no clock of its own.
+pub fn local_time(state: &crate::app::State, at: f64) -> String {
+    let zone = state
+        .clock
+        .as_ref()
+        .map_or(jiff::tz::TimeZone::UTC, |c| c.time_zone().clone());
+    jiff::Timestamp::from_millisecond((at * 1000.0) as i64)
+        .map(|t| t.to_zoned(zone).strftime("%H:%M:%S").to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
 /// A sparkline of `values` in `width` cells (the newest at the right), in
 /// block characters, or ASCII ones when asked.
 pub fn sparkline(values: &[f64], width: usize, ascii: bool) -> String {

@@ -27,6 +27,7 @@ pub fn rollout(name: &str, version: &str, phase: RolloutPhase, message: &str, re
             name: Some(modeldeck::domain::version::bare(version)),
             disagrees: None,
         },
+        labels: Default::default(),
         images: vec![format!(
             "ghcr.io/modeldeck/malaria-predictor:{}",
             version.trim_start_matches('v')

@@ -96,7 +96,7 @@ impl Console {
                     let backend = Arc::new(MetricsBackend::new(&settings.metrics, &|_| None).unwrap());
                     state.metrics =
                         modeldeck::app::metrics::MetricsState::new(&settings.metrics, backend.describe(), None);
-                    state.alerts.source = modeldeck::startup::alert_source(&settings);
+                    state.alerts = modeldeck::startup::alerts_state(&settings);
                     let watch = WatchSetup {
                         settings,
                         kube: kube.clone(),

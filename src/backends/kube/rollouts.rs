@@ -39,6 +39,7 @@ pub fn rollout_of(d: &Deployment, versions: &VersionRule) -> Rollout {
             .and_then(|r| r.parse().ok())
             .unwrap_or(0),
         version: versions.of(&labels, &images),
+        labels,
         images,
         strategy: spec
             .strategy
