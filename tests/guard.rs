@@ -203,6 +203,11 @@ fn a_guard_can_abort_the_canary_through_its_router_instead() {
     wait_for("the canary at 0%", Duration::from_secs(90), || {
         (weights() == "100 0").then(String::new)
     });
+    // The audit line is written once the write is answered: it may come
+    // a moment after kubectl sees the weights.
+    wait_for("the guard's audit line", Duration::from_secs(30), || {
+        (!guard_audit(dir.path()).is_empty()).then(String::new)
+    });
     let lines = guard_audit(dir.path());
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["action"], "canary.abort");

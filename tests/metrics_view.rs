@@ -340,7 +340,6 @@ fn one_version_on_two_tracks_is_two_series_and_a_finished_track_says_so() {
 
 #[test]
 fn alerts_read_in_the_panels_units_and_resolve_when_their_version_is_gone() {
-    use modeldeck::app::action::KubeAction;
     use modeldeck::backends::prometheus::ActiveAlert;
     use modeldeck::domain::rollout::RolloutPhase;
     let mut h = harness();
@@ -379,9 +378,8 @@ fn alerts_read_in_the_panels_units_and_resolve_when_their_version_is_gone() {
     canary.labels.insert("track".into(), "canary".into());
     let mut shadow = common::rollouts::rollout("malaria-predictor-shadow", "2.1.1", RolloutPhase::Healthy, "", 1);
     shadow.labels.insert("track".into(), "shadow".into());
-    h.dispatch(Action::Kube(KubeAction::Snapshot {
-        result: Ok(vec![canary, shadow]),
-    }));
+    let snapshot = common::rollouts::snapshot(&h, vec![canary, shadow], Default::default(), Default::default());
+    h.dispatch(snapshot);
     let screen = h.render(120, 30);
     assert!(screen.contains("1 firing"), "{screen}");
     let latency = screen.lines().find(|l| l.contains("HighPredictionLatency")).unwrap();

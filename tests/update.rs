@@ -133,6 +133,8 @@ fn help_opens_scrolls_and_closes() {
     let mut h = Harness::new();
     h.press("?");
     assert_eq!(h.state.mode, Mode::Help);
+    // The console draws (and measures) before the next key arrives.
+    h.render(80, 24);
     h.press("j j");
     assert_eq!(h.state.help_scroll, 2);
     assert_eq!(selected_version(&h), "2.1.1", "keys scroll the help, not the list");
@@ -342,12 +344,8 @@ fn a_refresh_asked_for_while_a_read_is_out_is_not_lost() {
         paused: false,
         created: None,
     };
-    let effects = update(
-        &mut h.state,
-        Action::Kube(KubeAction::Snapshot {
-            result: Ok(vec![rollout]),
-        }),
-    );
+    let snapshot = common::rollouts::snapshot(&h, vec![rollout], Default::default(), Default::default());
+    let effects = update(&mut h.state, snapshot);
     let first = match effects.as_slice() {
         [Effect::Kube(KubeEffect::LoadDetail { generation, .. })] => *generation,
         other => panic!("expected a detail read, got {other:?}"),
@@ -440,10 +438,8 @@ fn a_list_that_arrived_on_another_view_gets_its_detail_when_rollouts_opens() {
     }));
     // The console starts on Models; the watch's first list arrives there.
     let web = common::rollouts::rollout("web", "v1.0.0", RolloutPhase::Healthy, "", 1);
-    let effects = update(
-        &mut h.state,
-        Action::Kube(KubeAction::Snapshot { result: Ok(vec![web]) }),
-    );
+    let snapshot = common::rollouts::snapshot(&h, vec![web], Default::default(), Default::default());
+    let effects = update(&mut h.state, snapshot);
     assert!(effects.is_empty(), "nothing shows a detail yet: {effects:?}");
     let effects = update(&mut h.state, Action::Key(KeyAction::View(ViewId::Rollouts)));
     assert!(
@@ -452,4 +448,74 @@ fn a_list_that_arrived_on_another_view_gets_its_detail_when_rollouts_opens() {
             .any(|e| matches!(e, Effect::Kube(KubeEffect::LoadDetail { deployment, .. }) if deployment == "web")),
         "opening Rollouts reads the selection's detail: {effects:?}"
     );
+}
+
+#[test]
+fn help_scrolls_only_as_far_as_it_has_text() {
+    let mut h = Harness::new();
+    h.press("?");
+    let first = h.render(80, 24);
+    let hint = first
+        .lines()
+        .find(|l| l.contains("lines 1-"))
+        .expect("the help says how long it is");
+    assert!(hint.contains("g/G"), "{hint}");
+    h.press("G");
+    let end = h.render(80, 24);
+    let (lines, visible) = h.state.measured.help;
+    assert!(lines > visible, "the help is longer than 80x24 shows");
+    assert_eq!(h.state.help_scroll, lines - visible);
+    assert!(end.contains(&format!("of {lines} ")), "{end}");
+    assert!(end.contains(":q"), "the last command shows:\n{end}");
+    h.press("j j ctrl-f");
+    assert_eq!(h.state.help_scroll, lines - visible, "no scrolling into blank space");
+    h.press("ctrl-b");
+    assert_eq!(h.state.help_scroll, lines - visible - (visible.min(lines - visible)));
+    h.press("g");
+    assert_eq!(h.state.help_scroll, 0);
+}
+
+#[test]
+fn the_rollout_detail_is_focused_scrolled_and_opened_full_screen_by_keys() {
+    let mut h = common::rollouts::connected();
+    let screen = h.render(80, 24);
+    assert!(
+        !screen.contains("CrashLoopBackOff"),
+        "the pods are below the fold at 80x24"
+    );
+    h.press("tab");
+    assert_eq!(h.state.rollouts.focus, Pane::Detail);
+    h.press("G");
+    let bottom = h.render(80, 24);
+    assert!(bottom.contains("CrashLoopBackOff"), "G reaches the last pod:\n{bottom}");
+    let (lines, visible) = h.state.measured.rollout_detail;
+    assert_eq!(h.state.rollouts.detail_scroll, lines - visible);
+    h.press("j j");
+    assert_eq!(
+        h.state.rollouts.detail_scroll,
+        lines - visible,
+        "stops at the last line"
+    );
+    assert_eq!(
+        h.state.rollouts.cursor.selected, 0,
+        "j scrolls the detail, not the list"
+    );
+    h.press("g");
+    assert_eq!(h.state.rollouts.detail_scroll, 0);
+    // enter: the whole detail on one screen.
+    h.press("enter");
+    let full = h.render(80, 24);
+    assert!(!full.contains("NAME "), "the list makes room:\n{full}");
+    assert!(
+        full.contains("stable       90%") && full.contains("lines 1-18 of 19"),
+        "{full}"
+    );
+    h.press("G");
+    assert!(h.render(80, 24).contains("CrashLoopBackOff"));
+    h.press("esc");
+    assert!(h.render(80, 24).contains("NAME "), "esc brings the list back");
+    h.press("esc");
+    assert_eq!(h.state.rollouts.focus, Pane::List);
+    h.press("j");
+    assert_eq!(h.state.rollouts.cursor.selected, 1, "the list has the keys again");
 }

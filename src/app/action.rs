@@ -6,7 +6,7 @@ use super::input::Edit;
 use super::rollouts::{KubeInfo, RolloutDetail};
 use crate::backends::audit_log::AuditRead;
 use crate::backends::local::RegistryLoad;
-use crate::domain::rollout::Rollout;
+use crate::domain::rollout::ClusterState;
 use crate::ops::Prepared;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +27,8 @@ pub enum Action {
     /// The clock moved (local wall-clock time, with its zone).
     Tick(jiff::Zoned),
     Resize(u16, u16),
+    /// What the frame just drawn measured of its scrollable panes.
+    Measured(super::state::Measure),
     RegistryLoaded {
         generation: u64,
         result: Result<RegistryLoad, String>,
@@ -50,8 +52,12 @@ pub enum KubeAction {
         generation: u64,
         result: Result<KubeInfo, String>,
     },
-    /// A fresh list from the watch, or the watch's error (data kept).
-    Snapshot { result: Result<Vec<Rollout>, String> },
+    /// What the watch of the connection of `generation` sees now, or its
+    /// error (data kept, marked stale).
+    Snapshot {
+        generation: u64,
+        result: Result<ClusterState, String>,
+    },
     Detail {
         generation: u64,
         result: Result<RolloutDetail, String>,
@@ -135,6 +141,9 @@ pub enum KubeEffect {
         generation: u64,
         namespace: String,
         deployment: String,
+        /// The rollout whose traffic the deployment's traffic keys move
+        /// (itself, or the one it is the canary or shadow of).
+        traffic_owner: String,
     },
     Prepare(OpRequest),
     Execute(Prepared),

@@ -19,6 +19,9 @@ pub enum KeyAction {
     PageDown,
     Top,
     Bottom,
+    /// Open the selected row: the Rollouts detail full screen, an audit
+    /// entry whole.
+    Open,
     View(ViewId),
     /// Roll the selected deployment back to its previous revision.
     Undo,
@@ -39,7 +42,7 @@ pub enum KeyAction {
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 30] = [
+    pub const ALL: [KeyAction; 31] = [
         KeyAction::Help,
         KeyAction::Command,
         KeyAction::Filter,
@@ -54,6 +57,7 @@ impl KeyAction {
         KeyAction::PageDown,
         KeyAction::Top,
         KeyAction::Bottom,
+        KeyAction::Open,
         KeyAction::View(ViewId::Models),
         KeyAction::View(ViewId::Rollouts),
         KeyAction::View(ViewId::Metrics),
@@ -88,6 +92,7 @@ impl KeyAction {
             KeyAction::PageDown => "page-down",
             KeyAction::Top => "top",
             KeyAction::Bottom => "bottom",
+            KeyAction::Open => "open",
             KeyAction::View(ViewId::Models) => "view-models",
             KeyAction::View(ViewId::Rollouts) => "view-rollouts",
             KeyAction::View(ViewId::Metrics) => "view-metrics",

@@ -15,11 +15,11 @@ use super::action::{KubeAction, KubeEffect, OpKind, OpRequest};
 use super::rollouts::{KubeInfo, RolloutDetail};
 use crate::backends::kube::history::{history, replica_sets};
 use crate::backends::kube::rollouts::{self, rollout_of};
-use crate::backends::kube::watch::watch_rollouts;
+use crate::backends::kube::watch::{TrafficPlan, watch_cluster};
 use crate::backends::kube::{Connection, KubeTarget, connect, pods};
 use crate::config::settings::RolloutSettings;
 use crate::ops::bluegreen::{BlueGreenSwitch, SwitchTo};
-use crate::ops::canary::{self, Canary, Move};
+use crate::ops::canary::{Canary, Move};
 use crate::ops::rollback::Rollback;
 use crate::ops::shadow::Shadow;
 use crate::ops::{self, AuditLog, Operation, OpsContext, Outcome, ReadOnlyRule, permission};
@@ -112,16 +112,17 @@ impl KubeRunner {
                 context,
                 namespace,
             } => {
-                let result = self.connect(context, namespace, answers.clone()).await;
+                let result = self.connect(generation, context, namespace, answers.clone()).await;
                 KubeAction::Connected { generation, result }
             }
             KubeEffect::LoadDetail {
                 generation,
                 namespace,
                 deployment,
+                traffic_owner,
             } => {
                 let result = match self.ctx_in(&namespace) {
-                    Ok(ctx) => self.detail(&ctx, &deployment).await,
+                    Ok(ctx) => self.detail(&ctx, &deployment, &traffic_owner).await,
                     Err(e) => Err(e),
                 };
                 KubeAction::Detail { generation, result }
@@ -148,6 +149,7 @@ impl KubeRunner {
 
     async fn connect(
         &self,
+        generation: u64,
         context: Option<String>,
         namespace: Option<String>,
         answers: UnboundedSender<Action>,
@@ -173,9 +175,18 @@ impl KubeRunner {
             readonly: readonly.clone(),
             all_namespaces: conn.all_namespaces,
         };
-        let watch = watch_rollouts(&conn, move |snapshot| {
+        let plan = TrafficPlan {
+            rollouts: self.config.rollouts.clone(),
+            ladder: self.config.ladder.clone(),
+        };
+        // Snapshots carry the connection's generation: a late one from the
+        // watch of the namespace left with :ns is dropped.
+        let watch = watch_cluster(&conn, plan, move |snapshot| {
             answers
-                .send(Action::Kube(KubeAction::Snapshot { result: snapshot }))
+                .send(Action::Kube(KubeAction::Snapshot {
+                    generation,
+                    result: snapshot,
+                }))
                 .is_ok()
         });
         let ctx = self.config.ops_context(conn);
@@ -190,25 +201,13 @@ impl KubeRunner {
         Ok(info)
     }
 
-    async fn detail(&self, ctx: &OpsContext, name: &str) -> Result<RolloutDetail, String> {
+    async fn detail(&self, ctx: &OpsContext, name: &str, traffic_owner: &str) -> Result<RolloutDetail, String> {
         let conn = &ctx.conn;
         let deployment = rollouts::get(conn, name).await.map_err(|e| e.to_string())?;
         let current = rollout_of(&deployment, &conn.versions).revision;
         let sets = replica_sets(conn, &deployment).await.map_err(|e| e.to_string())?;
         let pods = pods::pods(conn, &deployment).await.map_err(|e| e.to_string())?;
-        let split = match self.config.rollouts.get(name) {
-            Some(settings) => {
-                let router = crate::backends::kube::routers::for_rollout(settings);
-                Some(
-                    canary::split(conn, router.as_ref())
-                        .await
-                        .map(|(_, s)| s)
-                        .map_err(|e| e.to_string()),
-                )
-            }
-            None => None,
-        };
-        let denied = self.denied(conn, name).await;
+        let denied = self.denied(conn, name, traffic_owner).await;
         // Services for the same pods, whatever version they point to.
         let labels = deployment
             .spec
@@ -228,14 +227,13 @@ impl KubeRunner {
             name: name.to_owned(),
             revisions: history(current, &sets, &conn.versions),
             pods,
-            split,
             denied,
         })
     }
 
     /// The rollout's actions the API server would refuse, with why; asked
     /// anew when the cached answer is older than [`DENIED_FRESH_FOR`].
-    async fn denied(&self, conn: &Connection, name: &str) -> Vec<(OpKind, String)> {
+    async fn denied(&self, conn: &Connection, name: &str, traffic_owner: &str) -> Vec<(OpKind, String)> {
         let key = (conn.context.clone(), conn.namespace.clone(), name.to_owned());
         if let Ok(cache) = self.denied.lock()
             && let Some((asked, denied)) = cache.get(&key)
@@ -250,11 +248,16 @@ impl KubeRunner {
             OpKind::CanaryAbort,
             OpKind::CanaryPromote,
         ] {
+            // Traffic keys act on the rollout the row serves.
+            let deployment = match kind {
+                OpKind::Rollback(_) => name,
+                _ => traffic_owner,
+            };
             let permissions = self
                 .operation(&OpRequest {
                     kind: kind.clone(),
                     namespace: conn.namespace.clone(),
-                    deployment: name.to_owned(),
+                    deployment: deployment.to_owned(),
                 })
                 .permissions(conn);
             for permission in permissions {

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod metrics_runner;
 pub mod metrics_watch;
 pub mod resource;
+pub mod rollout_keys;
 pub mod rollouts;
 pub mod state;
 pub mod update;

@@ -7,8 +7,8 @@ use super::action::{Effect, KubeAction, KubeEffect, OpRequest};
 use super::list_cursor::ListCursor;
 use super::resource::{Load, Resource};
 use super::state::{Level, Mode, Pane, State};
-use crate::backends::kube::routers::TrafficSplit;
-use crate::domain::rollout::{PodSummary, Revision, Rollout};
+use crate::domain::rollout::{ClusterState, PodSummary, Revision, Rollout, RolloutKey};
+use crate::domain::traffic::{Role, Traffic};
 use crate::ops::Prepared;
 
 /// The cluster the console is attached to.
@@ -30,8 +30,6 @@ pub struct RolloutDetail {
     pub name: String,
     pub revisions: Vec<Revision>,
     pub pods: Vec<PodSummary>,
-    /// The traffic split, when a router is configured for the deployment.
-    pub split: Option<Result<TrafficSplit, String>>,
     /// Actions the cluster says this user may not take, and why, asked
     /// before any key is pressed.
     pub denied: Vec<(OpKind, String)>,
@@ -56,10 +54,20 @@ impl RolloutDetail {
 pub struct RolloutsState {
     pub kube: Resource<KubeInfo>,
     pub list: Resource<Vec<Rollout>>,
+    /// Each configured rollout's traffic, from the watch of its router's
+    /// objects: the one source of the weights every row and pane shows.
+    pub traffic: std::collections::BTreeMap<RolloutKey, Traffic>,
+    /// What each Deployment is to a configured rollout (its canary, its
+    /// shadow), so a key pressed on it acts on that rollout.
+    pub roles: std::collections::BTreeMap<RolloutKey, Role>,
     /// The watch's last error while its data is kept (stale, not blank).
     pub stale: Option<String>,
     pub cursor: ListCursor,
     pub focus: Pane,
+    /// Lines scrolled off the top of the detail pane.
+    pub detail_scroll: u16,
+    /// The detail pane takes the whole view (`enter`; `esc` goes back).
+    pub detail_full: bool,
     pub detail: Resource<RolloutDetail>,
     /// A planned change waiting for the operator's yes or no.
     pub pending: Option<Prepared>,
@@ -92,6 +100,22 @@ impl RolloutsState {
     /// listed, the name alone does not say which one.
     pub fn selected_key(&self) -> Option<(String, String)> {
         self.selected().map(|r| (r.namespace.clone(), r.name.clone()))
+    }
+
+    /// The traffic that `rollout`'s row concerns: its own, or that of the
+    /// rollout it is the canary, shadow or stable side of.
+    pub fn traffic_of<'a>(&'a self, rollout: &'a Rollout) -> Option<(&'a str, &'a Traffic)> {
+        let key = (rollout.namespace.clone(), rollout.name.clone());
+        if let Some(traffic) = self.traffic.get(&key) {
+            return Some((rollout.name.as_str(), traffic));
+        }
+        let role = self.roles.get(&key)?;
+        let traffic = self.traffic.get(&(rollout.namespace.clone(), role.rollout.clone()))?;
+        Some((role.rollout.as_str(), traffic))
+    }
+
+    pub fn role_of(&self, rollout: &Rollout) -> Option<&Role> {
+        self.roles.get(&(rollout.namespace.clone(), rollout.name.clone()))
     }
 
     /// Whether the detail shown, or on its way, is the selected rollout's.
@@ -150,6 +174,7 @@ fn detail_effect(state: &State, generation: u64) -> Vec<Effect> {
                 generation,
                 namespace: r.namespace.clone(),
                 deployment: r.name.clone(),
+                traffic_owner: super::rollout_keys::target(state, r, &OpKind::CanaryStep),
             })
         })
         .into_iter()
@@ -162,7 +187,11 @@ pub fn request(state: &mut State, kind: OpKind, what: &str) -> Vec<Effect> {
         state.set_status(Level::Warn, "another action is still running");
         return Vec::new();
     }
-    let Some((namespace, name)) = state.rollouts.selected().map(|r| (r.namespace.clone(), r.name.clone())) else {
+    let Some((namespace, name)) = state
+        .rollouts
+        .selected()
+        .map(|r| (r.namespace.clone(), super::rollout_keys::target(state, r, &kind)))
+    else {
         state.set_status(Level::Warn, "no rollout selected");
         return Vec::new();
     };
@@ -176,7 +205,6 @@ pub fn request(state: &mut State, kind: OpKind, what: &str) -> Vec<Effect> {
 
 /// Answers from the cluster and the operator's yes/no.
 pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
-    let r = &mut state.rollouts;
     match action {
         KubeAction::Connected { generation, result } => {
             if let Ok(info) = &result {
@@ -197,9 +225,17 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
             }
             Vec::new()
         }
-        KubeAction::Snapshot { result } => {
+        KubeAction::Snapshot { generation, result } => {
+            // Only the watch of the current connection speaks for the list.
+            if generation != state.rollouts.kube.generation() {
+                return Vec::new();
+            }
             match result {
-                Ok(list) => {
+                Ok(ClusterState {
+                    rollouts: list,
+                    traffic,
+                    roles,
+                }) => {
                     let track_label = &state.alerts.track_label;
                     state.alerts.running = Some(
                         list.iter()
@@ -212,6 +248,8 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                     let r = &mut state.rollouts;
                     let before = r.selected_key();
                     r.stale = None;
+                    r.traffic = traffic;
+                    r.roles = roles;
                     let len = list.len();
                     // The watch answers for the connection it was started on.
                     if r.list.is_in_flight() {
@@ -230,11 +268,12 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                         Vec::new()
                     };
                 }
-                Err(e) => r.stale = Some(e),
+                Err(e) => state.rollouts.stale = Some(e),
             }
             Vec::new()
         }
         KubeAction::Detail { generation, result } => {
+            let r = &mut state.rollouts;
             // A refresh asked for while this read was out goes now.
             match r.detail.receive(generation, result) {
                 Some(again) => detail_effect(state, again),
@@ -242,6 +281,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
             }
         }
         KubeAction::Prepared(result) => {
+            let r = &mut state.rollouts;
             r.busy = None;
             match result {
                 Ok(Ok(prepared)) => {
@@ -254,7 +294,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
             Vec::new()
         }
         KubeAction::Finished(result) => {
-            r.busy = None;
+            state.rollouts.busy = None;
             match result {
                 Ok(message) => state.set_status(Level::Info, message),
                 Err(message) => state.set_status(Level::Error, message),
@@ -288,5 +328,6 @@ pub fn cancel(state: &mut State) -> Vec<Effect> {
 /// The selection moved: its detail is fetched.
 pub fn selection_changed(state: &mut State) -> Vec<Effect> {
     state.rollouts.detail.invalidate();
+    state.rollouts.detail_scroll = 0;
     load_detail(state)
 }

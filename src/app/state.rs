@@ -39,6 +39,8 @@ pub struct State {
     pub clock: Option<jiff::Zoned>,
     /// Terminal size in cells.
     pub size: (u16, u16),
+    /// What the last frame measured of its scrollable panes.
+    pub measured: Measure,
     pub quit: bool,
 }
 
@@ -77,6 +79,25 @@ pub enum Level {
     Info,
     Warn,
     Error,
+}
+
+/// How much text a scrollable pane holds and how much of it shows, as the
+/// last frame drew it: scrolling stops at the last line, never in blank
+/// space. The event loop measures after drawing and sends the measure
+/// back as an action when it changed (rendering stays pure, so does update).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Measure {
+    /// (lines, visible rows) of the Rollouts detail pane.
+    pub rollout_detail: (u16, u16),
+    /// (lines, visible rows) of the help screen.
+    pub help: (u16, u16),
+}
+
+impl Measure {
+    /// The furthest a pane of (lines, visible) may scroll.
+    pub fn limit((lines, visible): (u16, u16)) -> u16 {
+        lines.saturating_sub(visible)
+    }
 }
 
 /// Which pane of a two-pane view has the keyboard.
@@ -197,6 +218,7 @@ impl State {
             config_error: None,
             clock: None,
             size: (80, 24),
+            measured: Measure::default(),
             quit: false,
         }
     }

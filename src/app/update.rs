@@ -1,15 +1,13 @@
 //! The one place the state changes. Pure: no IO, no clock, no awaiting;
 //! work for the outside world is returned as effects.
 
-use super::action::OpKind;
 use super::action::{Action, Effect};
 use super::command::{self, Command};
 use super::input::Input;
 use super::metrics;
-use super::resource::Load;
-use super::rollouts;
-use super::state::{Level, Mode, Pane, State};
+use super::state::{Level, Measure, Mode, Pane, State};
 use super::{KeyAction, ViewId};
+use super::{rollout_keys, rollouts};
 
 /// Rows taken by everything that is not the list (header, tabs, borders,
 /// status and footer), to size a page.
@@ -81,6 +79,15 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.size = (width, height);
             Vec::new()
         }
+        Action::Measured(measure) => {
+            state.measured = measure;
+            // Text that shrank (a smaller window, a shorter detail) pulls
+            // the scroll back to its last line.
+            state.help_scroll = state.help_scroll.min(Measure::limit(measure.help));
+            let r = &mut state.rollouts;
+            r.detail_scroll = r.detail_scroll.min(Measure::limit(measure.rollout_detail));
+            Vec::new()
+        }
         Action::RegistryLoaded { generation, result } => {
             let again = state.models.registry.receive(generation, result);
             let len = state.models.rows().len();
@@ -102,15 +109,21 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
     if state.mode == Mode::Help {
-        match key {
-            KeyAction::Back | KeyAction::Help | KeyAction::Quit => state.mode = Mode::Normal,
-            KeyAction::Down => state.help_scroll = state.help_scroll.saturating_add(1),
-            KeyAction::Up => state.help_scroll = state.help_scroll.saturating_sub(1),
-            KeyAction::PageDown => state.help_scroll = state.help_scroll.saturating_add(page(state)),
-            KeyAction::PageUp => state.help_scroll = state.help_scroll.saturating_sub(page(state)),
-            KeyAction::Top => state.help_scroll = 0,
-            _ => {}
-        }
+        let (lines, visible) = state.measured.help;
+        let delta = match key {
+            KeyAction::Back | KeyAction::Help | KeyAction::Quit => {
+                state.mode = Mode::Normal;
+                return Vec::new();
+            }
+            KeyAction::Down => 1,
+            KeyAction::Up => -1,
+            KeyAction::PageDown => visible.max(1) as isize,
+            KeyAction::PageUp => -(visible.max(1) as isize),
+            KeyAction::Top => isize::MIN,
+            KeyAction::Bottom => isize::MAX,
+            _ => 0,
+        };
+        state.help_scroll = scrolled(state.help_scroll, delta, (lines, visible));
         return Vec::new();
     }
     let page = page(state) as isize;
@@ -131,20 +144,32 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
         KeyAction::Quit => state.quit = true,
         KeyAction::Back => back(state),
         KeyAction::NextPane | KeyAction::PrevPane => {
-            if state.view == ViewId::Models {
-                state.models.focus = match state.models.focus {
+            let focus = match state.view {
+                ViewId::Models => Some(&mut state.models.focus),
+                ViewId::Rollouts if state.rollouts.selected().is_some() => Some(&mut state.rollouts.focus),
+                _ => None,
+            };
+            if let Some(focus) = focus {
+                *focus = match focus {
                     Pane::List => Pane::Detail,
                     Pane::Detail => Pane::List,
                 };
             }
         }
+        KeyAction::Open => {
+            if state.view == ViewId::Rollouts && state.rollouts.selected().is_some() {
+                let r = &mut state.rollouts;
+                r.detail_full = true;
+                r.focus = Pane::Detail;
+            }
+        }
         KeyAction::Refresh => return refresh(state),
-        KeyAction::Up => move_by(state, -1),
-        KeyAction::Down => move_by(state, 1),
-        KeyAction::PageUp => move_by(state, -page),
-        KeyAction::PageDown => move_by(state, page),
+        KeyAction::Up => move_by(state, Scroll::Lines(-1), -1),
+        KeyAction::Down => move_by(state, Scroll::Lines(1), 1),
+        KeyAction::PageUp => move_by(state, Scroll::Pages(-1), -page),
+        KeyAction::PageDown => move_by(state, Scroll::Pages(1), page),
         KeyAction::Top => {
-            if !scroll_detail(state, isize::MIN)
+            if !scroll_detail(state, Scroll::Lines(isize::MIN))
                 && let Some(c) = state.cursor_mut()
             {
                 c.top();
@@ -152,18 +177,18 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
         }
         KeyAction::Bottom => {
             let len = state.row_count();
-            if !scroll_detail(state, isize::MAX)
+            if !scroll_detail(state, Scroll::Lines(isize::MAX))
                 && let Some(c) = state.cursor_mut()
             {
                 c.bottom(len);
             }
         }
         KeyAction::View(view) => return switch_view(state, view),
-        KeyAction::Undo => return rollout_action(state, OpKind::Rollback(None), "a rollback"),
-        KeyAction::CanaryStep => return rollout_action(state, OpKind::CanaryStep, "a canary step"),
-        KeyAction::CanaryAbort => return rollout_action(state, OpKind::CanaryAbort, "a canary abort"),
-        KeyAction::Promote => return rollout_action(state, OpKind::CanaryPromote, "a promotion"),
-        KeyAction::SwitchBack => return switch_back(state),
+        KeyAction::Undo
+        | KeyAction::CanaryStep
+        | KeyAction::CanaryAbort
+        | KeyAction::Promote
+        | KeyAction::SwitchBack => return rollout_key(state, key),
         KeyAction::RangeShorter | KeyAction::RangeLonger if state.view == ViewId::Metrics => {
             return metrics::range_step(state, key == KeyAction::RangeLonger);
         }
@@ -179,43 +204,33 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
     Vec::new()
 }
 
-/// `b`: the rollout's blue-green Service back to its recorded version.
-fn switch_back(state: &mut State) -> Vec<Effect> {
+/// A mutating key in Rollouts: the operation it starts on the selected
+/// row, or, when it cannot act there, why (the footer dims it too).
+fn rollout_key(state: &mut State, key: KeyAction) -> Vec<Effect> {
     if state.view != ViewId::Rollouts {
         return Vec::new();
     }
-    let version = state.rollouts.selected().and_then(|r| r.version.name.clone());
-    let target = match &state.rollouts.detail.load {
-        Load::Loaded(detail) => detail.switch_back_target(version.as_deref()).map(str::to_owned),
-        _ => None,
-    };
-    match target {
-        Some(service) => rollouts::request(state, OpKind::BlueGreenBack { service }, "a switch back"),
-        None => {
-            state.set_status(
-                Level::Warn,
-                "no Service of this rollout records a version to switch back to; use :switch SERVICE VERSION",
-            );
+    match rollout_keys::planned(state, key) {
+        Some(Ok((kind, what))) => rollouts::request(state, kind, what),
+        Some(Err(why)) => {
+            state.set_status(Level::Warn, why);
             Vec::new()
         }
+        None => Vec::new(),
     }
-}
-
-fn rollout_action(state: &mut State, kind: OpKind, what: &str) -> Vec<Effect> {
-    if state.view != ViewId::Rollouts {
-        return Vec::new();
-    }
-    rollouts::request(state, kind, what)
 }
 
 fn page(state: &State) -> u16 {
     state.size.1.saturating_sub(CHROME_ROWS).max(1)
 }
 
-fn move_by(state: &mut State, delta: isize) {
-    if scroll_detail(state, delta) {
+/// Scrolls the focused detail pane by `scroll`, else moves the list's
+/// cursor by `rows`.
+fn move_by(state: &mut State, scroll: Scroll, rows: isize) {
+    if scroll_detail(state, scroll) {
         return;
     }
+    let delta = rows;
     let len = state.row_count();
     if let Some(cursor) = state.cursor_mut() {
         cursor.move_by(delta, len);
@@ -235,15 +250,47 @@ fn after_move(state: &mut State, before: Option<(String, String)>) -> Vec<Effect
     }
 }
 
-/// Scrolls the Models detail pane when it has the focus.
-fn scroll_detail(state: &mut State, delta: isize) -> bool {
-    if state.view != ViewId::Models || state.models.focus != Pane::Detail {
-        return false;
+/// How far a pane scrolls: lines, or pages of its own height.
+#[derive(Debug, Clone, Copy)]
+enum Scroll {
+    Lines(isize),
+    Pages(isize),
+}
+
+impl Scroll {
+    fn lines(self, visible: u16) -> isize {
+        match self {
+            Scroll::Lines(n) => n,
+            Scroll::Pages(n) => n.saturating_mul(visible.max(1) as isize),
+        }
     }
-    let limit = state.models.detail_scroll_limit() as isize;
-    let scroll = &mut state.models.detail_scroll;
-    *scroll = (*scroll as isize).saturating_add(delta).clamp(0, limit) as u16;
-    true
+}
+
+/// Scrolls the detail pane of the view when it has the focus.
+fn scroll_detail(state: &mut State, scroll: Scroll) -> bool {
+    match state.view {
+        ViewId::Models if state.models.focus == Pane::Detail => {
+            let limit = state.models.detail_scroll_limit() as isize;
+            let delta = scroll.lines(4);
+            let scroll = &mut state.models.detail_scroll;
+            *scroll = (*scroll as isize).saturating_add(delta).clamp(0, limit) as u16;
+            true
+        }
+        ViewId::Rollouts if state.rollouts.focus == Pane::Detail => {
+            let measured = state.measured.rollout_detail;
+            let delta = scroll.lines(measured.1);
+            state.rollouts.detail_scroll = scrolled(state.rollouts.detail_scroll, delta, measured);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `scroll` moved by `delta` lines, kept between the top and the last
+/// line of a pane of (lines, visible).
+fn scrolled(scroll: u16, delta: isize, pane: (u16, u16)) -> u16 {
+    let limit = Measure::limit(pane) as isize;
+    (scroll as isize).saturating_add(delta).clamp(0, limit) as u16
 }
 
 /// `esc`: undo the innermost thing — a filter, the detail focus, then the
@@ -257,6 +304,15 @@ fn back(state: &mut State) {
     }
     if state.view == ViewId::Models && state.models.focus == Pane::Detail {
         state.models.focus = Pane::List;
+        return;
+    }
+    if state.view == ViewId::Rollouts && (state.rollouts.detail_full || state.rollouts.focus == Pane::Detail) {
+        let r = &mut state.rollouts;
+        if r.detail_full {
+            r.detail_full = false;
+        } else {
+            r.focus = Pane::List;
+        }
         return;
     }
     if let Some(view) = state.history.pop() {

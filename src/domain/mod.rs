@@ -8,6 +8,7 @@ pub mod alerting;
 pub mod audit;
 pub mod guard;
 pub mod rollout;
+pub mod traffic;
 pub mod version;
 
 pub use audit::AuditEntry;

@@ -18,6 +18,18 @@ pub enum RolloutPhase {
     Degraded,
 }
 
+impl RolloutPhase {
+    /// Argo Rollouts' word for the phase.
+    pub fn word(self) -> &'static str {
+        match self {
+            RolloutPhase::Progressing => "Progressing",
+            RolloutPhase::Healthy => "Healthy",
+            RolloutPhase::Paused => "Paused",
+            RolloutPhase::Degraded => "Degraded",
+        }
+    }
+}
+
 /// The status of a rollout, with kubectl's own wording in `message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RolloutStatus {
@@ -50,6 +62,20 @@ pub struct Rollout {
     pub probes: Vec<String>,
     pub paused: bool,
     pub created: Option<jiff::Timestamp>,
+}
+
+/// A rollout by (namespace, name): with every namespace listed, the name
+/// alone does not say which one.
+pub type RolloutKey = (String, String);
+
+/// What the cluster's watch last saw: every rollout, each configured
+/// rollout's traffic, and what each Deployment is to those rollouts.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClusterState {
+    /// Sorted by (namespace, name).
+    pub rollouts: Vec<Rollout>,
+    pub traffic: std::collections::BTreeMap<RolloutKey, super::traffic::Traffic>,
+    pub roles: std::collections::BTreeMap<RolloutKey, super::traffic::Role>,
 }
 
 /// One entry of `kubectl rollout history`: a ReplicaSet of the deployment.

@@ -265,10 +265,7 @@ impl Canary {
     }
 }
 
-/// The next rung above `now`, if any.
-pub fn next_rung(ladder: &[u32], now: u32) -> Option<u32> {
-    ladder.iter().copied().filter(|p| *p > now && *p <= 100).min()
-}
+pub use crate::domain::traffic::next_rung;
 
 impl Operation for Canary {
     fn action(&self) -> &'static str {
@@ -335,18 +332,5 @@ mod tests {
         // Moving weights writes the route only.
         let step = Canary::new("web", Some(&settings), &[5, 50, 100], Move::Step);
         assert_eq!(step.promote_service_permission("ml"), None);
-    }
-
-    #[test]
-    fn steps_climb_the_ladder_from_anywhere() {
-        let ladder = [5, 10, 25, 50, 100];
-        assert_eq!(next_rung(&ladder, 0), Some(5));
-        assert_eq!(next_rung(&ladder, 10), Some(25));
-        assert_eq!(
-            next_rung(&ladder, 12),
-            Some(25),
-            "an off-ladder percent steps to the next rung"
-        );
-        assert_eq!(next_rung(&ladder, 100), None);
     }
 }

@@ -71,6 +71,11 @@ pub async fn run(
             }
             dirty = false;
             next_frame = Instant::now() + frame_budget;
+            // Scrolling stops at the last line the frame drew.
+            let measured = ui::measure(&state, &ui, state.size);
+            if measured != state.measured {
+                apply(&mut state, &runner, Action::Measured(measured));
+            }
         }
         if state.quit {
             break Exit::Quit;

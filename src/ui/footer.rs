@@ -8,8 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::Ui;
 use crate::app::keys::contexts;
-use crate::app::resource::Load;
-use crate::app::rollouts::OpKind;
+use crate::app::rollout_keys;
 use crate::app::state::{Level, Mode, Pane, State};
 use crate::app::{KeyAction, ViewId};
 use crate::config::KeyContext;
@@ -72,22 +71,20 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         Mode::Confirm => fixed(&[("y", "yes, do it"), ("n", "no, change nothing")]),
         Mode::Help | Mode::Normal => keymap_hints(state, ui),
     };
-    // Mutating keys are shown dimmed when writes are refused here, or when
-    // the cluster said this user may not take that action.
-    let readonly = state.session.readonly;
-    let denied: Vec<OpKind> = match &state.rollouts.detail.load {
-        Load::Loaded(detail) => detail.denied.iter().map(|(kind, _)| kind.clone()).collect(),
-        _ => Vec::new(),
-    };
+    // Mutating keys are dimmed where they cannot act on the selected row:
+    // writes refused here, the cluster saying this user may not, or nothing
+    // for them to act on (no router, the top of the ladder); pressing one
+    // says why.
     let dimmed: Vec<String> = [
-        (KeyAction::Undo, OpKind::Rollback(None)),
-        (KeyAction::CanaryStep, OpKind::CanaryStep),
-        (KeyAction::CanaryAbort, OpKind::CanaryAbort),
-        (KeyAction::Promote, OpKind::CanaryPromote),
+        KeyAction::Undo,
+        KeyAction::CanaryStep,
+        KeyAction::CanaryAbort,
+        KeyAction::Promote,
+        KeyAction::SwitchBack,
     ]
-    .iter()
-    .filter(|(_, kind)| readonly || denied.contains(kind))
-    .filter_map(|(a, _)| ui.keymap.key_for(KeyContext::Rollouts, *a).map(|k| k.to_string()))
+    .into_iter()
+    .filter(|key| state.view == ViewId::Rollouts && rollout_keys::dimmed(state, *key).is_some())
+    .filter_map(|a| ui.keymap.key_for(KeyContext::Rollouts, a).map(|k| k.to_string()))
     .collect();
     let mut spans = vec![Span::raw(" ")];
     let mut width = 1;

@@ -14,18 +14,30 @@ use crate::config::{KeyContext, Keymap, Theme};
 
 const KEY_COLUMN: usize = 16;
 
+/// Side by side when there is room, one column otherwise.
+const TWO_COLUMNS: u16 = 100;
+
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let theme = ui.theme;
     frame.render_widget(Clear, area);
-    let hint = format!(" j/k scroll {} esc close ", ui.glyphs.separator);
+    let (lines, visible) = measure(area, ui);
+    let sep = ui.glyphs.separator;
+    let hint = if lines > visible {
+        let last = (state.help_scroll + visible).min(lines);
+        format!(
+            " lines {}-{last} of {lines} {sep} j/k ctrl-f/ctrl-b g/G scroll {sep} esc close ",
+            state.help_scroll + 1
+        )
+    } else {
+        " esc close ".to_owned()
+    };
     let block = panel(" Help ", true, ui).title_bottom(Line::styled(hint, theme.muted));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
     let keys = key_lines(ui.keymap, theme);
     let commands = command_lines(theme);
-    // Side by side when there is room, one scrolled column otherwise.
-    if inner.width >= 100 {
+    if inner.width >= TWO_COLUMNS {
         let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
         frame.render_widget(Paragraph::new(keys).scroll((state.help_scroll, 0)), left);
         frame.render_widget(Paragraph::new(commands).scroll((state.help_scroll, 0)), right);
@@ -33,6 +45,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         let all: Vec<Line> = keys.into_iter().chain(commands).collect();
         frame.render_widget(Paragraph::new(all).scroll((state.help_scroll, 0)), inner);
     }
+}
+
+/// (lines, visible rows) of the help drawn in `area`.
+pub fn measure(area: Rect, ui: &Ui) -> (u16, u16) {
+    let inner_width = area.width.saturating_sub(2);
+    let keys = key_lines(ui.keymap, ui.theme).len();
+    let commands = command_lines(ui.theme).len();
+    let lines = if inner_width >= TWO_COLUMNS {
+        keys.max(commands)
+    } else {
+        keys + commands
+    };
+    (lines as u16, area.height.saturating_sub(2))
 }
 
 /// Every binding, by context, then the fixed keys of the input line.

@@ -25,6 +25,7 @@ mod metrics;
 mod metrics_compare;
 mod models;
 mod predict;
+mod rollout_detail;
 mod rollouts;
 pub mod widgets;
 
@@ -45,14 +46,10 @@ pub struct Ui<'a> {
     pub glyphs: Glyphs,
 }
 
-pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
-    let area = frame.area();
-    if !crate::app::state::fits((area.width, area.height)) {
-        widgets::too_small(frame, area, ui);
-        return;
-    }
+/// The screen's rows: header, tabs, banner, body, status, footer.
+fn rows(state: &State, area: Rect) -> [Rect; 6] {
     let banner = header::banner_lines(state, area.width);
-    let [head, tabs, banner_area, body, status, foot] = Layout::vertical([
+    Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(banner),
@@ -60,7 +57,36 @@ pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
         Constraint::Length(1),
         Constraint::Length(1),
     ])
-    .areas(area);
+    .areas(area)
+}
+
+/// What a frame of `size` holds in its scrollable panes, for `update` to
+/// stop scrolling at their last line (sent back as `Action::Measured`).
+pub fn measure(state: &State, ui: &Ui, size: (u16, u16)) -> crate::app::state::Measure {
+    let area = Rect::new(0, 0, size.0, size.1);
+    if !crate::app::state::fits(size) {
+        return crate::app::state::Measure::default();
+    }
+    let [_, _, _, body, _, _] = rows(state, area);
+    let rollout_detail = if state.view == ViewId::Rollouts {
+        let (_, detail) = rollouts::areas(body, state, ui);
+        rollout_detail::measure(state, detail, ui)
+    } else {
+        (0, 0)
+    };
+    crate::app::state::Measure {
+        rollout_detail,
+        help: help::measure(body, ui),
+    }
+}
+
+pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
+    let area = frame.area();
+    if !crate::app::state::fits((area.width, area.height)) {
+        widgets::too_small(frame, area, ui);
+        return;
+    }
+    let [head, tabs, banner_area, body, status, foot] = rows(state, area);
     header::draw_header(frame, head, state, ui);
     header::draw_tabs(frame, tabs, state, ui);
     header::draw_banner(frame, banner_area, state, ui);

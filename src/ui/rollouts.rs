@@ -1,30 +1,42 @@
-//! Rollouts: every deployment in the namespace, live from a watch, with the
-//! selected one's status, traffic split, revisions and pods.
+//! Rollouts: every deployment in the namespace, live from a watch. Each
+//! row carries what an operator decides on — status, version, readiness,
+//! and under it the traffic it serves (weight and rung of the ladder, the
+//! shadow's share), the guard's state and firing alerts — so nobody learns
+//! the weight from a confirmation dialog. The selected rollout's detail is
+//! below (or beside, when wide), focused with `tab` and scrolled, or full
+//! screen with `enter`.
 //!
 //! ```text
-//! ┌ Rollouts · ns · 2 ───────────────┐┌ malaria-predictor ─────────────┐
-//! │ ● NAME  STATUS  REV VERSION READY ││ status, strategy, images       │
-//! │ …                                 ││ traffic  stable 90% canary 10% │
-//! └───────────────────────────────────┘│ revisions … / pods …           │
-//!                                      └────────────────────────────────┘
+//! ┌ Rollouts · ml-serving · 3 deployments ──────────────────────────────┐
+//! │    NAME                      STATUS      REV VERSION  READY          │
+//! │▶ ● malaria-predictor         Healthy       1 2.0.5    3/3            │
+//! │      stable 90% · canary 10% 2/5 · shadow 50%                       │
+//! │  ● malaria-predictor-canary  Healthy       1 2.1.0    1/1            │
+//! │      canary of malaria-predictor: 10% 2/5 · guard armed             │
+//! └──────────────────────────────────────────────────────────────────────┘
+//! ┌ malaria-predictor ───────────────────────────────────────────────────┐
+//! │ status, traffic, guard, services, images, metrics, revisions, pods  │
+//! └──────────────────────────────────────────────────────────────────────┘
 //! ```
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
 use super::Ui;
-use super::widgets::{count, field, line, list_table, not_connected, panel};
+use super::widgets::{count, line, not_connected, panel};
 use crate::app::State;
 use crate::app::resource::Load;
-use crate::app::rollouts::{OpKind, RolloutDetail};
+use crate::app::rollouts::OpKind;
 use crate::app::state::Pane;
+use crate::domain::guard::{GuardReport, GuardState};
 use crate::domain::rollout::{Rollout, RolloutPhase};
+use crate::domain::traffic::Track;
 use crate::domain::version::Versioned;
-use crate::text::clean;
 
+/// At and above this width the detail sits beside the list.
 const SIDE_BY_SIDE: u16 = 140;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
@@ -58,15 +70,36 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         }
         Load::Loaded(_) => {}
     }
-    let (list_area, detail_area) = if area.width >= SIDE_BY_SIDE {
+    let (list_area, detail_area) = areas(area, state, ui);
+    if let Some(list_area) = list_area {
+        draw_list(frame, list_area, state, ui);
+    }
+    super::rollout_detail::draw(frame, detail_area, state, ui);
+}
+
+/// Where the list and the detail go: the detail alone when opened full
+/// screen; side by side when wide; else the list as tall as its rows
+/// (up to three fifths) and the detail below.
+pub fn areas(area: Rect, state: &State, ui: &Ui) -> (Option<Rect>, Rect) {
+    let r = &state.rollouts;
+    if r.detail_full {
+        return (None, area);
+    }
+    if area.width >= SIDE_BY_SIDE {
         let [l, d] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-        (l, d)
-    } else {
-        let [l, d] = Layout::vertical([Constraint::Length(area.height * 2 / 5), Constraint::Fill(1)]).areas(area);
-        (l, d)
+        return (Some(l), d);
+    }
+    let rows: u16 = match r.list.loaded() {
+        Some(list) => r
+            .rows()
+            .iter()
+            .map(|&i| 1 + u16::from(!facts(state, &list[i], ui).is_empty()))
+            .sum(),
+        None => 1,
     };
-    draw_list(frame, list_area, state, ui);
-    draw_detail(frame, detail_area, state, ui);
+    let wanted = (rows + 3).max(5).min(area.height * 3 / 5);
+    let [l, d] = Layout::vertical([Constraint::Length(wanted), Constraint::Fill(1)]).areas(area);
+    (Some(l), d)
 }
 
 pub fn phase_mark(phase: RolloutPhase, ui: &Ui) -> (&'static str, Style) {
@@ -84,21 +117,26 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let r = &state.rollouts;
     let sep = ui.glyphs.separator;
     let total = r.list.loaded().map_or(0, Vec::len);
-    let mut title = format!(
-        " Rollouts {sep} {} {sep} {} ",
-        state.session.namespace,
+    let rows = r.rows();
+    // A filtered list says how much of it shows.
+    let shown = if r.cursor.filter.is_empty() {
         count(total, "deployment", "deployments")
-    );
-    if r.stale.is_some() {
-        title.push_str(&format!("{sep} stale, reconnecting "));
+    } else {
+        format!("{} of {total} match {:?}", rows.len(), r.cursor.filter)
+    };
+    let mut title = vec![Span::styled(
+        format!(" Rollouts {sep} {} {sep} {shown} ", state.session.namespace),
+        theme.title,
+    )];
+    if let Some(why) = &r.stale {
+        title.push(Span::styled(format!("{sep} stale: {why} "), theme.warn));
     }
-    let block = panel(title, r.focus == Pane::List, ui);
+    let block = panel(Line::from(title), r.focus == Pane::List && !r.detail_full, ui);
     let Some(list) = r.list.loaded() else {
         let text = format!("Watching deployments{}", ui.glyphs.ellipsis);
         frame.render_widget(Paragraph::new(text).style(theme.muted).block(block), area);
         return;
     };
-    let rows = r.rows();
     if rows.is_empty() {
         let text = if list.is_empty() {
             format!(
@@ -111,98 +149,238 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         frame.render_widget(Paragraph::new(text).style(theme.muted).block(block), area);
         return;
     }
-    // Every namespace: names carry theirs.
-    let all = r.kube.loaded().is_some_and(|k| k.all_namespaces);
-    // Names are never cut to make room: optional columns come in only
-    // while NAME keeps its longest entry (the request rate first, then the
-    // up-to-date and available counts).
-    let longest = rows
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let columns = Columns::fit(state, &rows, list, inner.width);
+    let [header_area, rows_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    let marker = " ".repeat(ui.glyphs.selected.chars().count());
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            format!("{marker}{}", columns.header()),
+            theme.table_header,
+        )),
+        header_area,
+    );
+    let items: Vec<ListItem> = rows
         .iter()
         .map(|&i| {
-            let ro = &list[i];
-            ro.name.chars().count() + if all { ro.namespace.chars().count() + 1 } else { 0 }
+            let rollout = &list[i];
+            let mut lines = vec![columns.row(state, rollout, ui)];
+            let facts = facts(state, rollout, ui);
+            if !facts.is_empty() {
+                let mut spans = vec![Span::raw("    ")];
+                spans.extend(facts);
+                lines.push(Line::from(spans));
+            }
+            ListItem::new(Text::from(lines)).style(theme.text)
         })
-        .max()
-        .unwrap_or(0)
-        .min(48);
-    // Borders, the selection mark, the fixed columns and their gaps.
-    let mut room = (area.width as usize).saturating_sub(2 + 2 + 32 + 5);
-    let requests = state.metrics.configured && room >= longest + 18;
-    if requests {
-        room -= 18;
+        .collect();
+    let list = List::new(items)
+        .highlight_style(theme.selection)
+        .highlight_symbol(ui.glyphs.selected);
+    let mut list_state = ListState::default().with_selected(Some(r.cursor.selected));
+    frame.render_stateful_widget(list, rows_area, &mut list_state);
+}
+
+/// The first line's columns. Names are never cut to make room: optional
+/// columns come in only while NAME keeps its longest entry (the request
+/// rate first, then the up-to-date and available counts).
+struct Columns {
+    all_namespaces: bool,
+    name: usize,
+    wide: bool,
+    requests: bool,
+}
+
+impl Columns {
+    /// Mark and gap, STATUS, REV, VERSION, READY (with their gaps).
+    const FIXED: usize = 2 + 12 + 4 + 10 + 5;
+
+    fn fit(state: &State, rows: &[usize], list: &[Rollout], width: u16) -> Columns {
+        let all_namespaces = state.rollouts.kube.loaded().is_some_and(|k| k.all_namespaces);
+        let longest = rows
+            .iter()
+            .map(|&i| label(&list[i], all_namespaces).chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 48);
+        // The selection mark takes two cells.
+        let mut room = (width as usize).saturating_sub(2 + Self::FIXED + 1);
+        let requests = state.metrics.configured && room >= longest + 18;
+        if requests {
+            room -= 18;
+        }
+        let wide = room >= longest + 21;
+        if wide {
+            room -= 21;
+        }
+        Columns {
+            all_namespaces,
+            name: longest.min(room).max(4),
+            wide,
+            requests,
+        }
     }
-    let wide = room >= longest + 21;
-    let columns: &[&str] = if wide {
-        &[
-            "",
+
+    fn header(&self) -> String {
+        let mut text = format!(
+            "  {:<name$} {:<11} {:>3} {:<9} {:<5}",
             "NAME",
             "STATUS",
             "REV",
             "VERSION",
             "READY",
-            "UP-TO-DATE",
-            "AVAILABLE",
-        ]
-    } else {
-        &["", "NAME", "STATUS", "REV", "VERSION", "READY"]
-    };
-    let extra: &[&str] = if requests { &["REQUESTS"] } else { &[] };
-    let header = columns
-        .iter()
-        .chain(extra)
-        .map(|h| Cell::from(*h).style(theme.table_header));
-    let table_rows = rows.iter().map(|&i| {
-        let ro: &Rollout = &list[i];
+            name = self.name
+        );
+        if self.wide {
+            text.push_str(&format!(" {:>10} {:>9}", "UP-TO-DATE", "AVAILABLE"));
+        }
+        if self.requests {
+            text.push_str("  REQUESTS");
+        }
+        text
+    }
+
+    fn row<'a>(&self, state: &State, ro: &Rollout, ui: &Ui) -> Line<'a> {
         let (mark, style) = phase_mark(ro.status.phase, ui);
-        let mut cells = vec![
-            Cell::from(mark).style(style),
-            Cell::from(if all {
-                format!("{}/{}", ro.namespace, ro.name)
-            } else {
-                ro.name.clone()
-            }),
-            Cell::from(phase_word(ro.status.phase)).style(style),
-            Cell::from(ro.revision.to_string()),
-            Cell::from(version_cell(&ro.version, ui)),
-            Cell::from(format!("{}/{}", ro.ready, ro.replicas)),
+        let mut spans = vec![
+            Span::styled(format!("{mark} "), style),
+            Span::raw(format!("{} ", fit(&label(ro, self.all_namespaces), self.name))),
+            Span::styled(format!("{:<11} ", ro.status.phase.word()), style),
+            Span::raw(format!("{:>3} ", ro.revision)),
         ];
-        if wide {
-            cells.extend([Cell::from(ro.updated.to_string()), Cell::from(ro.available.to_string())]);
+        spans.extend(version_cell(&ro.version, 9, ui));
+        spans.push(Span::raw(format!(" {:<5}", format!("{}/{}", ro.ready, ro.replicas))));
+        if self.wide {
+            spans.push(Span::raw(format!(" {:>10} {:>9}", ro.updated, ro.available)));
         }
-        if requests {
-            cells.push(Cell::from(rate_cell(state, ro, ui)));
+        if self.requests {
+            spans.push(Span::raw("  "));
+            spans.extend(rate_cell(state, ro, ui).spans);
         }
-        Row::new(cells).style(theme.text)
-    });
-    let mut widths = vec![
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(11),
-        Constraint::Length(4),
-        Constraint::Length(10),
-        Constraint::Length(6),
-    ];
-    if wide {
-        widths.extend([Constraint::Length(10), Constraint::Length(9)]);
+        Line::from(spans)
     }
-    if requests {
-        widths.push(Constraint::Length(17));
-    }
-    let table = Table::new(table_rows, widths).header(Row::new(header)).block(block);
-    list_table(frame, area, table, r.cursor.selected, ui);
 }
 
-/// A version by the rule, marked when its other source disagrees (the
-/// detail says how).
-fn version_cell<'a>(version: &Versioned, ui: &Ui) -> Line<'a> {
+/// The row's name: with its namespace when every namespace is listed.
+fn label(ro: &Rollout, all_namespaces: bool) -> String {
+    if all_namespaces {
+        format!("{}/{}", ro.namespace, ro.name)
+    } else {
+        ro.name.clone()
+    }
+}
+
+/// `text` in exactly `width` cells: padded, or cut with an ellipsis.
+fn fit(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        format!("{text:<width$}")
+    } else {
+        let cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        format!("{cut}~")
+    }
+}
+
+/// A version by the rule in `width` cells, marked when its other source
+/// disagrees (the detail says how).
+pub fn version_cell<'a>(version: &Versioned, width: usize, ui: &Ui) -> Vec<Span<'a>> {
     let name = version.name.clone().unwrap_or_else(|| ui.glyphs.none.into());
     match version.disagrees {
-        Some(_) => Line::from(vec![
-            Span::styled(name, ui.theme.warn),
-            Span::styled(ui.glyphs.warn, ui.theme.warn),
-        ]),
-        None => Line::from(name),
+        Some(_) => vec![Span::styled(
+            fit(&format!("{name}{}", ui.glyphs.warn), width),
+            ui.theme.warn,
+        )],
+        None => vec![Span::raw(fit(&name, width))],
     }
+}
+
+/// What the row's deployment serves and what watches it, in words: its
+/// traffic (or the rollout it is the canary, shadow or stable side of),
+/// its guard, and its firing alerts. Empty when there is nothing to say.
+pub fn facts<'a>(state: &State, ro: &Rollout, ui: &Ui) -> Vec<Span<'a>> {
+    let (t, sep) = (ui.theme, ui.glyphs.separator);
+    let r = &state.rollouts;
+    let mut parts: Vec<Vec<Span<'a>>> = Vec::new();
+    if let Some((owner, traffic)) = r.traffic_of(ro) {
+        let role = r.role_of(ro);
+        parts.push(match (&traffic.split, role) {
+            (Err(e), _) => vec![Span::styled(format!("traffic: {e}"), t.warn)],
+            (Ok(split), None) => {
+                let mut text = format!(
+                    "stable {}% {sep} canary {}",
+                    split.stable,
+                    split.canary_step(&traffic.ladder)
+                );
+                if let Some(shadow) = split.shadow {
+                    text.push_str(&format!(" {sep} shadow {shadow}%"));
+                }
+                vec![Span::raw(text)]
+            }
+            (Ok(split), Some(role)) => {
+                let share = match role.track {
+                    Track::Stable => format!("{}%", split.stable),
+                    Track::Canary => split.canary_step(&traffic.ladder),
+                    Track::Shadow => match split.shadow {
+                        Some(p) => format!("{p}% mirrored"),
+                        None => "not mirrored".into(),
+                    },
+                };
+                vec![Span::raw(format!("{} of {owner}: {share}", role.track.name()))]
+            }
+        });
+    }
+    for guard in state.alerts.guards.iter().filter(|g| g.deployment == ro.name) {
+        parts.push(vec![guard_span(state, guard, ui)]);
+    }
+    let firing = firing_for(state, ro);
+    if firing > 0 {
+        let alerts = count(firing, "alert", "alerts");
+        parts.push(vec![Span::styled(
+            format!("{} {alerts} firing", ui.glyphs.failed),
+            t.error,
+        )]);
+    }
+    let mut out = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push(Span::styled(format!(" {sep} "), t.muted));
+        }
+        out.extend(part);
+    }
+    out
+}
+
+/// "guard armed", "guard pending 35s/1m", "guard acted 22:06:01".
+fn guard_span<'a>(state: &State, guard: &GuardReport, ui: &Ui) -> Span<'a> {
+    let t = ui.theme;
+    let clock = |at: f64| super::widgets::local_time(state, at);
+    let style = match &guard.state {
+        GuardState::Off(_) => t.muted,
+        _ if guard.failed() => t.error,
+        GuardState::Pending { .. } | GuardState::Acted { .. } => t.warn,
+        GuardState::Armed => t.ok,
+    };
+    Span::styled(format!("guard {}", guard.short(&clock)), style)
+}
+
+/// Firing alerts about the version this deployment runs, on its track.
+fn firing_for(state: &State, ro: &Rollout) -> usize {
+    let a = &state.alerts;
+    let Some(version) = ro.version.name.as_deref() else {
+        return 0;
+    };
+    let track = ro.labels.get(&a.track_label);
+    a.rows()
+        .iter()
+        .filter(|alert| alert.state == "firing" && a.resolved(alert).is_none())
+        .filter(|alert| {
+            let label = |k: &str| alert.labels.get(k);
+            label("version").is_some_and(|v| crate::domain::version::same(v, version))
+                && label("namespace").is_none_or(|ns| *ns == ro.namespace)
+                && (track.is_none() || label(&a.track_label).is_none_or(|t| Some(t) == track))
+        })
+        .count()
 }
 
 /// The request rate of the rollout's version: a sparkline and the newest
@@ -214,9 +392,11 @@ fn rate_cell<'a>(state: &State, rollout: &Rollout, ui: &Ui) -> Line<'a> {
         .panels
         .iter()
         .find(|p| p.settings.kind == crate::config::metrics::PanelKind::Rate);
-    let line = rate
-        .and_then(|p| p.data.as_ref())
-        .and_then(|d| d.lines.iter().find(|l| l.version == version && l.stat.is_empty()));
+    let line = rate.and_then(|p| p.data.as_ref()).and_then(|d| {
+        d.lines
+            .iter()
+            .find(|l| crate::domain::version::same(&l.version, version) && l.stat.is_empty())
+    });
     let Some(line) = line.filter(|l| !l.points.is_empty()) else {
         return Line::default();
     };
@@ -238,196 +418,4 @@ pub fn op_word(kind: &OpKind) -> &'static str {
         OpKind::ShadowOn(_) | OpKind::ShadowOff => "shadow",
         OpKind::BlueGreenSwitch { .. } | OpKind::BlueGreenBack { .. } => "switch blue-green",
     }
-}
-
-pub fn phase_word(phase: RolloutPhase) -> &'static str {
-    crate::commands::rollouts::phase_word(phase)
-}
-
-fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
-    let theme = ui.theme;
-    let r = &state.rollouts;
-    let focused = r.focus == Pane::Detail;
-    let Some(selected) = r.selected() else {
-        frame.render_widget(panel(" Detail ", focused, ui), area);
-        return;
-    };
-    let block = panel(format!(" {} ", selected.name), focused, ui);
-    let (mark, style) = phase_mark(selected.status.phase, ui);
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled(format!("{mark} "), style),
-            Span::styled(selected.status.message.clone(), style),
-        ]),
-        field(
-            "strategy",
-            format!(
-                "{}{}",
-                selected.strategy,
-                if selected.paused { " (paused)" } else { "" }
-            ),
-            theme,
-        ),
-        field("images", selected.images.join(", "), theme),
-    ];
-    if selected.version.disagrees.is_some() {
-        lines.insert(
-            1,
-            Line::from(vec![
-                Span::styled(format!("{:<12}", "version"), theme.muted),
-                Span::styled(selected.version.describe(ui.glyphs.none), theme.warn),
-            ]),
-        );
-    }
-    if !selected.probes.is_empty() {
-        lines.push(field(
-            "probes",
-            selected.probes.join(&format!(" {} ", ui.glyphs.separator)),
-            theme,
-        ));
-    }
-    // Every version's headline metrics, so the next canary step is decided
-    // with them in sight.
-    let now = crate::app::metrics::now(state).unwrap_or_default();
-    for (version, track) in state.metrics.versions() {
-        if state.metrics.ended(&version, &track, now) {
-            continue;
-        }
-        if let Some(summary) = super::metrics::version_summary(&state.metrics, &version, &track, ui) {
-            let label = format!("{} {}", clean(&version), clean(&track));
-            lines.push(Line::from(vec![
-                Span::styled(format!("{:<12}", "metrics"), theme.muted),
-                Span::styled(format!("{label:<14} "), theme.text),
-                Span::styled(clean(&summary), theme.text),
-            ]));
-        }
-    }
-    match &r.detail.load {
-        Load::Loaded(detail) if detail.name == selected.name && detail.namespace == selected.namespace => {
-            let now = state.clock.as_ref().map(|c| c.timestamp().as_second());
-            lines.extend(detail_lines(detail, ui, now));
-        }
-        Load::Failed(e) => lines.push(line(e.clone(), theme.error)),
-        _ => lines.push(line(
-            format!("Reading revisions and pods{}", ui.glyphs.ellipsis),
-            theme.muted,
-        )),
-    }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
-}
-
-/// `now`: Unix seconds of the last tick, for the revisions' ages.
-fn detail_lines<'a>(detail: &RolloutDetail, ui: &Ui, now: Option<i64>) -> Vec<Line<'a>> {
-    let theme = ui.theme;
-    let mut lines = Vec::new();
-    // What the cluster refuses this user, shown before a key is pressed.
-    if let Some((_, reason)) = detail.denied.first() {
-        let what: Vec<&str> = detail.denied.iter().map(|(kind, _)| op_word(kind)).collect();
-        lines.push(Line::styled(
-            format!("not allowed: {} ({reason})", what.join(", ")),
-            theme.warn,
-        ));
-    }
-    match &detail.split {
-        Some(Ok(split)) => {
-            lines.push(field(
-                "stable",
-                format!("{:>3}%  {}", split.stable, split.stable_backend),
-                theme,
-            ));
-            lines.push(field(
-                "canary",
-                format!("{:>3}%  {}", split.canary, split.canary_backend),
-                theme,
-            ));
-            if let Some(shadow) = split.shadow {
-                lines.push(field(
-                    "shadow",
-                    format!("{shadow:>3}%  mirrored, answers dropped"),
-                    theme,
-                ));
-            }
-        }
-        Some(Err(e)) => lines.push(field("traffic", e.clone(), theme)),
-        None => lines.push(field(
-            "traffic",
-            "no router configured ([rollouts.NAME] in the config)",
-            theme,
-        )),
-    }
-    for side in &detail.services {
-        let was = side
-            .previous
-            .as_deref()
-            .map(|p| format!("  (was {p})"))
-            .unwrap_or_default();
-        let runs = match &side.runs.disagrees {
-            Some(_) => format!(" (runs {})", side.runs.describe(ui.glyphs.none)),
-            None => String::new(),
-        };
-        lines.push(field(
-            "service",
-            format!(
-                "{} {} {}{runs}  {}/{} ready{was}",
-                side.service,
-                ui.glyphs.arrow,
-                side.selector_version.as_deref().unwrap_or(ui.glyphs.none),
-                side.ready,
-                side.pods
-            ),
-            theme,
-        ));
-    }
-    lines.push(Line::default());
-    lines.push(Line::styled(
-        "  REV  VERSION     READY  AGE     IMAGE",
-        theme.table_header,
-    ));
-    for rev in detail.revisions.iter().rev() {
-        let marker = if rev.current {
-            ui.glyphs.selected.trim_end()
-        } else {
-            " "
-        };
-        // The image's last path part is what tells revisions apart.
-        let images: Vec<&str> = rev.images.iter().map(|i| i.rsplit('/').next().unwrap_or(i)).collect();
-        let style = if rev.current { theme.ok } else { theme.text };
-        let mut spans = vec![Span::styled(
-            format!(
-                "{marker} {:>3}  {:<10} {:>5}  {:<6}  {}",
-                rev.number,
-                rev.version.name.clone().unwrap_or_else(|| ui.glyphs.none.into()),
-                format!("{}/{}", rev.ready, rev.replicas),
-                match (now, rev.created) {
-                    (Some(now), Some(created)) => crate::text::human_age(now - created.as_second()),
-                    _ => ui.glyphs.none.to_owned(),
-                },
-                images.join(", ")
-            ),
-            style,
-        )];
-        if let Some(other) = &rev.version.disagrees {
-            spans.push(Span::styled(format!("  {other} disagrees"), theme.warn));
-        }
-        lines.push(Line::from(spans));
-    }
-    lines.push(Line::default());
-    lines.push(Line::styled(
-        "POD                                 READY  STATUS             RESTARTS",
-        theme.table_header,
-    ));
-    for pod in &detail.pods {
-        let style = if pod.ready { theme.text } else { theme.warn };
-        lines.push(Line::styled(
-            format!(
-                "{:<35} {:>5}  {:<18} {:>8}",
-                pod.name,
-                format!("{}/{}", pod.ready_containers.0, pod.ready_containers.1),
-                pod.status,
-                pod.restarts
-            ),
-            style,
-        ));
-    }
-    lines
 }

@@ -129,3 +129,95 @@ pub fn sparkline(values: &[f64], width: usize, ascii: bool) -> String {
         })
         .collect()
 }
+
+/// `lines` wrapped at word boundaries to `width` cells, each continuation
+/// indented by `indent` cells (so a wrapped value stays under its label);
+/// styles are kept. Lines are wrapped here, not by the Paragraph, so the
+/// number of lines drawn is known (scrolling stops at the last one).
+pub fn wrap(lines: Vec<Line<'static>>, width: usize, indent: usize) -> Vec<Line<'static>> {
+    let width = width.max(indent + 8);
+    let mut out = Vec::new();
+    for line in lines {
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let line_style = line.style;
+        // Words with their trailing spaces, in their span's style.
+        let mut words: Vec<(String, Style)> = Vec::new();
+        for span in &line.spans {
+            let mut word = String::new();
+            for c in span.content.chars() {
+                if c == ' ' && !word.ends_with(' ') && !word.is_empty() {
+                    word.push(c);
+                    continue;
+                }
+                if word.ends_with(' ') && c != ' ' {
+                    words.push((std::mem::take(&mut word), span.style));
+                }
+                word.push(c);
+            }
+            if !word.is_empty() {
+                words.push((word, span.style));
+            }
+        }
+        let mut current: Vec<Span<'static>> = Vec::new();
+        let mut used = 0;
+        let cell = |s: &str| Span::raw(s.to_owned()).width();
+        for (word, style) in words {
+            let w = cell(word.trim_end());
+            if used > 0 && used + w > width {
+                out.push(Line::from(std::mem::take(&mut current)).style(line_style));
+                current.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+            }
+            // A word longer than a whole line is cut where it must be.
+            let mut rest = word.as_str();
+            while used + cell(rest.trim_end()) > width {
+                let room = width.saturating_sub(used).max(1);
+                let cut: String = rest.chars().take(room).collect();
+                rest = &rest[cut.len()..];
+                current.push(Span::styled(cut, style));
+                out.push(Line::from(std::mem::take(&mut current)).style(line_style));
+                current.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+            }
+            used += cell(rest);
+            current.push(Span::styled(rest.to_owned(), style));
+        }
+        if !current.is_empty() {
+            out.push(Line::from(current).style(line_style));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+
+    fn text(lines: &[Line]) -> Vec<String> {
+        lines.iter().map(|l| l.to_string().trim_end().to_owned()).collect()
+    }
+
+    #[test]
+    fn wrapped_lines_indent_under_their_label() {
+        let line = Line::from(vec![
+            Span::raw("metrics     "),
+            Span::raw("2.1.1 shadow rate 9.84/s · latency p95 744 ms · accuracy 0.721"),
+        ]);
+        let wrapped = wrap(vec![line], 40, 12);
+        assert_eq!(
+            text(&wrapped),
+            [
+                "metrics     2.1.1 shadow rate 9.84/s ·",
+                "            latency p95 744 ms ·",
+                "            accuracy 0.721"
+            ]
+        );
+        assert!(wrapped.iter().all(|l| l.width() <= 40));
+        let long = wrap(vec![Line::from("x".repeat(50))], 20, 4);
+        assert_eq!(long.len(), 3, "{:?}", text(&long));
+        assert!(long.iter().all(|l| l.width() <= 20));
+    }
+}

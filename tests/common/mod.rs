@@ -117,6 +117,12 @@ impl Harness {
             glyphs: modeldeck::ui::Glyphs::new(self.ascii),
         };
         terminal.draw(|frame| ui::draw(frame, &self.state, &ui)).expect("draw");
-        terminal.backend().to_string()
+        // As the event loop does: what the frame measured goes back in.
+        let measured = ui::measure(&self.state, &ui, (width, height));
+        let screen = terminal.backend().to_string();
+        if measured != self.state.measured {
+            self.dispatch(Action::Measured(measured));
+        }
+        screen
     }
 }

@@ -3,8 +3,8 @@
 use modeldeck::app::Action;
 use modeldeck::app::action::KubeAction;
 use modeldeck::app::rollouts::{KubeInfo, RolloutDetail};
-use modeldeck::backends::kube::routers::TrafficSplit;
-use modeldeck::domain::rollout::{PodSummary, Revision, Rollout, RolloutPhase, RolloutStatus};
+use modeldeck::domain::rollout::{ClusterState, PodSummary, Revision, Rollout, RolloutPhase, RolloutStatus};
+use modeldeck::domain::traffic::{Role, Track, Traffic, TrafficSplit};
 use modeldeck::domain::version::Versioned;
 
 use super::Harness;
@@ -42,6 +42,23 @@ pub fn rollout(name: &str, version: &str, phase: RolloutPhase, message: &str, re
     }
 }
 
+/// The watch's answer for `h`'s connection.
+pub fn snapshot(
+    h: &Harness,
+    rollouts: Vec<Rollout>,
+    traffic: std::collections::BTreeMap<(String, String), Traffic>,
+    roles: std::collections::BTreeMap<(String, String), Role>,
+) -> Action {
+    Action::Kube(KubeAction::Snapshot {
+        generation: h.state.rollouts.kube.generation(),
+        result: Ok(ClusterState {
+            rollouts,
+            traffic,
+            roles,
+        }),
+    })
+}
+
 /// A console attached to a cluster with two rollouts, the first selected.
 pub fn connected() -> Harness {
     let mut h = Harness::new();
@@ -58,8 +75,25 @@ pub fn connected() -> Harness {
             all_namespaces: false,
         }),
     }));
-    h.dispatch(Action::Kube(KubeAction::Snapshot {
-        result: Ok(vec![
+    let traffic = Traffic {
+        split: Ok(TrafficSplit {
+            stable: 90,
+            canary: 10,
+            shadow: Some(5),
+            stable_backend: "malaria-predictor-blue".into(),
+            canary_backend: "malaria-predictor-green".into(),
+            effective: None,
+        }),
+        ladder: vec![5, 10, 25, 50, 100],
+    };
+    let role = Role {
+        rollout: "malaria-predictor".into(),
+        track: Track::Canary,
+    };
+    let key = |name: &str| ("ml-serving".to_owned(), name.to_owned());
+    h.dispatch(snapshot(
+        &h,
+        vec![
             rollout(
                 "malaria-predictor",
                 "v2.0.5",
@@ -74,8 +108,10 @@ pub fn connected() -> Harness {
                 "deployment \"malaria-predictor-canary\" exceeded its progress deadline",
                 1,
             ),
-        ]),
-    }));
+        ],
+        [(key("malaria-predictor"), traffic)].into(),
+        [(key("malaria-predictor-canary"), role)].into(),
+    ));
     let generation = h.state.rollouts.detail.generation();
     let revision = |number: i64, version: &str, ready: i32, current: bool| Revision {
         number,
@@ -119,13 +155,6 @@ pub fn connected() -> Harness {
                 pod("vrspf", true, "Running", 0),
                 pod("zv7bj", false, "CrashLoopBackOff", 4),
             ],
-            split: Some(Ok(TrafficSplit {
-                stable: 90,
-                canary: 10,
-                shadow: Some(5),
-                stable_backend: "malaria-predictor-blue".into(),
-                canary_backend: "malaria-predictor-green".into(),
-            })),
             denied: vec![],
             services: vec![modeldeck::ops::bluegreen::Side {
                 service: "malaria-predictor-blue".into(),

@@ -212,6 +212,14 @@ impl Console {
 impl Console {
     /// The screen as text, at `width`×`height`.
     pub fn render(&mut self, width: u16, height: u16) -> String {
+        let buffer = self.render_buffer(width, height);
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| frame.buffer_mut().merge(&buffer)).unwrap();
+        terminal.backend().to_string()
+    }
+
+    /// The screen's cells, styles and all, at `width`×`height`.
+    pub fn render_buffer(&mut self, width: u16, height: u16) -> ratatui::buffer::Buffer {
         self.state.size = (width, height);
         let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
         let ui = modeldeck::ui::Ui {
@@ -222,7 +230,13 @@ impl Console {
         terminal
             .draw(|frame| modeldeck::ui::draw(frame, &self.state, &ui))
             .unwrap();
-        terminal.backend().to_string()
+        let measured = modeldeck::ui::measure(&self.state, &ui, (width, height));
+        let buffer = terminal.backend().buffer().clone();
+        if measured != self.state.measured {
+            let effects = update(&mut self.state, Action::Measured(measured));
+            self.run(effects);
+        }
+        buffer
     }
 
     /// A tick of the console's clock, as the event loop sends every second.

@@ -29,7 +29,7 @@ pub fn version_of(versions: &VersionRule, pod_or_template: &Value) -> Versioned 
     versions.of(&labels, &images)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Kind {
     pub group: &'static str,
     pub version: &'static str,
@@ -38,7 +38,7 @@ pub struct Kind {
 }
 
 impl Kind {
-    fn resource(&self) -> ApiResource {
+    pub(crate) fn resource(&self) -> ApiResource {
         ApiResource {
             group: self.group.into(),
             version: self.version.into(),

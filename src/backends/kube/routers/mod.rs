@@ -9,37 +9,12 @@ pub mod istio;
 pub mod kserve;
 pub mod replicas;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::objects::Kind;
 use crate::config::settings::{RolloutSettings, RouterKind};
 
-/// How requests are split now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TrafficSplit {
-    /// Percent of requests served by the stable side.
-    pub stable: u32,
-    /// Percent served by the canary.
-    pub canary: u32,
-    /// Percent mirrored to a shadow (served by nobody), when mirroring.
-    pub shadow: Option<u32>,
-    pub stable_backend: String,
-    pub canary_backend: String,
-}
-
-impl TrafficSplit {
-    /// `canary` percent to the canary backend, the rest to stable.
-    pub fn new(canary: u32, shadow: Option<u32>, stable_backend: &str, canary_backend: &str) -> TrafficSplit {
-        TrafficSplit {
-            stable: 100 - canary.min(100),
-            canary,
-            shadow,
-            stable_backend: stable_backend.to_owned(),
-            canary_backend: canary_backend.to_owned(),
-        }
-    }
-}
+pub use crate::domain::traffic::TrafficSplit;
 
 /// A router reads and patches the objects that hold a deployment's split.
 pub trait Router: Send + Sync {

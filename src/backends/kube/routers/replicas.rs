@@ -68,7 +68,19 @@ impl Router for Replicas {
     fn split(&self, objects: &[Value]) -> Result<TrafficSplit, String> {
         let (stable, canary) = self.counts(objects)?;
         let c = percent(canary, stable);
-        Ok(TrafficSplit::new(c, None, &self.stable, &self.canary))
+        let mut split = TrafficSplit::new(c, None, &self.stable, &self.canary);
+        // What is served now: the share of the pods that are ready.
+        let ready = |i: usize| {
+            objects
+                .get(i)
+                .and_then(|d| d["status"]["readyReplicas"].as_u64())
+                .unwrap_or(0)
+        };
+        let (ready_stable, ready_canary) = (ready(0), ready(1));
+        if ready_stable + ready_canary > 0 {
+            split.effective = Some(percent(ready_canary, ready_stable));
+        }
+        Ok(split)
     }
 
     fn set_canary(&self, objects: &[Value], percent: u32) -> Result<Vec<(usize, Vec<Value>)>, String> {

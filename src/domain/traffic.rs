@@ -1,0 +1,125 @@
+//! How a rollout's requests are split, and what each Deployment is to the
+//! rollout whose traffic it serves: plain data, read from the cluster's
+//! watch and shown on every row it concerns.
+
+use serde::Serialize;
+
+/// How requests are split now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrafficSplit {
+    /// Percent of requests served by the stable side.
+    pub stable: u32,
+    /// Percent served by the canary, as set.
+    pub canary: u32,
+    /// Percent mirrored to a shadow (served by nobody), when mirroring.
+    pub shadow: Option<u32>,
+    pub stable_backend: String,
+    pub canary_backend: String,
+    /// For a split made of pods (the replicas router): the canary's share
+    /// of the ready pods, which is what it serves while pods start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective: Option<u32>,
+}
+
+impl TrafficSplit {
+    /// `canary` percent to the canary backend, the rest to stable.
+    pub fn new(canary: u32, shadow: Option<u32>, stable_backend: &str, canary_backend: &str) -> TrafficSplit {
+        TrafficSplit {
+            stable: 100 - canary.min(100),
+            canary,
+            shadow,
+            stable_backend: stable_backend.to_owned(),
+            canary_backend: canary_backend.to_owned(),
+            effective: None,
+        }
+    }
+
+    /// "10% 2/5": the canary's percent and its rung on `ladder`, or the
+    /// rung it steps to next when it sits between two ("12% (next 25%)").
+    pub fn canary_step(&self, ladder: &[u32]) -> String {
+        let on = ladder.iter().position(|p| *p == self.canary);
+        let mut text = match (on, next_rung(ladder, self.canary)) {
+            (Some(i), _) => format!("{}% {}/{}", self.canary, i + 1, ladder.len()),
+            (None, Some(next)) if self.canary > 0 => format!("{}% (next {next}%)", self.canary),
+            (None, _) => format!("{}%", self.canary),
+        };
+        if let Some(ready) = self.effective.filter(|e| *e != self.canary) {
+            text.push_str(&format!(" (ready pods: {ready}%)"));
+        }
+        text
+    }
+}
+
+/// The next rung above `now`, if any.
+pub fn next_rung(ladder: &[u32], now: u32) -> Option<u32> {
+    ladder.iter().copied().filter(|p| *p > now && *p <= 100).min()
+}
+
+/// The part a version plays in a rollout's traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Track {
+    Stable,
+    Canary,
+    Shadow,
+}
+
+impl Track {
+    pub fn name(self) -> &'static str {
+        match self {
+            Track::Stable => "stable",
+            Track::Canary => "canary",
+            Track::Shadow => "shadow",
+        }
+    }
+}
+
+/// A configured rollout's traffic, as the watch last saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Traffic {
+    pub split: Result<TrafficSplit, String>,
+    /// The percents a canary step moves through (the rollout's own
+    /// ladder, else `[canary]`'s).
+    pub ladder: Vec<u32>,
+}
+
+/// What a Deployment is to a configured rollout: the one whose Service is
+/// the rollout's canary or shadow backend (or stable, when the rollout is
+/// named after another Deployment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// The rollout (its `[rollouts.NAME]`) in the same namespace.
+    pub rollout: String,
+    pub track: Track,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_step_reads_as_a_rung_of_the_ladder() {
+        let ladder = [5, 10, 25, 50, 100];
+        let split = |canary| TrafficSplit::new(canary, None, "blue", "green");
+        assert_eq!(split(10).canary_step(&ladder), "10% 2/5");
+        assert_eq!(split(100).canary_step(&ladder), "100% 5/5");
+        assert_eq!(split(12).canary_step(&ladder), "12% (next 25%)");
+        assert_eq!(split(0).canary_step(&ladder), "0%");
+        let mut starting = split(25);
+        starting.effective = Some(0);
+        assert_eq!(starting.canary_step(&ladder), "25% 3/5 (ready pods: 0%)");
+    }
+
+    #[test]
+    fn steps_climb_the_ladder_from_anywhere() {
+        let ladder = [5, 10, 25, 50, 100];
+        assert_eq!(next_rung(&ladder, 0), Some(5));
+        assert_eq!(next_rung(&ladder, 10), Some(25));
+        assert_eq!(
+            next_rung(&ladder, 12),
+            Some(25),
+            "an off-ladder percent steps to the next rung"
+        );
+        assert_eq!(next_rung(&ladder, 100), None);
+    }
+}
