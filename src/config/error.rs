@@ -51,6 +51,11 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     let before = text.get(..offset.min(text.len()))?;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or("");
+    // A broken `[table]` header is about that table, not the one above.
+    if line.trim_start().starts_with('[') {
+        let header = line.trim().trim_matches(|c| c == '[' || c == ']').trim();
+        return Some(header.to_owned()).filter(|h| !h.is_empty());
+    }
     let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"'));
     let table = before[..line_start]
         .lines()
