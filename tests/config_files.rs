@@ -309,3 +309,16 @@ fn info_shows_the_typo_as_a_warning_over_the_settings_in_effect() {
     );
     assert!(stdout.contains("namespace = \"ml-serving\""), "{stdout}");
 }
+
+#[test]
+fn a_command_with_the_typo_uses_its_kubeconfig_and_names_it_once() {
+    let out = modeldeck(&["--config", TYPO, "status"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("configuration error"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("kubeconfig {TYPO_KUBECONFIG}: cannot read it: ")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches(TYPO_KUBECONFIG).count(), 1, "the path once: {stderr}");
+}
