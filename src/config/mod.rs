@@ -60,7 +60,8 @@ pub struct Loaded {
     pub user_file: Option<PathBuf>,
     pub theme_source: ThemeSource,
     pub warnings: Vec<String>,
-    /// Set by [`load_or_defaults`] when the user file was rejected.
+    /// Set by [`load_or_defaults`] when the user file was rejected (it
+    /// cannot be read, or is not TOML).
     pub error: Option<ConfigError>,
 }
 
@@ -73,7 +74,9 @@ pub fn user_file(opts: &LoadOptions) -> Option<PathBuf> {
     }
 }
 
-/// Loads defaults and the user file; any fault in the user file is an error.
+/// Loads defaults and the user file. Only a user file that cannot be read
+/// or is not TOML is an error; anything else in it that cannot be used is
+/// left out alone, with a warning in [`Loaded::warnings`].
 pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     let user = match user_file(opts) {
         Some(file) => {
