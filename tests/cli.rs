@@ -87,11 +87,11 @@ fn info_prints_paths_and_effective_settings() {
 }
 
 #[test]
-fn info_refuses_a_bad_config_file_naming_line_and_key() {
-    let out = modeldeck(&["info", "--config", "tests/configs/invalid/wrong_type.toml"]);
+fn info_refuses_a_config_file_that_is_not_toml_naming_line_and_key() {
+    let out = modeldeck(&["info", "--config", "tests/configs/invalid/syntax.toml"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("wrong_type.toml:4:14: `ui.frame_rate`"), "{err}");
+    assert!(err.contains("syntax.toml:4:17: `ui.theme`"), "{err}");
 }
 
 #[test]

@@ -159,13 +159,31 @@ fn help_command_mode_and_quit_leave_the_terminal_restored() {
 }
 
 #[test]
-fn a_bad_user_config_is_shown_and_the_console_still_runs() {
-    let Some(tmux) = Tmux::start("--config tests/configs/invalid/wrong_type.toml") else {
+fn a_user_config_that_is_not_toml_is_shown_and_the_console_still_runs() {
+    let Some(tmux) = Tmux::start("--config tests/configs/invalid/syntax.toml") else {
         return;
     };
     let screen = tmux.wait_for("config error");
-    assert!(screen.contains("wrong_type.toml:4:14"), "{screen}");
+    assert!(screen.contains("syntax.toml:4:17"), "{screen}");
     tmux.wait_for("Models · 1 model");
+    tmux.keys(&["q"]);
+    tmux.assert_restored("exit=0");
+}
+
+#[test]
+fn a_typo_in_the_user_config_is_a_warning_and_the_rest_of_it_applies() {
+    let Some(tmux) = Tmux::start("--config tests/configs/warn/typo.toml") else {
+        return;
+    };
+    let screen = tmux.wait_for("did you mean `refresh`?");
+    assert!(
+        screen.contains("typo.toml:13: unknown key `metrics.refesh` ignored"),
+        "{screen}"
+    );
+    assert!(!screen.contains("config error"), "{screen}");
+    assert!(screen.contains("ns ml-serving"), "the file's namespace: {screen}");
+    tmux.keys(&["2"]);
+    tmux.wait_for("kubeconfig /nonexistent/modeldeck-typo/kubeconfig: cannot read it");
     tmux.keys(&["q"]);
     tmux.assert_restored("exit=0");
 }

@@ -5,14 +5,27 @@ use std::path::{Path, PathBuf};
 use crate::backends::source_text::line_col;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{}:{line}:{col}: {}{message}", file.display(), key.as_deref().map(|k| format!("`{k}`: ")).unwrap_or_default())]
 pub struct ConfigError {
     pub file: PathBuf,
+    /// 1-based; 0 when the fault is the whole file (it cannot be read).
     pub line: usize,
     pub col: usize,
     /// Dotted path of the key at fault, when one is known.
     pub key: Option<String>,
     pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.col)?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
 }
 
 impl ConfigError {
@@ -51,6 +64,11 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     let before = text.get(..offset.min(text.len()))?;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or("");
+    // A broken `[table]` header is about that table, not the one above.
+    if line.trim_start().starts_with('[') {
+        let header = line.trim().trim_matches(|c| c == '[' || c == ']').trim();
+        return Some(header.to_owned()).filter(|h| !h.is_empty());
+    }
     let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"'));
     let table = before[..line_start]
         .lines()
@@ -78,5 +96,7 @@ mod tests {
         assert_eq!(err.line, 3);
         assert_eq!(err.key.as_deref(), Some("ui.frame_rate"));
         assert_eq!(err.to_string(), "c.toml:3:14: `ui.frame_rate`: expected a number");
+        let unread = ConfigError::file(Path::new("c.toml"), "cannot read configuration file: denied");
+        assert_eq!(unread.to_string(), "c.toml: cannot read configuration file: denied");
     }
 }

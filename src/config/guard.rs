@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{MetricsSettings, duration_seconds};
+use super::settle::Problem;
+use super::tree::Segment;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -76,72 +78,92 @@ impl AlertRuleSettings {
     }
 }
 
-/// Rules and guards that make sense with these panels, or what is wrong,
-/// naming the entry. A rule on a panel that is not there (panels replaced,
-/// rules kept) is dropped with a warning, unless a guard relies on it.
-pub fn check(
-    rules: &mut Vec<AlertRuleSettings>,
+/// The first rule or guard that cannot work with these panels and rules,
+/// with the key at fault: that entry is left out. A rule on a panel that is
+/// not there (the panels replaced, the rules kept) is one; a guard whose
+/// rule is gone is then another, so the loss of automation is said aloud.
+pub(super) fn problem(
+    rules: &[AlertRuleSettings],
     guards: &std::collections::BTreeMap<String, GuardSettings>,
     metrics: &MetricsSettings,
-) -> Result<Vec<String>, String> {
-    let mut warnings = Vec::new();
-    let mut kept = Vec::new();
-    for (i, rule) in std::mem::take(rules).into_iter().enumerate() {
-        let at = format!("alerts[{i}] ({:?})", rule.name);
-        if rule.name.is_empty() {
-            return Err(format!("alerts[{i}]: expected a name, found none"));
-        }
-        let Some(panel) = metrics.panels.iter().find(|p| p.name == rule.panel) else {
-            let names: Vec<&str> = metrics.panels.iter().map(|p| p.name.as_str()).collect();
-            let problem = format!("{at}: panel {:?} is not one of {}", rule.panel, names.join(", "));
-            if guards.values().any(|g| g.alert == rule.name) {
-                return Err(problem);
-            }
-            warnings.push(format!("{problem}; the rule is ignored"));
-            continue;
-        };
-        if panel.kind == super::metrics::PanelKind::Quantile {
-            let stats: Vec<String> = panel
-                .quantiles
-                .iter()
-                .map(|q| crate::backends::panels::quantile_stat(*q))
-                .collect();
-            if !stats.contains(&rule.stat) {
-                return Err(format!(
-                    "{at}: stat: expected one of {}, found {:?}",
-                    stats.join(", "),
-                    rule.stat
-                ));
-            }
-        }
-        if rule.below.is_some() == rule.above.is_some() {
-            return Err(format!("{at}: expected exactly one of below or above"));
-        }
-        if duration_seconds(&rule.hold).is_none() {
-            return Err(format!(
-                "{at}: for: expected a duration like \"5m\", found {:?}",
-                rule.hold
-            ));
-        }
-        kept.push(rule);
+) -> Option<Problem> {
+    rules
+        .iter()
+        .enumerate()
+        .find_map(|(i, rule)| rule_problem(rule, metrics).map(|(field, m)| (i, field, m)))
+        .map(|(i, field, message)| {
+            let entry = vec![Segment::key("alerts"), Segment::Index(i)];
+            Problem::entry(entry, &[Segment::key(field)], message)
+        })
+        .or_else(|| {
+            guards.iter().find_map(|(deployment, guard)| {
+                guard_problem(guard, rules).map(|(field, message)| {
+                    let entry = vec![Segment::key("guard"), Segment::key(deployment)];
+                    Problem::entry(entry, &[Segment::key(field)], message)
+                        .meaning(format!("{deployment} has no automated rollback"))
+                })
+            })
+        })
+}
+
+fn rule_problem(rule: &AlertRuleSettings, metrics: &MetricsSettings) -> Option<(&'static str, String)> {
+    if rule.name.is_empty() {
+        return Some(("name", "expected a name, found none".into()));
     }
-    *rules = kept;
-    let rules: &[AlertRuleSettings] = rules;
-    for (deployment, guard) in guards {
-        let at = format!("guard.{deployment}");
-        if !rules.iter().any(|r| r.name == guard.alert) {
-            let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
-            return Err(format!(
-                "{at}: alert {:?} is not one of the [[alerts]]: {}",
-                guard.alert,
-                names.join(", ")
-            ));
-        }
-        if guard.action == GuardAction::SwitchBack && guard.service.is_empty() {
-            return Err(format!(
-                "{at}: switch-back needs service = \"NAME\" (the Service to switch back)"
+    let Some(panel) = metrics.panels.iter().find(|p| p.name == rule.panel) else {
+        let names: Vec<&str> = metrics.panels.iter().map(|p| p.name.as_str()).collect();
+        return Some((
+            "panel",
+            format!(
+                "expected one of the panels {}, found {:?}",
+                names.join(", "),
+                rule.panel
+            ),
+        ));
+    };
+    if panel.kind == super::metrics::PanelKind::Quantile {
+        let stats: Vec<String> = panel
+            .quantiles
+            .iter()
+            .map(|q| crate::backends::panels::quantile_stat(*q))
+            .collect();
+        if !stats.contains(&rule.stat) {
+            return Some((
+                "stat",
+                format!("expected one of {}, found {:?}", stats.join(", "), rule.stat),
             ));
         }
     }
-    Ok(warnings)
+    if rule.below.is_some() == rule.above.is_some() {
+        let found = if rule.below.is_some() { "both" } else { "neither" };
+        return Some((
+            "below",
+            format!("expected exactly one of below or above, found {found}"),
+        ));
+    }
+    if duration_seconds(&rule.hold).is_none() {
+        return Some(("for", format!("expected a duration like \"5m\", found {:?}", rule.hold)));
+    }
+    None
+}
+
+fn guard_problem(guard: &GuardSettings, rules: &[AlertRuleSettings]) -> Option<(&'static str, String)> {
+    if !rules.iter().any(|r| r.name == guard.alert) {
+        let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+        return Some((
+            "alert",
+            format!(
+                "expected the name of one of the [[alerts]] ({}), found {:?}",
+                names.join(", "),
+                guard.alert
+            ),
+        ));
+    }
+    if guard.action == GuardAction::SwitchBack && guard.service.is_empty() {
+        return Some((
+            "action",
+            "switch-back needs service = \"NAME\" (the Service to switch back)".into(),
+        ));
+    }
+    None
 }

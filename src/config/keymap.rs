@@ -2,12 +2,11 @@
 //! has a description, so the help screen and the footer are generated from
 //! it and never disagree with what the keys do.
 
-use std::ops::Range;
-
 use serde::Deserialize;
-use toml::Spanned;
 
 use super::key::Key;
+use super::settle::Problem;
+use super::tree::Segment;
 use crate::app::KeyAction;
 
 /// Where a binding applies.
@@ -117,7 +116,7 @@ impl Keymap {
 
 /// The `[keymap]` table of a configuration file.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub(super) struct KeymapFile {
     pub global: Vec<BindingSpec>,
     pub list: Vec<BindingSpec>,
@@ -127,51 +126,74 @@ pub(super) struct KeymapFile {
 }
 
 impl KeymapFile {
-    pub fn take(&mut self, context: KeyContext) -> Vec<BindingSpec> {
-        std::mem::take(match context {
-            KeyContext::Global => &mut self.global,
-            KeyContext::List => &mut self.list,
-            KeyContext::Help => &mut self.help,
-            KeyContext::Rollouts => &mut self.rollouts,
-            KeyContext::Metrics => &mut self.metrics,
-        })
+    pub fn specs(&self, context: KeyContext) -> &[BindingSpec] {
+        match context {
+            KeyContext::Global => &self.global,
+            KeyContext::List => &self.list,
+            KeyContext::Help => &self.help,
+            KeyContext::Rollouts => &self.rollouts,
+            KeyContext::Metrics => &self.metrics,
+        }
+    }
+
+    /// Every binding resolved, by context; the first that cannot be is a
+    /// problem that leaves it out.
+    pub fn resolve(&self) -> Result<Vec<(KeyContext, Vec<Binding>)>, Problem> {
+        KeyContext::ALL
+            .into_iter()
+            .map(|context| {
+                let bindings = self
+                    .specs(context)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, spec)| {
+                        spec.resolve().map_err(|(field, message)| {
+                            let entry = vec![Segment::key("keymap"), Segment::key(context.name()), Segment::Index(i)];
+                            Problem::entry(entry, &field, message)
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((context, bindings))
+            })
+            .collect()
     }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct BindingSpec {
-    on: Vec<Spanned<String>>,
-    run: Spanned<String>,
+    on: Vec<String>,
+    run: String,
     #[serde(default)]
     desc: String,
 }
 
 impl BindingSpec {
-    /// Checks the keys and the action; an error carries the byte range at
-    /// fault in the file.
-    pub fn resolve(self) -> Result<Binding, (Range<usize>, String)> {
-        let action = KeyAction::from_name(self.run.get_ref()).ok_or_else(|| {
+    /// Checks the keys and the action; an error names the key at fault
+    /// within the binding.
+    fn resolve(&self) -> Result<Binding, (Vec<Segment>, String)> {
+        let action = KeyAction::from_name(&self.run).ok_or_else(|| {
             let names: Vec<&str> = KeyAction::ALL.iter().map(|a| a.name()).collect();
             (
-                self.run.span(),
+                vec![Segment::key("run")],
                 format!(
                     "action {:?} does not exist; expected one of {}",
-                    self.run.get_ref(),
+                    self.run,
                     names.join(", ")
                 ),
             )
         })?;
         if self.on.is_empty() {
             return Err((
-                self.run.span(),
-                format!("binding for {:?} has no keys in `on`", self.run.get_ref()),
+                vec![Segment::key("on")],
+                format!("binding for {:?} has no keys in `on`", self.run),
             ));
         }
         let keys = self
             .on
             .iter()
-            .map(|k| Key::parse(k.get_ref()).map_err(|e| (k.span(), e)))
+            .enumerate()
+            .map(|(i, k)| Key::parse(k).map_err(|e| (vec![Segment::key("on"), Segment::Index(i)], e)))
             .collect::<Result<Vec<_>, _>>()?;
         let desc = if self.desc.trim().is_empty() {
             action.name().replace('-', " ")

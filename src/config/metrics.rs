@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::settle::Problem;
+use super::tree::Segment;
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsSettings {
@@ -112,51 +115,53 @@ impl PanelSettings {
 }
 
 impl MetricsSettings {
-    /// Problems that make a panel meaningless, each naming the panel.
-    pub fn check(&self) -> Result<(), String> {
+    /// The first panel that cannot be drawn, with the key at fault: that
+    /// panel is left out.
+    pub(super) fn panel_problem(&self) -> Option<Problem> {
         let mut seen = std::collections::BTreeSet::new();
-        for (i, panel) in self.panels.iter().enumerate() {
-            let at = format!("metrics.panels[{i}] ({:?})", panel.name);
+        self.panels.iter().enumerate().find_map(|(i, panel)| {
+            let entry = vec![Segment::key("metrics"), Segment::key("panels"), Segment::Index(i)];
+            let problem =
+                |field: &str, message: String| Some(Problem::entry(entry.clone(), &[Segment::key(field)], message));
             if panel.name.is_empty() {
-                return Err(format!("metrics.panels[{i}]: expected a name, found none"));
+                return problem("name", "expected a name, found none".into());
             }
             if !seen.insert(&panel.name) {
-                return Err(format!("{at}: the name is used by an earlier panel"));
+                return problem("name", format!("the name {:?} is used by an earlier panel", panel.name));
             }
-            let needs_metric = panel.kind != PanelKind::Promql;
-            if needs_metric && !is_metric_name(&panel.metric) {
-                return Err(format!("{at}: expected a metric name, found {:?}", panel.metric));
+            if panel.kind != PanelKind::Promql && !is_metric_name(&panel.metric) {
+                return problem("metric", format!("expected a metric name, found {:?}", panel.metric));
             }
             match panel.kind {
                 PanelKind::Quantile if panel.quantiles.is_empty() => {
-                    return Err(format!("{at}: a quantile panel needs quantiles, e.g. [0.5, 0.95]"));
+                    return problem("kind", "a quantile panel needs quantiles, e.g. [0.5, 0.95]".into());
                 }
                 PanelKind::Quantile => {
                     if let Some(q) = panel.quantiles.iter().find(|q| !(**q > 0.0 && **q < 1.0)) {
-                        return Err(format!("{at}: expected quantiles between 0 and 1, found {q}"));
+                        return problem("quantiles", format!("expected quantiles between 0 and 1, found {q}"));
                     }
                 }
                 PanelKind::Ratio => {
                     if let Some(bad) = panel.denominator.iter().find(|m| !is_metric_name(m)) {
-                        return Err(format!("{at}: expected metric names in denominator, found {bad:?}"));
+                        return problem("denominator", format!("expected metric names, found {bad:?}"));
                     }
                     if panel.denominator.is_empty() {
-                        return Err(format!("{at}: a ratio panel needs a denominator"));
+                        return problem("kind", "a ratio panel needs a denominator".into());
                     }
                 }
                 PanelKind::Promql if panel.promql.trim().is_empty() => {
-                    return Err(format!("{at}: a promql panel needs a promql expression"));
+                    return problem("kind", "a promql panel needs a promql expression".into());
                 }
                 _ => {}
             }
             if !panel.window.is_empty() && !is_duration(&panel.window) {
-                return Err(format!(
-                    "{at}: expected a window like \"1m\" or \"30s\", found {:?}",
-                    panel.window
-                ));
+                return problem(
+                    "window",
+                    format!("expected a window like \"1m\" or \"30s\", found {:?}", panel.window),
+                );
             }
-        }
-        Ok(())
+            None
+        })
     }
 }
 

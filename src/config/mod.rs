@@ -1,8 +1,11 @@
 //! Settings, keymap and theme. The defaults are the real files in `config/`
-//! and `themes/`, built in; the user's file is laid over them. A broken user
-//! file is an error naming the file, line and key; an unknown key or theme
-//! is a warning the console shows.
+//! and `themes/`, built in; the user's file is laid over them. Only a user
+//! file that is not TOML at all is refused (an error naming file, line and
+//! column); anything else that cannot be used is left out alone with a
+//! warning naming file, line and key (see `settle`), and the console and
+//! `modeldeck info` show the warnings.
 
+mod de;
 pub mod error;
 pub mod guard;
 pub mod key;
@@ -10,7 +13,9 @@ pub mod keymap;
 pub mod metrics;
 pub mod paths;
 pub mod settings;
+mod settle;
 pub mod theme;
+mod tree;
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +25,7 @@ pub use keymap::{Binding, KeyContext, Keymap};
 pub use settings::Settings;
 pub use theme::{Theme, ThemeSource};
 
-use settings::{ConfigFile, FRAME_RATE_RANGE};
+use tree::Source;
 
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/modeldeck.toml");
 /// How messages name the built-in defaults.
@@ -55,7 +60,8 @@ pub struct Loaded {
     pub user_file: Option<PathBuf>,
     pub theme_source: ThemeSource,
     pub warnings: Vec<String>,
-    /// Set by [`load_or_defaults`] when the user file was rejected.
+    /// Set by [`load_or_defaults`] when the user file was rejected (it
+    /// cannot be read, or is not TOML).
     pub error: Option<ConfigError>,
 }
 
@@ -68,7 +74,9 @@ pub fn user_file(opts: &LoadOptions) -> Option<PathBuf> {
     }
 }
 
-/// Loads defaults and the user file; any fault in the user file is an error.
+/// Loads defaults and the user file. Only a user file that cannot be read
+/// or is not TOML is an error; anything else in it that cannot be used is
+/// left out alone, with a warning in [`Loaded::warnings`].
 pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     let user = match user_file(opts) {
         Some(file) => {
@@ -110,52 +118,34 @@ pub fn load_or_defaults(opts: &LoadOptions) -> Loaded {
 
 fn load_with(opts: &LoadOptions, user: Option<(PathBuf, String)>) -> Result<Loaded, ConfigError> {
     let default_name = Path::new(DEFAULT_CONFIG_NAME);
-    let mut warnings = Vec::new();
-    let (mut default_file, mut merged) = parse_file(default_name, DEFAULT_CONFIG, &mut warnings)?;
-
-    let mut user_keymap = None;
-    if let Some((file, text)) = &user {
-        let (parsed, table) = parse_file(file, text, &mut warnings)?;
-        merge(&mut merged, table);
-        user_keymap = Some((file, text, parsed.keymap));
-    }
-    let settings: Settings = toml::Value::Table(merged)
-        .try_into()
-        .map_err(|e: toml::de::Error| ConfigError::file(default_name, e.message().to_owned()))?;
-
+    let mut ids = 0;
+    let defaults = tree::parse(DEFAULT_CONFIG, Source::BuiltIn, &mut ids)
+        .map_err(|e| ConfigError::from_toml(default_name, DEFAULT_CONFIG, &e))?;
+    let user_tree = match &user {
+        Some((file, text)) => {
+            Some(tree::parse(text, Source::User, &mut ids).map_err(|e| ConfigError::from_toml(file, text, &e))?)
+        }
+        None => None,
+    };
+    let user_name = user.as_ref().map_or(default_name, |(file, _)| file.as_path());
+    let settled =
+        settle::settle(defaults, user_tree, check).map_err(|message| ConfigError::file(user_name, message))?;
+    let mut warnings: Vec<String> = settled
+        .notices
+        .iter()
+        .map(|notice| {
+            let file = match notice.origin.source {
+                Source::BuiltIn => default_name,
+                Source::User => user_name,
+            };
+            format!("{}:{}: {}", file.display(), notice.origin.line, notice.text)
+        })
+        .collect();
     let mut keymap = Keymap::default();
-    for context in KeyContext::ALL {
-        let bindings = resolve(default_name, DEFAULT_CONFIG, default_file.keymap.take(context))?;
+    for (context, bindings) in settled.bindings {
         keymap.overlay(context, bindings);
     }
-    if let Some((file, text, mut user_map)) = user_keymap {
-        for context in KeyContext::ALL {
-            keymap.overlay(context, resolve(file, text, user_map.take(context))?);
-        }
-    }
-
-    let mut settings = settings;
-    if !FRAME_RATE_RANGE.contains(&settings.ui.frame_rate) {
-        let clamped = settings
-            .ui
-            .frame_rate
-            .clamp(*FRAME_RATE_RANGE.start(), *FRAME_RATE_RANGE.end());
-        warnings.push(format!(
-            "ui.frame_rate = {} is outside {}..={}; using {clamped}",
-            settings.ui.frame_rate,
-            FRAME_RATE_RANGE.start(),
-            FRAME_RATE_RANGE.end()
-        ));
-        settings.ui.frame_rate = clamped;
-    }
-    let named = user.as_ref().map_or(default_name, |(file, _)| file.as_path());
-    settings
-        .metrics
-        .check()
-        .map_err(|message| ConfigError::file(named, message))?;
-    let dropped = guard::check(&mut settings.alerts, &settings.guard, &settings.metrics)
-        .map_err(|message| ConfigError::file(named, message))?;
-    warnings.extend(dropped);
+    let settings = settled.file.into_settings();
 
     let theme_name = match (&opts.no_color, &opts.theme) {
         (Some(_), _) => "mono".to_owned(),
@@ -178,38 +168,14 @@ fn load_with(opts: &LoadOptions, user: Option<(PathBuf, String)>) -> Result<Load
     })
 }
 
-/// Parses a configuration file twice over: into the typed form (for errors
-/// with lines, and unknown keys) and into a table to merge, without its
-/// keymap, which is merged binding by binding instead.
-fn parse_file(file: &Path, text: &str, warnings: &mut Vec<String>) -> Result<(ConfigFile, toml::Table), ConfigError> {
-    let deserializer = toml::Deserializer::parse(text).map_err(|e| ConfigError::from_toml(file, text, &e))?;
-    let parsed: ConfigFile = serde_ignored::deserialize(deserializer, |path| {
-        warnings.push(format!("{}: unknown key `{path}` ignored", file.display()));
-    })
-    .map_err(|e| ConfigError::from_toml(file, text, &e))?;
-    let mut table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::from_toml(file, text, &e))?;
-    table.remove("keymap");
-    Ok((parsed, table))
-}
-
-fn resolve(file: &Path, text: &str, specs: Vec<keymap::BindingSpec>) -> Result<Vec<Binding>, ConfigError> {
-    specs
-        .into_iter()
-        .map(|spec| {
-            spec.resolve()
-                .map_err(|(span, message)| ConfigError::at(file, text, span.start, message))
-        })
-        .collect()
-}
-
-/// Lays `over` onto `base`: tables merge key by key, anything else replaces.
-fn merge(base: &mut toml::Table, over: toml::Table) {
-    for (key, value) in over {
-        match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
+/// The checks beyond types, in the order their entries depend on each
+/// other: numbers in range, panels, the rules on them, then bindings.
+fn check(file: &settings::ConfigFile) -> Result<Vec<(KeyContext, Vec<Binding>)>, settle::Problem> {
+    if let Some(problem) = settings::range_problem(file)
+        .or_else(|| file.metrics.panel_problem())
+        .or_else(|| guard::problem(&file.alerts, &file.guard, &file.metrics))
+    {
+        return Err(problem);
     }
+    file.keymap.resolve()
 }

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub use super::guard::{AlertRuleSettings, GuardSettings};
 use super::keymap::KeymapFile;
 pub use super::metrics::MetricsSettings;
+use super::settle::Problem;
+use super::tree::Segment;
 use crate::app::ViewId;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -29,7 +31,7 @@ pub struct Settings {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CanarySettings {
     /// Canary percents `canary step` moves through.
     pub ladder: Vec<u32>,
@@ -71,14 +73,14 @@ pub enum RouterKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ContextSettings {
     /// Every mutating action refused in this context.
     pub readonly: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct UiSettings {
     pub theme: String,
     pub frame_rate: u16,
@@ -98,7 +100,7 @@ impl Default for StartView {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RegistrySettings {
     pub kind: RegistryKind,
     pub path: PathBuf,
@@ -112,7 +114,7 @@ pub enum RegistryKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct KubeSettings {
     pub kubeconfig: String,
     /// Seconds to wait for the cluster before giving up.
@@ -127,7 +129,7 @@ pub struct KubeSettings {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LoggingSettings {
     pub level: LogLevel,
 }
@@ -157,7 +159,7 @@ impl LogLevel {
 
 /// A whole configuration file: the settings and the keymap.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub(super) struct ConfigFile {
     pub ui: UiSettings,
     pub registry: RegistrySettings,
@@ -173,3 +175,54 @@ pub(super) struct ConfigFile {
 }
 
 pub const FRAME_RATE_RANGE: std::ops::RangeInclusive<u16> = 1..=120;
+
+impl ConfigFile {
+    pub fn into_settings(self) -> Settings {
+        Settings {
+            ui: self.ui,
+            registry: self.registry,
+            kubernetes: self.kubernetes,
+            logging: self.logging,
+            contexts: self.contexts,
+            canary: self.canary,
+            rollouts: self.rollouts,
+            metrics: self.metrics,
+            alerts: self.alerts,
+            guard: self.guard,
+        }
+    }
+}
+
+/// The first number out of its range: it falls back to the built-in value
+/// (or, in a `[rollouts.NAME]`, leaves that rollout out).
+pub(super) fn range_problem(file: &ConfigFile) -> Option<Problem> {
+    let key = |path: &[&str]| path.iter().map(|k| Segment::key(k)).collect::<Vec<_>>();
+    let at_least = |path: &[&str], min: u64, found: u64| {
+        (found < min).then(|| Problem::key(key(path), format!("expected {min} or more, found {found}")))
+    };
+    let rate = file.ui.frame_rate;
+    if !FRAME_RATE_RANGE.contains(&rate) {
+        let (low, high) = (FRAME_RATE_RANGE.start(), FRAME_RATE_RANGE.end());
+        return Some(Problem::key(
+            key(&["ui", "frame_rate"]),
+            format!("expected a rate from {low} to {high} per second, found {rate}"),
+        ));
+    }
+    let metrics = &file.metrics;
+    at_least(&["metrics", "refresh"], 1, metrics.refresh)
+        .or_else(|| at_least(&["metrics", "timeout"], 1, metrics.timeout))
+        .or_else(|| at_least(&["metrics", "concurrency"], 1, metrics.concurrency as u64))
+        .or_else(|| at_least(&["metrics", "scrape", "samples"], 2, metrics.scrape.samples as u64))
+        .or_else(|| ladder_problem(&file.canary.ladder).map(|m| Problem::key(key(&["canary", "ladder"]), m)))
+        .or_else(|| {
+            file.rollouts.iter().find_map(|(name, rollout)| {
+                ladder_problem(&rollout.ladder)
+                    .map(|m| Problem::entry(key(&["rollouts", name]), &[Segment::key("ladder")], m))
+            })
+        })
+}
+
+fn ladder_problem(ladder: &[u32]) -> Option<String> {
+    let bad = ladder.iter().find(|p| !(1..=100).contains(*p))?;
+    Some(format!("expected percents from 1 to 100, found {bad}"))
+}

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 
 use super::KubeError;
 use crate::domain::version::VersionRule;
@@ -73,7 +73,11 @@ fn read_kubeconfig(target: &KubeTarget) -> Result<(Kubeconfig, PathBuf), KubeErr
     };
     let config = Kubeconfig::read_from(&path).map_err(|e| KubeError::Kubeconfig {
         path: path.clone(),
-        reason: crate::text::clean(&e.to_string()),
+        // kube's own message repeats the path, quoted twice over.
+        reason: crate::text::clean(&match e {
+            KubeconfigError::ReadConfig(io, _) => format!("cannot read it: {io}"),
+            other => other.to_string(),
+        }),
     })?;
     Ok((config, path))
 }
