@@ -98,6 +98,9 @@ pub async fn run(
             _ = sighup.recv() => break Exit::Signal("SIGHUP"),
         }
     };
+    if exit == Exit::TerminalLost {
+        tracing::info!("the terminal went away");
+    }
     drop(guard);
     Ok(exit)
 }
