@@ -3,7 +3,7 @@
 //! left, cursor shown, line discipline back to cooked mode. Also for
 //! SIGTERM and SIGHUP, the ways a bastion session usually ends, and for the
 //! terminal itself going away (the tmux window killed, as an SSH drop does):
-//! no panic.
+//! no panic, and what was confirmed finishes and is audited.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad data
 
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use sim_common::require_servers;
+use sim_common::{Sim, require_servers};
 
 /// tmux on a private socket, killed when dropped.
 struct Tmux {
@@ -182,6 +182,15 @@ impl Tmux {
         );
     }
 
+    /// The audit log's lines, parsed.
+    fn audit(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.file("state/audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
     /// Waits until the screen satisfies `done`, as [`Tmux::wait_for`].
     fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -197,6 +206,35 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// The console's arguments for `sim`'s cluster, its malaria predictor's
+/// traffic going through the route.
+fn attached_to(sim: &Sim) -> String {
+    sim.configure_demo_router();
+    format!(
+        "--kubeconfig {} --config {} -n ml-serving",
+        sim.kubeconfig.display(),
+        sim.dir.path().join("config/config.toml").display()
+    )
+}
+
+/// Opens the Rollouts view and the canary step's confirmation dialog.
+fn open_the_step_dialog(tmux: &Tmux) {
+    tmux.wait_for("Models · 1 model");
+    tmux.keys(&["2"]);
+    tmux.wait_for("10%  malaria-predictor-green");
+    tmux.keys(&["+"]);
+    tmux.wait_for("y yes, do it");
+}
+
+/// Confirms the step with the cluster answering slowly, so it is still in
+/// flight when this returns: the dialog has closed and nothing is audited.
+fn confirm_slowly(sim: &Sim, tmux: &Tmux) {
+    sim.server.cluster.slow_down(Some(Duration::from_secs(5)));
+    tmux.keys(&["y"]);
+    tmux.wait_until("the dialog to close", |screen| !screen.contains("y yes, do it"));
+    assert!(tmux.audit().is_empty(), "the step is already done: {:?}", tmux.audit());
 }
 
 impl Drop for Tmux {
@@ -260,6 +298,64 @@ fn losing_the_terminal_ends_the_console_without_a_panic() {
         tmux.run(&[kill]);
         tmux.assert_ended_cleanly();
     }
+}
+
+#[test]
+fn a_step_in_flight_when_the_terminal_goes_away_finishes_and_is_audited_once() {
+    let Some(sim) = Sim::start() else { return };
+    let Some(tmux) = Tmux::start_to_kill(&attached_to(&sim)) else {
+        return;
+    };
+    open_the_step_dialog(&tmux);
+    confirm_slowly(&sim, &tmux);
+    tmux.run(&["kill-window"]);
+    tmux.assert_ended_cleanly();
+    let audit = tmux.audit();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["action"], "canary.step");
+    assert_eq!(audit[0]["outcome"], "done", "{audit:?}");
+    sim.server.cluster.slow_down(None);
+    let weights = sim.ok(&[
+        "get",
+        "httproute",
+        "malaria-predictor",
+        "-n",
+        "ml-serving",
+        "-o",
+        "jsonpath={.spec.rules[0].backendRefs[*].weight}",
+    ]);
+    assert_eq!(weights, "75 25", "the step went through");
+}
+
+#[test]
+fn quitting_with_a_step_in_flight_waits_for_it_and_says_so() {
+    let Some(sim) = Sim::start() else { return };
+    let Some(tmux) = Tmux::start(&attached_to(&sim)) else {
+        return;
+    };
+    open_the_step_dialog(&tmux);
+    confirm_slowly(&sim, &tmux);
+    tmux.keys(&["q"]);
+    tmux.wait_for("waiting for confirmed actions to finish");
+    tmux.assert_restored("exit=0");
+    let audit = tmux.audit();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["outcome"], "done", "{audit:?}");
+}
+
+#[test]
+fn a_dialog_open_when_the_terminal_goes_away_is_declined_and_audited() {
+    let Some(sim) = Sim::start() else { return };
+    let Some(tmux) = Tmux::start_to_kill(&attached_to(&sim)) else {
+        return;
+    };
+    open_the_step_dialog(&tmux);
+    tmux.run(&["kill-server"]);
+    tmux.assert_ended_cleanly();
+    let audit = tmux.audit();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["action"], "canary.step");
+    assert_eq!(audit[0]["outcome"], "cancelled", "{audit:?}");
 }
 
 #[test]
