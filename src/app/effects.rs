@@ -1,10 +1,15 @@
 //! Performs effects on tokio tasks. Each answer goes back to the event loop
 //! as an action on a channel; nothing here touches the state.
 
-use tokio::sync::mpsc::UnboundedSender;
-
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
+
+use super::action::KubeEffect;
 use super::kube_runner::{KubeConfig, KubeRunner, SharedKubeRunner};
 use super::metrics_runner::MetricsRunner;
 use super::metrics_watch::WatchSetup;
@@ -17,6 +22,7 @@ pub struct EffectRunner {
     answers: UnboundedSender<Action>,
     kube: SharedKubeRunner,
     metrics: Arc<MetricsRunner>,
+    actions: InFlight,
 }
 
 impl EffectRunner {
@@ -31,7 +37,21 @@ impl EffectRunner {
             metrics: Arc::new(MetricsRunner::start(metrics, watch, &answers)),
             answers,
             kube: Arc::new(KubeRunner::new(kube)),
+            actions: InFlight::default(),
         }
+    }
+
+    /// The plans of the confirmed (or declined) actions still running.
+    pub fn actions_running(&self) -> Vec<String> {
+        self.actions.running()
+    }
+
+    /// Waits until every confirmed or declined action has finished and
+    /// written its audit line, for at most `within`; returns the plans of
+    /// those still running then. The console calls it on the way out.
+    pub async fn finish_actions(&self, within: Duration) -> Vec<String> {
+        let _ = tokio::time::timeout(within, self.actions.settled()).await;
+        self.actions.running()
     }
 
     pub fn spawn(&self, effect: Effect) {
@@ -39,7 +59,16 @@ impl EffectRunner {
         let effect = match effect {
             Effect::Kube(effect) => {
                 let kube = self.kube.clone();
-                tokio::spawn(async move { kube.perform(effect, answers).await });
+                let running = match &effect {
+                    KubeEffect::Execute(prepared) | KubeEffect::Decline(prepared) => {
+                        Some(self.actions.start(prepared.plan.summary.clone()))
+                    }
+                    _ => None,
+                };
+                tokio::spawn(async move {
+                    kube.perform(effect, answers).await;
+                    drop(running);
+                });
                 return;
             }
             Effect::Metrics(effect) => return self.metrics.perform(effect, &answers),
@@ -51,6 +80,51 @@ impl EffectRunner {
                 let _ = answers.send(answer);
             }
         });
+    }
+}
+
+/// The actions that write to the cluster or the audit log and are still
+/// running, by plan summary: the console lets them finish before it exits.
+#[derive(Clone, Default)]
+struct InFlight {
+    running: Arc<watch::Sender<BTreeMap<u64, String>>>,
+    next: Arc<AtomicU64>,
+}
+
+/// One running action; it counts as finished when dropped, so a task that
+/// ends any way at all (done, failed, panicked) leaves the set.
+struct Running {
+    id: u64,
+    running: Arc<watch::Sender<BTreeMap<u64, String>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.running.send_modify(|running| {
+            running.remove(&self.id);
+        });
+    }
+}
+
+impl InFlight {
+    fn start(&self, summary: String) -> Running {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.running.send_modify(|running| {
+            running.insert(id, summary);
+        });
+        Running {
+            id,
+            running: self.running.clone(),
+        }
+    }
+
+    fn running(&self) -> Vec<String> {
+        self.running.borrow().values().cloned().collect()
+    }
+
+    async fn settled(&self) {
+        // The sender lives in self, so the wait ends only by the condition.
+        let _ = self.running.subscribe().wait_for(BTreeMap::is_empty).await;
     }
 }
 

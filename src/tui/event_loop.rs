@@ -2,11 +2,16 @@
 //! from tokio tasks; both arrive as messages. The loop drains what is
 //! waiting, runs `update`, and redraws only when something changed, at most
 //! `frame_rate` times a second. It never waits on the network.
+//!
+//! However it ends (quit, a signal, the terminal gone), a dialog nobody
+//! answered is declined and the actions already confirmed get to finish and
+//! write their audit line, within a deadline, before it returns.
 
+use std::io::Write;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{self, Event};
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
@@ -20,6 +25,9 @@ use crate::ui::{self, Glyphs, Ui};
 /// Most terminal events handled before a redraw, so a paste or key repeat
 /// cannot starve the screen.
 const EVENT_BATCH: usize = 64;
+
+/// The cluster client's own request timeout when none is configured.
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the console stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +52,7 @@ pub async fn run(
     state.clock = Some(local_now());
 
     let (answers_tx, mut answers) = mpsc::unbounded_channel();
+    let kube_timeout = kube.target.timeout;
     let runner = EffectRunner::new(answers_tx, kube, metrics, watch);
     let mut events = spawn_input_thread();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -103,8 +112,57 @@ pub async fn run(
             _ = sighup.recv() => break Exit::Signal("SIGHUP"),
         }
     };
+    if exit == Exit::TerminalLost {
+        tracing::info!("the terminal went away");
+    }
+    // From here on no key is read and nothing new starts. A dialog nobody
+    // answered is declined, which audits it as cancelled.
+    if state.rollouts.pending.is_some() {
+        apply(&mut state, &runner, Action::Decline);
+    }
     drop(guard);
+    // Background loops stop at their next answer, so the guard's watch
+    // starts no rollback while the actions below finish.
+    drop(answers);
+    let_actions_finish(&runner, action_deadline(kube_timeout), [&mut sigint, &mut sigterm]).await;
     Ok(exit)
+}
+
+/// Waits, up to `deadline`, for the confirmed and declined actions still
+/// running, so each writes its audit line before the process exits. A
+/// ctrl-c or SIGTERM meanwhile stops the wait; what is still running then
+/// is logged and named on stderr.
+async fn let_actions_finish(runner: &EffectRunner, deadline: Duration, [sigint, sigterm]: [&mut Signal; 2]) {
+    let waiting = runner.actions_running();
+    if waiting.is_empty() {
+        return;
+    }
+    tracing::info!("waiting up to {deadline:?} for {} to finish", waiting.join("; "));
+    // Seen after a quit; a lost terminal takes the message with it.
+    let mut stderr = std::io::stderr();
+    let _ = writeln!(
+        stderr,
+        "modeldeck: waiting for confirmed actions to finish (ctrl-c stops waiting):"
+    );
+    for plan in &waiting {
+        let _ = writeln!(stderr, "  {plan}");
+    }
+    let unfinished = tokio::select! {
+        unfinished = runner.finish_actions(deadline) => unfinished,
+        _ = sigint.recv() => runner.actions_running(),
+        _ = sigterm.recv() => runner.actions_running(),
+    };
+    for plan in unfinished {
+        tracing::warn!("{plan}: still running at exit; its outcome is not in the audit log");
+        let _ = writeln!(stderr, "modeldeck: still running at exit, check the cluster: {plan}");
+    }
+}
+
+/// How long confirmed actions may take to finish on the way out: a plan's
+/// writes each end within the request timeout, and most plans write once
+/// or twice.
+fn action_deadline(request_timeout: Option<Duration>) -> Duration {
+    2 * request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT)
 }
 
 /// Runs `update` and hands its effects to the runner. Returns true: an

@@ -3,6 +3,7 @@
 //! mode off, the alternate screen left and the cursor shown.
 
 use std::io::{self, Stdout, stdout};
+use std::mem::ManuallyDrop;
 use std::sync::Once;
 
 use ratatui::Terminal;
@@ -16,7 +17,11 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 /// Restores the terminal when dropped, so every way out of the event loop,
 /// early returns and `?` included, goes through the restore.
 pub struct TerminalGuard {
-    pub terminal: Term,
+    /// Never dropped: ratatui's `Drop` shows a hidden cursor and reports a
+    /// failure with `eprintln!`, which panics when stderr went away with the
+    /// terminal (an SSH drop). [`restore`] shows the cursor instead, and
+    /// the rest of a `Terminal` is memory the exiting process gives back.
+    pub terminal: ManuallyDrop<Term>,
 }
 
 impl Drop for TerminalGuard {
@@ -33,7 +38,9 @@ pub fn enter() -> io::Result<TerminalGuard> {
         return Err(e);
     }
     match Terminal::new(CrosstermBackend::new(stdout())) {
-        Ok(terminal) => Ok(TerminalGuard { terminal }),
+        Ok(terminal) => Ok(TerminalGuard {
+            terminal: ManuallyDrop::new(terminal),
+        }),
         Err(e) => {
             restore();
             Err(e)
@@ -49,14 +56,15 @@ pub fn restore() {
 }
 
 /// Restores the terminal before the previous hook prints the panic, so the
-/// message lands on a usable screen.
+/// message lands on a usable screen. The log file gets it too, with the
+/// backtrace: when the terminal is gone, the log is all that is left.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore();
-            tracing::error!("panic: {info}");
+            tracing::error!("panic: {info}\n{}", std::backtrace::Backtrace::force_capture());
             previous(info);
         }));
     });
