@@ -232,6 +232,7 @@ mod rollouts_fixtures {
                     shadow: Some(5),
                     stable_backend: "malaria-predictor-blue".into(),
                     canary_backend: "malaria-predictor-green".into(),
+                    shadow_backend: Some("malaria-predictor-shadow".into()),
                 })),
                 denied: vec![],
                 services: vec![modeldeck::ops::bluegreen::Side {

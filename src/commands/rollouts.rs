@@ -192,17 +192,41 @@ pub async fn canary_status(
     if output == Output::Json {
         return json(&split).map_err(crate::ops::OpsError::Kube);
     }
-    let mut out = String::new();
-    let _ = writeln!(out, "{:<8} {:<32} {:>7}", "SIDE", "BACKEND", "TRAFFIC");
-    let _ = writeln!(out, "{:<8} {:<32} {:>6}%", "stable", split.stable_backend, split.stable);
-    let _ = writeln!(out, "{:<8} {:<32} {:>6}%", "canary", split.canary_backend, split.canary);
-    if let Some(shadow) = split.shadow {
-        let _ = writeln!(
-            out,
-            "{:<8} {:<32} {:>6}%  (mirrored, answers dropped)",
-            "shadow", "-", shadow
-        );
+    let mut table = Table::new(&["SIDE", "BACKEND", "TRAFFIC", ""]).right(&[2]);
+    table.row(vec![
+        "stable".into(),
+        split.stable_backend.clone(),
+        format!("{}%", split.stable),
+        String::new(),
+    ]);
+    table.row(vec![
+        "canary".into(),
+        split.canary_backend.clone(),
+        format!("{}%", split.canary),
+        String::new(),
+    ]);
+    // The backend the route mirrors to, as the route says; while nothing
+    // is mirrored, the configured one `shadow on` would mirror to.
+    let configured = settings.map(|s| s.shadow.as_str()).filter(|s| !s.is_empty());
+    match (split.shadow, &split.shadow_backend) {
+        (Some(percent), backend) => table.row(vec![
+            "shadow".into(),
+            backend.as_deref().unwrap_or("-").to_owned(),
+            format!("{percent}%"),
+            "mirrored, answers dropped".into(),
+        ]),
+        (None, _) => {
+            if let Some(configured) = configured {
+                table.row(vec![
+                    "shadow".into(),
+                    configured.to_owned(),
+                    "0%".into(),
+                    "configured, not mirroring".into(),
+                ]);
+            }
+        }
     }
+    let mut out = table.render();
     let _ = writeln!(out, "via {}", crate::ops::canary::where_split(conn, router.as_ref()));
     Ok(out)
 }

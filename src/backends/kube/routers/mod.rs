@@ -26,6 +26,8 @@ pub struct TrafficSplit {
     pub shadow: Option<u32>,
     pub stable_backend: String,
     pub canary_backend: String,
+    /// Where mirrored requests go, as the object names it.
+    pub shadow_backend: Option<String>,
 }
 
 impl TrafficSplit {
@@ -37,6 +39,15 @@ impl TrafficSplit {
             shadow,
             stable_backend: stable_backend.to_owned(),
             canary_backend: canary_backend.to_owned(),
+            shadow_backend: None,
+        }
+    }
+
+    /// The same split, naming the backend its mirror copies requests to.
+    pub fn mirrored_to(self, backend: Option<&str>) -> TrafficSplit {
+        TrafficSplit {
+            shadow_backend: backend.map(crate::text::clean),
+            ..self
         }
     }
 }
