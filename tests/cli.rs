@@ -134,6 +134,10 @@ fn the_console_refuses_to_start_without_a_terminal() {
 fn usage_errors_exit_2() {
     let out = modeldeck(&["--frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
+    // Following a rollout needs its name: a usage error, not a failure.
+    let out = modeldeck(&["status", "--watch"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("<DEPLOYMENT>"), "{}", stderr(&out));
 }
 
 #[test]
