@@ -69,7 +69,7 @@ pub enum Command {
         #[arg(short = 'A', long)]
         all_namespaces: bool,
         /// Follow the rollout until it finishes (exit 0) or stalls (exit 1).
-        #[arg(short, long)]
+        #[arg(short, long, requires = "deployment")]
         watch: bool,
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
@@ -140,10 +140,10 @@ pub enum Command {
         /// The panel's name in [[metrics.panels]] (rate, latency, ...).
         panel: String,
         /// How far back, a Prometheus duration (5m, 1h, 6h).
-        #[arg(long, default_value = "1h")]
-        range: String,
+        #[arg(long, default_value = "1h", value_parser = parse_range)]
+        range: Span,
         /// Output file; .png or .svg.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = parse_out)]
         out: PathBuf,
         /// Which quantile of a quantile panel [default: p95].
         #[arg(long, value_name = "STAT")]
@@ -151,9 +151,10 @@ pub enum Command {
         /// Fill {deployment} in the panels' matchers.
         #[arg(long, value_name = "NAME", default_value = "")]
         deployment: String,
-        /// With source = "scrape" (no history): how long to scrape before drawing.
-        #[arg(long, value_name = "DURATION", default_value = "30s")]
-        collect: String,
+        /// With source = "scrape" (no history): how long to scrape before
+        /// drawing, in seconds (10) or as a duration (30s, 2m).
+        #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_collect)]
+        collect: Span,
     },
     /// Run the guard headless: evaluate the [[alerts]] rules and, when one
     /// a [guard.DEPLOYMENT] entry names fires, take its action through the
@@ -247,4 +248,52 @@ pub enum ShadowCommand {
 pub enum Output {
     Table,
     Json,
+}
+
+/// A length of time as given on the command line, and in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub text: String,
+    pub seconds: f64,
+}
+
+/// `--range`: a Prometheus duration, as the console's `:range` takes.
+fn parse_range(text: &str) -> Result<Span, String> {
+    crate::config::metrics::duration_seconds(text)
+        .map(|seconds| Span {
+            text: text.to_owned(),
+            seconds,
+        })
+        .ok_or_else(|| "expected a duration like 15m or 1h".to_owned())
+}
+
+/// `--collect`: a wait, so a bare number is seconds (as `sleep 10`), or a
+/// duration with its unit.
+fn parse_collect(text: &str) -> Result<Span, String> {
+    let bare = text.parse::<u64>().ok().filter(|n| *n > 0).map(|n| n as f64);
+    bare.or_else(|| crate::config::metrics::duration_seconds(text))
+        .map(|seconds| Span {
+            text: text.to_owned(),
+            seconds,
+        })
+        .ok_or_else(|| "expected seconds (10) or a duration like 30s or 2m".to_owned())
+}
+
+/// `--out`: the extension says the format.
+fn parse_out(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    crate::plot::Format::of(&path).map(|_| path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collect_takes_bare_seconds_and_durations() {
+        assert_eq!(parse_collect("10").map(|s| s.seconds), Ok(10.0));
+        assert_eq!(parse_collect("2m").map(|s| s.seconds), Ok(120.0));
+        assert!(parse_collect("0").is_err());
+        assert!(parse_collect("soon").is_err());
+    }
 }

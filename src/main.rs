@@ -160,9 +160,11 @@ fn main() -> ExitCode {
                 Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
             };
             let env = |name: &str| std::env::var(name).ok();
-            match runtime.block_on(commands::plot::plot(&settings, &request, &env)) {
+            let mut note = |line: &str| warn(line);
+            match runtime.block_on(commands::plot::plot(&settings, &request, &env, &mut note)) {
                 Ok(report) => emit(&report),
-                Err(e) => fail(&e),
+                Err(commands::plot::PlotError::Usage(e)) => usage_error("plot", &e),
+                Err(commands::plot::PlotError::Failed(e)) => fail(&e),
             }
         }
         Some(Command::Guard) => guard(&cli),
@@ -198,6 +200,19 @@ fn warn(message: &str) {
 fn fail(message: &str) -> ExitCode {
     warn(message);
     ExitCode::from(1)
+}
+
+/// A usage error only the configuration can reveal (an unknown panel),
+/// said as clap says its own, with the subcommand's usage, and exit 2.
+fn usage_error(subcommand: &str, message: &str) -> ExitCode {
+    let mut command = Cli::command();
+    command.build();
+    let error = match command.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.error(clap::error::ErrorKind::InvalidValue, message),
+        None => command.error(clap::error::ErrorKind::InvalidValue, message),
+    };
+    let _ = error.print();
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
 }
 
 /// Runs a command against the cluster: connects with the command line's

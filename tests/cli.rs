@@ -87,6 +87,35 @@ fn info_prints_paths_and_effective_settings() {
 }
 
 #[test]
+fn info_prints_the_ladder_each_deployment_steps_along() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[rollouts.web]\nroute = \"web\"\nstable = \"web-blue\"\ncanary = \"web-green\"\n\n\
+         [rollouts.api]\nroute = \"api\"\nstable = \"a\"\ncanary = \"b\"\nladder = [1, 50, 100]\n",
+    )
+    .unwrap();
+    let out = modeldeck(&["--config", config.to_str().unwrap(), "info"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let (_, effective) = text.split_once("# effective settings\n").unwrap();
+    let settings: toml::Table = toml::from_str(effective).unwrap();
+    let ladder = |name: &str| settings["rollouts"][name]["ladder"].clone();
+    // web has no ladder of its own: it steps along [canary]'s, and says so.
+    assert_eq!(
+        ladder("web"),
+        toml::Value::try_from([5, 10, 25, 50, 100]).unwrap(),
+        "{effective}"
+    );
+    assert_eq!(
+        ladder("api"),
+        toml::Value::try_from([1, 50, 100]).unwrap(),
+        "{effective}"
+    );
+}
+
+#[test]
 fn info_refuses_a_config_file_that_is_not_toml_naming_line_and_key() {
     let out = modeldeck(&["info", "--config", "tests/configs/invalid/syntax.toml"]);
     assert_eq!(out.status.code(), Some(1));
@@ -105,6 +134,10 @@ fn the_console_refuses_to_start_without_a_terminal() {
 fn usage_errors_exit_2() {
     let out = modeldeck(&["--frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
+    // Following a rollout needs its name: a usage error, not a failure.
+    let out = modeldeck(&["status", "--watch"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("<DEPLOYMENT>"), "{}", stderr(&out));
 }
 
 #[test]

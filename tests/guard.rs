@@ -88,6 +88,26 @@ fn release_bad_canary(world: &World, dir: &Path) {
     );
 }
 
+/// The guard's whole lines without their timestamps, checking that each
+/// starts with one (RFC 3339, UTC) no older than `since`.
+fn unstamped(text: &str, since: jiff::Timestamp) -> Vec<String> {
+    let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+    whole
+        .lines()
+        .map(|line| {
+            let (stamp, rest) = line.split_once(' ').unwrap_or_default();
+            let at: jiff::Timestamp = stamp
+                .parse()
+                .unwrap_or_else(|e| panic!("no timestamp at the start of {line:?}: {e}"));
+            assert!(
+                at.as_second() >= since.as_second() && at <= jiff::Timestamp::now(),
+                "{line:?} is not stamped with the time it was said"
+            );
+            rest.to_owned()
+        })
+        .collect()
+}
+
 fn guard_audit(dir: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(dir.join("state/audit.jsonl"))
         .unwrap_or_default()
@@ -105,13 +125,14 @@ fn the_guard_rolls_back_a_bad_canary_once_and_says_so() {
     let world = World::start(100.0);
     let dir = tempfile::tempdir().unwrap();
     let k = |args: &[&str]| world.kubectl(dir.path(), args);
+    let since = jiff::Timestamp::now();
     let mut guard = start_guard(
         &world,
         dir.path(),
         "[guard.malaria-predictor-canary]\nalert = \"ModelAccuracyDegraded\"\ntrack = \"canary\"\naction = \"undo\"\n",
     );
     release_bad_canary(&world, dir.path());
-    let said = |g: &Guard| std::fs::read_to_string(&g.out).unwrap_or_default();
+    let said = |g: &Guard| unstamped(&std::fs::read_to_string(&g.out).unwrap_or_default(), since).join("\n");
     let report = wait_for("the guard to act", Duration::from_secs(90), || {
         let text = said(&guard);
         text.lines()
@@ -227,6 +248,7 @@ fn in_read_only_mode_the_guard_is_refused_and_says_so() {
     }
     let world = World::start(100.0);
     let dir = tempfile::tempdir().unwrap();
+    let since = jiff::Timestamp::now();
     let mut guard = start_guard_with(
         &world,
         dir.path(),
@@ -235,11 +257,9 @@ fn in_read_only_mode_the_guard_is_refused_and_says_so() {
     );
     release_bad_canary(&world, dir.path());
     let report = wait_for("the guard's refusal", Duration::from_secs(90), || {
-        std::fs::read_to_string(&guard.out)
-            .unwrap_or_default()
-            .lines()
+        unstamped(&std::fs::read_to_string(&guard.out).unwrap_or_default(), since)
+            .into_iter()
             .find(|l| l.starts_with("guard malaria-predictor-canary:"))
-            .map(str::to_owned)
     });
     assert!(report.contains("FAILED: refused: read-only mode"), "{report}");
     // Nothing was written; the refusal is audited with the guard's reason.

@@ -157,16 +157,43 @@ fn an_unreachable_cluster_and_a_bad_token_are_explained() {
     assert!(err.contains("401") && err.contains("Unauthorized"), "{err}");
 }
 
+/// Every cell of every row starts in its header's column, as kubectl's do.
+fn assert_aligned(table: &str) {
+    let mut lines = table.lines();
+    let header = lines.next().unwrap();
+    let starts: Vec<usize> = header
+        .char_indices()
+        .filter(|(i, c)| *c != ' ' && (*i == 0 || header.as_bytes()[i - 1] == b' '))
+        .map(|(i, _)| i)
+        .collect();
+    for line in lines {
+        for start in &starts[1..] {
+            let before = line.as_bytes().get(start - 1);
+            assert!(
+                before == Some(&b' ') && line.as_bytes().get(*start).is_some_and(|c| *c != b' '),
+                "a cell out of its column at {start}:\n{table}"
+            );
+        }
+    }
+}
+
 #[test]
 fn status_across_all_namespaces() {
     let Some(sim) = Sim::start() else { return };
     sim.ok(&["create", "deployment", "web", "--image=web:1"]);
     let (code, out, err) = sim.modeldeck(&["status", "-A"]);
     assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("default/web") && out.contains("ml-serving/malaria-predictor"),
-        "{out}"
-    );
+    // As `kubectl get deployments -A`: a NAMESPACE column, then the name.
+    assert!(out.starts_with("NAMESPACE "), "{out}");
+    let row = |name: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{out}"))
+            .to_owned()
+    };
+    assert!(row("web").starts_with("default "), "{out}");
+    assert!(row("malaria-predictor-canary").starts_with("ml-serving "), "{out}");
+    assert_aligned(&out);
     let (code, out, _) = sim.modeldeck(&["-n", "all", "status", "-o", "json"]);
     assert_eq!(code, 0);
     let rollouts: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
@@ -175,6 +202,94 @@ fn status_across_all_namespaces() {
     assert_eq!(
         predictor["probes"],
         serde_json::json!(["live GET /health/live :8000", "ready GET /health/ready :8000"])
+    );
+}
+
+/// Seconds in an age as kubectl and modeldeck print it (`45s`, `3m20s`, `17m`).
+fn age_seconds(age: &str) -> i64 {
+    let mut total = 0;
+    let mut number = String::new();
+    for c in age.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            unit => {
+                let n: i64 = number.parse().unwrap_or_else(|_| panic!("not an age: {age:?}"));
+                number.clear();
+                total += n * match unit {
+                    's' => 1,
+                    'm' => 60,
+                    'h' => 3600,
+                    'd' => 86400,
+                    _ => panic!("not an age: {age:?}"),
+                };
+            }
+        }
+    }
+    total
+}
+
+/// The AGE column (the last) of kubectl's row for one object.
+fn kubectl_age(sim: &Sim, kind: &str, name: &str) -> i64 {
+    let row = sim.ok(&["get", kind, name, "--no-headers"]);
+    age_seconds(row.split_whitespace().last().unwrap())
+}
+
+/// The cluster's clock is the one ages are measured on: kubectl's AGE
+/// (printed by the server) is the referee. The simulated cluster runs 20
+/// times faster than the local clock, so a local "now" is wrong both ways:
+/// too young for an old object, and 0s for one made after a while.
+#[test]
+fn ages_are_the_ones_kubectl_shows() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&["create", "deployment", "h", "--image=m:1"]);
+    sim.rolled_out("h", None);
+    sim.ok(&["set", "image", "deploy/h", "m=m:2"]);
+    sim.rolled_out("h", None);
+    let newest = sim.ok(&[
+        "get",
+        "rs",
+        "-l",
+        "app=h",
+        "--sort-by=.metadata.creationTimestamp",
+        "-o",
+        "jsonpath={.items[-1:].metadata.name}",
+    ]);
+    // Old enough that a wrong clock cannot pass for the right one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while kubectl_age(&sim, "rs", &newest) < 60 {
+        assert!(std::time::Instant::now() < deadline, "the ReplicaSet never aged");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+
+    let before = kubectl_age(&sim, "rs", &newest);
+    let (code, out, err) = sim.modeldeck(&["history", "h"]);
+    let after = kubectl_age(&sim, "rs", &newest);
+    assert_eq!(code, 0, "{err}");
+    let current = out
+        .lines()
+        .find(|l| l.starts_with('*'))
+        .unwrap_or_else(|| panic!("{out}"));
+    let cells: Vec<&str> = current.split_whitespace().collect();
+    assert_eq!(cells[1], "2", "{out}");
+    let age = age_seconds(cells[5]);
+    // The server's Date header is whole seconds: one second of slack.
+    assert!(
+        (before - 1..=after + 1).contains(&age),
+        "modeldeck says {age}s, kubectl {before}s then {after}s:\n{out}"
+    );
+
+    let before = kubectl_age(&sim, "deploy", "h");
+    let (code, out, err) = sim.modeldeck(&["status", "h"]);
+    let after = kubectl_age(&sim, "deploy", "h");
+    assert_eq!(code, 0, "{err}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("h "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let age = age_seconds(row.split_whitespace().last().unwrap());
+    assert!(
+        (before - 1..=after + 1).contains(&age),
+        "modeldeck says {age}s, kubectl {before}s then {after}s:\n{out}"
     );
 }
 

@@ -123,3 +123,47 @@ fn bad_percents_missing_routers_and_one_backend_routes_are_refused() {
     assert!(err.contains("has no second backend"), "{err}");
     assert_eq!(weights(&sim), "90", "nothing written");
 }
+
+#[test]
+fn status_names_the_shadow_the_route_mirrors_to() {
+    let Some(sim) = started() else { return };
+    let row = |out: &str, side: &str| {
+        out.lines()
+            .find(|l| l.starts_with(side))
+            .unwrap_or_else(|| panic!("no {side} row:\n{out}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    // The demo's route mirrors half the requests to the shadow Service;
+    // kubectl reads the same backend from it.
+    let mirror = sim.ok(&[
+        &NS[..],
+        &[
+            "get",
+            "httproute",
+            "malaria-predictor",
+            "-o",
+            "jsonpath={.spec.rules[0].filters[0].requestMirror.backendRef.name}",
+        ],
+    ]
+    .concat());
+    assert_eq!(mirror, "malaria-predictor-shadow");
+    let (code, out, err) = modeldeck(&sim, &["canary", "status", "malaria-predictor"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(row(&out, "stable")[1..3], ["malaria-predictor-blue", "90%"], "{out}");
+    assert_eq!(row(&out, "shadow")[1..3], ["malaria-predictor-shadow", "50%"], "{out}");
+    let (_, json, _) = modeldeck(&sim, &["canary", "status", "malaria-predictor", "-o", "json"]);
+    let split: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(split["shadow_backend"], "malaria-predictor-shadow");
+
+    // Not mirroring: the configured shadow, said to be off.
+    let (code, _, err) = modeldeck(&sim, &["shadow", "off", "malaria-predictor", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = modeldeck(&sim, &["canary", "status", "malaria-predictor"]);
+    let shadow = row(&out, "shadow").join(" ");
+    assert_eq!(
+        shadow, "shadow malaria-predictor-shadow 0% configured, not mirroring",
+        "{out}"
+    );
+}

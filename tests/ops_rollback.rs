@@ -44,8 +44,10 @@ fn rollback_ends_where_kubectl_rollout_undo_ends() {
     sim.ok(&["rollout", "undo", "deploy/a"]);
     let (code, out, err) = sim.modeldeck(&["rollback", "b", "--yes"]);
     assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("roll back deployment default/b from revision 3 (3, m:3) to revision 2 (2, m:2)"),
+    // It ends with the outcome, as every twin does, not with the plan alone.
+    assert_eq!(
+        out.lines().last(),
+        Some("done: roll back deployment default/b from revision 3 (3, m:3) to revision 2 (2, m:2)"),
         "{out}"
     );
     assert_eq!(template(&sim, "a"), template(&sim, "b"));
@@ -78,8 +80,9 @@ fn rollback_refuses_paused_skips_current_and_names_missing_revisions() {
     twins(&sim);
     let (code, out, _) = sim.modeldeck(&["rollback", "a", "--to-revision", "3", "--yes"]);
     assert_eq!(code, 0);
-    assert!(
-        out.contains("skipped rollback of deployment default/a (current template already matches revision 3)"),
+    assert_eq!(
+        out.lines().last(),
+        Some("skipped: rollback of deployment default/a: the current template already matches revision 3"),
         "{out}"
     );
     let (code, _, err) = sim.modeldeck(&["rollback", "a", "--to-revision", "9", "--yes"]);

@@ -46,8 +46,14 @@ fn a_png_and_an_svg_of_the_live_panels() {
         &["plot", "latency", "--out", png.to_str().unwrap(), "--collect", "3s"],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("3 versions, latency over the"), "{stdout}");
+    // The wait is announced, not silent.
+    assert!(
+        stderr.contains("collecting for 3s from 3 scrape targets before drawing"),
+        "{stderr}"
+    );
     let decoder = png::Decoder::new(std::fs::File::open(&png).unwrap());
     let mut reader = decoder.read_info().unwrap();
     let mut pixels = vec![0; reader.output_buffer_size()];
@@ -92,33 +98,49 @@ fn a_png_and_an_svg_of_the_live_panels() {
 fn what_cannot_be_drawn_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let config = scrape_config(dir.path(), &["http://127.0.0.1:1/metrics".to_owned()]);
-    let fails = |args: &[&str], expected: &str| {
+    let fails = |args: &[&str], code: i32, expected: &str| {
         let out = modeldeck(&config, args);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{stderr}");
+        stderr.into_owned()
     };
     let out = dir.path().join("x.png");
     let out = out.to_str().unwrap();
+    // Usage errors exit 2, as the README says, in clap's words.
     fails(
         &["plot", "latency", "--out", "chart.jpg"],
-        "expected a file ending in .png or .svg, found .jpg",
+        2,
+        "error: invalid value 'chart.jpg' for '--out <FILE>': expected a file ending in .png or .svg, found .jpg",
     );
-    fails(
+    let usage = fails(
         &["plot", "nope", "--out", out],
-        "no panel named \"nope\"; panels: rate, latency, confidence, confidence-spread, accuracy, errors",
+        2,
+        "error: no panel named \"nope\"; panels: rate, latency, confidence, confidence-spread, accuracy, errors",
     );
+    assert!(usage.contains("Usage: modeldeck plot"), "{usage}");
     fails(
         &["plot", "latency", "--stat", "p42", "--out", out],
+        2,
         "--stat: panel latency has p50, p95, p99, not \"p42\"",
     );
     fails(
         &["plot", "rate", "--range", "soon", "--out", out],
-        "--range: expected a duration like 15m or 1h",
+        2,
+        "expected a duration like 15m or 1h",
     );
     fails(
-        &["plot", "rate", "--collect", "1s", "--out", out],
+        &["plot", "rate", "--collect", "soon", "--out", out],
+        2,
+        "expected seconds (10) or a duration like 30s or 2m",
+    );
+    // A bare number of seconds is a --collect (as `sleep 10`); no data
+    // to draw is a failure, exit 1, after saying what it waited for.
+    let said = fails(
+        &["plot", "rate", "--collect", "2", "--out", out],
+        1,
         "no data: http://127.0.0.1:1/metrics",
     );
+    assert!(said.contains("collecting for 2s from 1 scrape target"), "{said}");
     assert!(!Path::new(out).exists());
 }

@@ -154,8 +154,8 @@ fn a_key_that_cannot_act_is_dimmed_and_says_why() {
     );
     assert_eq!(audit_lines(&sim), lines, "nothing was attempted");
     let buffer = console.render_buffer(80, 24);
-    let (plus, u) = (footer_key_style(&buffer, "+"), footer_key_style(&buffer, "u"));
-    assert_ne!(plus, u, "+ is dimmed beside an undo that can act");
+    let (plus, abort) = (footer_key_style(&buffer, "+"), footer_key_style(&buffer, "a"));
+    assert_ne!(plus, abort, "+ is dimmed beside an abort that can act");
 
     // The shadow row has no router of its own, but serves one: its traffic
     // keys act there too. A row with neither says so.

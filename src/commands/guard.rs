@@ -1,6 +1,7 @@
 //! `modeldeck guard`: the guard as a headless process, for a bastion host
 //! or a pod. Watches until interrupted; prints each rule's state changes
-//! for the watched versions and every action, one line each.
+//! for the watched versions and every action, one line each, stamped with
+//! the time (RFC 3339, UTC, as the audit log's `time`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,8 +20,9 @@ pub async fn watch(
     ctx: OpsContext,
     env: &dyn Fn(&str) -> Option<String>,
     stop: impl std::future::Future<Output = ()>,
-    mut say: impl FnMut(&str),
+    mut say_line: impl FnMut(&str),
 ) -> Result<(), String> {
+    let mut say = |line: &str| say_line(&stamped(jiff::Timestamp::now(), line));
     if settings.guard.is_empty() {
         return Err("no [guard.DEPLOYMENT] entry in the configuration: nothing to guard (see modeldeck info)".into());
     }
@@ -74,5 +76,20 @@ pub async fn watch(
         for event in &tick.events {
             say(&event.describe());
         }
+    }
+}
+
+/// `2026-12-01T21:45:53Z line`: when it happened, first, so the lines
+/// read against the audit log and the cluster's events.
+pub fn stamped(at: jiff::Timestamp, line: &str) -> String {
+    format!("{} {line}", at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lines_start_with_their_time() {
+        let at = jiff::Timestamp::from_second(1_796_161_553).unwrap_or_default();
+        assert_eq!(super::stamped(at, "guarding x"), "2026-12-01T21:45:53Z guarding x");
     }
 }

@@ -13,7 +13,13 @@ use crate::startup;
 pub fn report(cli: &Cli, env: EnvFn) -> Result<String, config::ConfigError> {
     let opts = startup::load_options(cli, env);
     let loaded = config::load(&opts)?;
-    let settings = startup::effective_settings(cli, &loaded);
+    let mut settings = startup::effective_settings(cli, &loaded);
+    // A deployment without a ladder of its own steps along [canary]'s:
+    // print the ladder each one uses, not the empty field.
+    let default_ladder = settings.canary.ladder.clone();
+    for rollout in settings.rollouts.values_mut() {
+        rollout.ladder = crate::ops::canary::ladder_for(Some(rollout), &default_ladder).to_vec();
+    }
     let session = startup::session(&settings, env);
     let mut out = String::new();
     let row = |out: &mut String, label: &str, value: String| {

@@ -8,3 +8,4 @@ pub mod models;
 pub mod ops_cli;
 pub mod plot;
 pub mod rollouts;
+pub mod table;

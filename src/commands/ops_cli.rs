@@ -5,12 +5,14 @@ use std::io::{BufRead, IsTerminal, Write as _};
 
 use crate::ops::{self, Operation, OpsContext, OpsError, Outcome};
 
-/// Prepares, confirms and executes `op`. The plan is shown on stderr; a
+/// Prepares, confirms and executes `op`, and returns the outcome line the
+/// command ends with ("done: …" or "skipped: …", the audit log's words);
+/// a refusal or failure is the error. The plan is shown on stderr; a
 /// script without a terminal must pass `--yes`.
 pub async fn run<O: Operation>(ctx: &OpsContext, op: &O, yes: bool) -> Result<String, OpsError> {
     let prepared = match ops::prepare(ctx, op).await? {
         Ok(prepared) => prepared,
-        Err(Outcome::Skipped(why) | Outcome::Done(why)) => return Ok(why),
+        Err(outcome) => return Ok(outcome_line(&outcome)),
     };
     if !yes {
         let mut err = std::io::stderr();
@@ -32,7 +34,12 @@ pub async fn run<O: Operation>(ctx: &OpsContext, op: &O, yes: bool) -> Result<St
             return Err(ops::decline(ctx, &prepared));
         }
     }
-    match ops::execute(ctx, prepared).await? {
-        Outcome::Done(summary) | Outcome::Skipped(summary) => Ok(summary),
+    Ok(outcome_line(&ops::execute(ctx, prepared).await?))
+}
+
+pub fn outcome_line(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Done(summary) => format!("done: {summary}"),
+        Outcome::Skipped(why) => format!("skipped: {why}"),
     }
 }

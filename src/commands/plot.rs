@@ -4,40 +4,58 @@
 //! `--collect` first and draws what it gathered.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::backends::metrics::MetricsBackend;
 use crate::backends::panels::{Scope, quantile_stat};
 use crate::backends::scraper::unix_now;
+use crate::cli::Span;
 use crate::config::Settings;
-use crate::config::metrics::{MetricsSource, PanelKind, duration_seconds};
+use crate::config::metrics::{MetricsSource, PanelKind};
 use crate::plot::{Format, Plot};
 
 pub struct PlotRequest {
     pub panel: String,
     pub stat: Option<String>,
-    pub range: String,
+    pub range: Span,
     pub out: PathBuf,
     pub namespace: String,
     pub deployment: String,
-    pub collect: String,
+    pub collect: Span,
 }
 
-/// Draws the chart and says what was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlotError {
+    /// The command line asks for what does not exist (a panel, a stat):
+    /// exit 2, as clap's own usage errors.
+    Usage(String),
+    /// No data, no source, an unwritable file: exit 1.
+    Failed(String),
+}
+
+impl From<String> for PlotError {
+    fn from(message: String) -> PlotError {
+        PlotError::Failed(message)
+    }
+}
+
+/// Draws the chart and says what was written; `note` gets what the
+/// operator should know while waiting (on stderr).
 pub async fn plot(
     settings: &Settings,
     request: &PlotRequest,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<String, String> {
-    Format::of(&request.out)?;
+    note: &mut dyn FnMut(&str),
+) -> Result<String, PlotError> {
+    Format::of(&request.out).map_err(|e| PlotError::Usage(format!("--out {}: {e}", request.out.display())))?;
     let metrics = &settings.metrics;
     let Some(panel) = metrics.panels.iter().find(|p| p.name == request.panel) else {
         let names: Vec<&str> = metrics.panels.iter().map(|p| p.name.as_str()).collect();
-        return Err(format!(
+        return Err(PlotError::Usage(format!(
             "no panel named {:?}; panels: {}",
             request.panel,
             names.join(", ")
-        ));
+        )));
     };
     let stats: Vec<String> = match panel.kind {
         PanelKind::Quantile => panel.quantiles.iter().map(|q| quantile_stat(*q)).collect(),
@@ -46,28 +64,33 @@ pub async fn plot(
     let stat = match &request.stat {
         Some(s) if stats.contains(s) => s.clone(),
         Some(s) => {
-            return Err(format!(
+            return Err(PlotError::Usage(format!(
                 "--stat: panel {} has {}, not {s:?}",
                 panel.name,
                 stats.join(", ")
-            ));
+            )));
         }
         None if stats.iter().any(|s| s == "p95") => "p95".into(),
         None => stats.first().cloned().unwrap_or_default(),
     };
-    let range = duration_seconds(&request.range)
-        .ok_or_else(|| format!("--range: expected a duration like 15m or 1h, found {:?}", request.range))?;
+    let range = request.range.seconds;
     let backend = MetricsBackend::new(metrics, env)?;
-    let mut range_label = request.range.clone();
+    let mut range_label = request.range.text.clone();
     let range = match backend.scraper() {
         Some(scraper) => {
-            let collect = duration_seconds(&request.collect)
-                .ok_or_else(|| format!("--collect: expected a duration like 30s, found {:?}", request.collect))?;
-            // Enough scrapes for a rate: at least three, one per refresh.
+            // Enough scrapes for a rate: at least three, one per refresh,
+            // spanning at least --collect.
             let interval = Duration::from_secs(metrics.refresh.max(1));
-            let rounds = ((collect / interval.as_secs_f64()).ceil() as usize).max(3);
-            for round in 0..rounds {
-                if round > 0 {
+            let gaps = ((request.collect.seconds / interval.as_secs_f64()).ceil() as usize).max(2);
+            let span = interval.as_secs_f64() * gaps as f64;
+            note(&format!(
+                "collecting for {} from {} before drawing (source = \"scrape\" keeps no history; --collect sets how long)",
+                crate::text::human_age(span as i64),
+                crate::text::count(scraper.targets().len(), "scrape target", "scrape targets"),
+            ));
+            let started = Instant::now();
+            for gap in 0..=gaps {
+                if gap > 0 {
                     tokio::time::sleep(interval).await;
                 }
                 scraper.scrape_once().await;
@@ -76,16 +99,18 @@ pub async fn plot(
             if let Some(error) = targets.iter().find_map(|t| t.error.clone())
                 && targets.iter().all(|t| t.last_ok.is_none())
             {
-                return Err(format!("no data: {error}"));
+                return Err(PlotError::Failed(format!("no data: {error}")));
             }
-            let gathered = interval.as_secs_f64() * rounds as f64;
+            let gathered = started.elapsed().as_secs_f64();
             if gathered < range {
-                range_label = format!("the {} scraped", crate::text::human_age(gathered as i64));
+                range_label = format!("the {} scraped", crate::text::human_age(gathered.round() as i64));
             }
             range.min(gathered)
         }
         None if metrics.source == MetricsSource::None => {
-            return Err("no metrics source is configured: set [metrics] source (see modeldeck info)".into());
+            return Err(PlotError::Failed(
+                "no metrics source is configured: set [metrics] source (see modeldeck info)".into(),
+            ));
         }
         None => range,
     };
@@ -97,10 +122,10 @@ pub async fn plot(
     let data = backend.fetch(panel, &scope, end, range).await?;
     let lines: Vec<_> = data.lines.into_iter().filter(|l| l.stat == stat).collect();
     if lines.is_empty() {
-        return Err(format!(
+        return Err(PlotError::Failed(format!(
             "panel {} has no series for namespace {:?} in {range_label}; nothing to draw",
             panel.name, scope.namespace
-        ));
+        )));
     }
     let title = format!("{} {stat}", panel.title).trim_end().to_owned();
     let stamp = jiff::Timestamp::from_millisecond((end * 1000.0) as i64)

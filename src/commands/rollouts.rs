@@ -8,17 +8,26 @@ use k8s_openapi::api::apps::v1::Deployment;
 use kube::Api;
 use kube::runtime::{WatchStreamExt, watcher};
 
+use crate::backends::kube::clock;
 use crate::backends::kube::history::{history, replica_sets};
 use crate::backends::kube::rollouts::{self, rollout_of};
 use crate::backends::kube::{Connection, KubeError};
 use crate::cli::Output;
+use crate::commands::table::Table;
 use crate::domain::rollout::{Revision, Rollout, RolloutPhase};
 
-fn age(created: Option<jiff::Timestamp>) -> String {
+/// An object's age on the cluster's clock (see `backends::kube::clock`).
+fn age(created: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
     created.map_or_else(
         || "-".into(),
-        |t| crate::text::human_age(jiff::Timestamp::now().as_second() - t.as_second()),
+        |t| crate::text::human_age(now.as_second() - t.as_second()),
     )
+}
+
+/// The cluster's "now" for ages; the local clock only when the server
+/// sends no Date header.
+async fn cluster_now(conn: &Connection) -> jiff::Timestamp {
+    clock::server_now(conn).await.unwrap_or_else(jiff::Timestamp::now)
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, KubeError> {
@@ -27,31 +36,40 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, KubeError> {
         .map_err(|e| KubeError::Other(e.to_string()))
 }
 
-pub fn rollouts_table(rollouts: &[Rollout], all_namespaces: bool) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<32} {:<12} {:>4} {:<10} {:>7} {:>10} {:>9}  AGE",
-        "NAME", "STATUS", "REV", "VERSION", "READY", "UP-TO-DATE", "AVAILABLE"
-    );
+/// As `kubectl get deployments`: with every namespace, a NAMESPACE column
+/// first.
+pub fn rollouts_table(rollouts: &[Rollout], all_namespaces: bool, now: jiff::Timestamp) -> String {
+    let mut headers = vec![
+        "NAME",
+        "STATUS",
+        "REV",
+        "VERSION",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "AGE",
+    ];
+    if all_namespaces {
+        headers.insert(0, "NAMESPACE");
+    }
+    let mut table = Table::new(&headers);
     for r in rollouts {
-        let _ = writeln!(
-            out,
-            "{:<32} {:<12} {:>4} {:<10} {:>7} {:>10} {:>9}  {}",
-            if all_namespaces {
-                format!("{}/{}", r.namespace, r.name)
-            } else {
-                r.name.clone()
-            },
-            phase_word(r.status.phase),
-            r.revision,
+        let mut row = vec![
+            r.name.clone(),
+            phase_word(r.status.phase).to_owned(),
+            r.revision.to_string(),
             version_cell(&r.version),
             format!("{}/{}", r.ready, r.replicas),
-            r.updated,
-            r.available,
-            age(r.created)
-        );
+            r.updated.to_string(),
+            r.available.to_string(),
+            age(r.created, now),
+        ];
+        if all_namespaces {
+            row.insert(0, r.namespace.clone());
+        }
+        table.row(row);
     }
+    let mut out = table.render();
     for r in rollouts.iter().filter(|r| r.version.disagrees.is_some()) {
         let _ = writeln!(out, "! {}: runs {}", r.name, r.version.describe("-"));
     }
@@ -71,16 +89,12 @@ fn version_cell(version: &crate::domain::version::Versioned) -> String {
 
 /// Argo Rollouts' words for the phases.
 pub fn phase_word(phase: RolloutPhase) -> &'static str {
-    match phase {
-        RolloutPhase::Progressing => "Progressing",
-        RolloutPhase::Healthy => "Healthy",
-        RolloutPhase::Paused => "Paused",
-        RolloutPhase::Degraded => "Degraded",
-    }
+    phase.word()
 }
 
 /// All rollouts in the namespace, or one with its status message.
 pub async fn status(conn: &Connection, name: Option<&str>, output: Output) -> Result<String, KubeError> {
+    let now = cluster_now(conn).await;
     let rollouts: Vec<Rollout> = match name {
         Some(name) => vec![rollout_of(&rollouts::get(conn, name).await?, &conn.versions)],
         None => rollouts::list(conn)
@@ -94,10 +108,10 @@ pub async fn status(conn: &Connection, name: Option<&str>, output: Output) -> Re
         (Output::Json, None) => json(&rollouts),
         (Output::Table, Some(_)) => Ok(format!(
             "{}\n{}\n",
-            rollouts_table(&rollouts, conn.all_namespaces),
+            rollouts_table(&rollouts, conn.all_namespaces, now),
             rollouts[0].status.message
         )),
-        (Output::Table, None) => Ok(rollouts_table(&rollouts, conn.all_namespaces)),
+        (Output::Table, None) => Ok(rollouts_table(&rollouts, conn.all_namespaces, now)),
     }
 }
 
@@ -135,26 +149,21 @@ pub async fn watch_status(conn: &Connection, name: &str, mut print: impl FnMut(&
     Err(KubeError::Other(format!("the watch on deployment {name:?} ended")))
 }
 
-pub fn history_table(revisions: &[Revision]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  {:>8}  {:<10} {:<48} {:>7}  {:<5}  CHANGE-CAUSE",
-        "REVISION", "VERSION", "IMAGES", "READY", "AGE"
-    );
+/// The revisions, the current one marked `*`.
+pub fn history_table(revisions: &[Revision], now: jiff::Timestamp) -> String {
+    let mut table = Table::new(&["", "REVISION", "VERSION", "IMAGES", "READY", "AGE", "CHANGE-CAUSE"]);
     for r in revisions {
-        let _ = writeln!(
-            out,
-            "{} {:>8}  {:<10} {:<48} {:>7}  {:<5}  {}",
-            if r.current { "*" } else { " " },
-            r.number,
+        table.row(vec![
+            if r.current { "*" } else { "" }.to_owned(),
+            r.number.to_string(),
             version_cell(&r.version),
             r.images.join(","),
             format!("{}/{}", r.ready, r.replicas),
-            age(r.created),
-            r.change_cause.as_deref().unwrap_or("<none>")
-        );
+            age(r.created, now),
+            r.change_cause.clone().unwrap_or_else(|| "<none>".into()),
+        ]);
     }
+    let mut out = table.render();
     for r in revisions.iter().filter(|r| r.version.disagrees.is_some()) {
         let _ = writeln!(out, "! revision {} runs {}", r.number, r.version.describe("-"));
     }
@@ -167,7 +176,7 @@ pub async fn history_of(conn: &Connection, name: &str, output: Output) -> Result
     let revisions = history(current, &replica_sets(conn, &deployment).await?, &conn.versions);
     match output {
         Output::Json => json(&revisions),
-        Output::Table => Ok(history_table(&revisions)),
+        Output::Table => Ok(history_table(&revisions, cluster_now(conn).await)),
     }
 }
 
@@ -177,23 +186,17 @@ pub fn sides_output(sides: &[crate::ops::bluegreen::Side], output: Output) -> St
             .map(|s| s + "\n")
             .unwrap_or_default();
     }
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<32} {:<16} {:<10} {:>7}  PREVIOUS",
-        "SERVICE", "SELECTOR", "RUNS", "READY"
-    );
+    let mut table = Table::new(&["SERVICE", "SELECTOR", "RUNS", "READY", "PREVIOUS"]);
     for s in sides {
-        let _ = writeln!(
-            out,
-            "{:<32} {:<16} {:<10} {:>7}  {}",
-            s.service,
+        table.row(vec![
+            s.service.clone(),
             format!("version={}", s.selector_version.as_deref().unwrap_or("-")),
             version_cell(&s.runs),
             format!("{}/{}", s.ready, s.pods),
-            s.previous.as_deref().unwrap_or("-")
-        );
+            s.previous.clone().unwrap_or_else(|| "-".into()),
+        ]);
     }
+    let mut out = table.render();
     for s in sides.iter().filter(|s| s.runs.disagrees.is_some()) {
         let _ = writeln!(out, "! {}: its pods run {}", s.service, s.runs.describe("-"));
     }
@@ -212,17 +215,41 @@ pub async fn canary_status(
     if output == Output::Json {
         return json(&split).map_err(crate::ops::OpsError::Kube);
     }
-    let mut out = String::new();
-    let _ = writeln!(out, "{:<8} {:<32} {:>7}", "SIDE", "BACKEND", "TRAFFIC");
-    let _ = writeln!(out, "{:<8} {:<32} {:>6}%", "stable", split.stable_backend, split.stable);
-    let _ = writeln!(out, "{:<8} {:<32} {:>6}%", "canary", split.canary_backend, split.canary);
-    if let Some(shadow) = split.shadow {
-        let _ = writeln!(
-            out,
-            "{:<8} {:<32} {:>6}%  (mirrored, answers dropped)",
-            "shadow", "-", shadow
-        );
+    let mut table = Table::new(&["SIDE", "BACKEND", "TRAFFIC", ""]).right(&[2]);
+    table.row(vec![
+        "stable".into(),
+        split.stable_backend.clone(),
+        format!("{}%", split.stable),
+        String::new(),
+    ]);
+    table.row(vec![
+        "canary".into(),
+        split.canary_backend.clone(),
+        format!("{}%", split.canary),
+        String::new(),
+    ]);
+    // The backend the route mirrors to, as the route says; while nothing
+    // is mirrored, the configured one `shadow on` would mirror to.
+    let configured = settings.map(|s| s.shadow.as_str()).filter(|s| !s.is_empty());
+    match (split.shadow, &split.shadow_backend) {
+        (Some(percent), backend) => table.row(vec![
+            "shadow".into(),
+            backend.as_deref().unwrap_or("-").to_owned(),
+            format!("{percent}%"),
+            "mirrored, answers dropped".into(),
+        ]),
+        (None, _) => {
+            if let Some(configured) = configured {
+                table.row(vec![
+                    "shadow".into(),
+                    configured.to_owned(),
+                    "0%".into(),
+                    "configured, not mirroring".into(),
+                ]);
+            }
+        }
     }
+    let mut out = table.render();
     let _ = writeln!(out, "via {}", crate::ops::canary::where_split(conn, router.as_ref()));
     Ok(out)
 }

@@ -15,6 +15,8 @@ pub struct TrafficSplit {
     pub shadow: Option<u32>,
     pub stable_backend: String,
     pub canary_backend: String,
+    /// Where mirrored requests go, as the object names it.
+    pub shadow_backend: Option<String>,
     /// For a split made of pods (the replicas router): the canary's share
     /// of the ready pods, which is what it serves while pods start.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,7 +32,16 @@ impl TrafficSplit {
             shadow,
             stable_backend: stable_backend.to_owned(),
             canary_backend: canary_backend.to_owned(),
+            shadow_backend: None,
             effective: None,
+        }
+    }
+
+    /// The same split, naming the backend its mirror copies requests to.
+    pub fn mirrored_to(self, backend: Option<&str>) -> TrafficSplit {
+        TrafficSplit {
+            shadow_backend: backend.map(crate::text::clean),
+            ..self
         }
     }
 

@@ -42,18 +42,23 @@ impl Canary {
     /// A move of `deployment`'s canary, stepping along its own ladder when
     /// its settings name one, else along `default_ladder` (`[canary]`'s).
     pub fn new(deployment: &str, settings: Option<&RolloutSettings>, default_ladder: &[u32], movement: Move) -> Self {
-        let ladder = settings
-            .map(|s| s.ladder.as_slice())
-            .filter(|l| !l.is_empty())
-            .unwrap_or(default_ladder)
-            .to_vec();
         Canary {
             deployment: deployment.to_owned(),
             settings: settings.cloned(),
-            ladder,
+            ladder: ladder_for(settings, default_ladder).to_vec(),
             movement,
         }
     }
+}
+
+/// The ladder a deployment's canary steps along: its own when its settings
+/// name one, else `default_ladder` (`[canary]`'s). The one place that
+/// decides it; `modeldeck info` prints what this returns.
+pub fn ladder_for<'a>(settings: Option<&'a RolloutSettings>, default_ladder: &'a [u32]) -> &'a [u32] {
+    settings
+        .map(|s| s.ladder.as_slice())
+        .filter(|l| !l.is_empty())
+        .unwrap_or(default_ladder)
 }
 
 /// Patching the first object the deployment's router writes (its route);

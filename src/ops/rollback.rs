@@ -124,7 +124,7 @@ pub fn plan_rollback(
     let template = without_hash(&rs["spec"]["template"]);
     if semantic(&template) == semantic(&d["spec"]["template"]) {
         return Ok(PlanOrSkip::Skip(format!(
-            "skipped rollback of deployment {namespace}/{name} (current template already matches revision {target_revision})"
+            "rollback of deployment {namespace}/{name}: the current template already matches revision {target_revision}"
         )));
     }
     let mut annotations: BTreeMap<String, Value> = BTreeMap::new();

@@ -33,7 +33,8 @@ pub enum Format {
 }
 
 impl Format {
-    /// From the output file's extension.
+    /// From the output file's extension; the error says what was expected
+    /// and what was found.
     pub fn of(path: &Path) -> Result<Format, String> {
         match path
             .extension()
@@ -44,8 +45,7 @@ impl Format {
             Some("png") => Ok(Format::Png),
             Some("svg") => Ok(Format::Svg),
             other => Err(format!(
-                "--out {}: expected a file ending in .png or .svg, found {}",
-                path.display(),
+                "expected a file ending in .png or .svg, found {}",
                 other.map_or("no extension".to_owned(), |e| format!(".{e}"))
             )),
         }
@@ -68,7 +68,7 @@ pub const SIZE: (u32, u32) = (1200, 600);
 impl Plot<'_> {
     /// Writes the chart to `path` (PNG or SVG by its extension).
     pub fn write(&self, path: &Path) -> Result<(), String> {
-        let format = Format::of(path)?;
+        let format = Format::of(path).map_err(|e| format!("{}: {e}", path.display()))?;
         // A name the renderer recognises, beside the target, renamed into
         // place when complete.
         let partial = partial_name(path, format);
@@ -77,13 +77,9 @@ impl Plot<'_> {
                 let backend = BitMapBackend::new(&partial, SIZE);
                 self.draw(backend.into_drawing_area())
             }
-            Format::Svg => {
-                let mut svg = String::new();
-                let drawn = self.draw(SVGBackend::with_string(&mut svg, SIZE).into_drawing_area());
-                drawn.and_then(|()| {
-                    std::fs::write(&partial, svg).map_err(|e| format!("cannot write {}: {e}", partial.display()))
-                })
-            }
+            Format::Svg => self.svg().and_then(|svg| {
+                std::fs::write(&partial, svg).map_err(|e| format!("cannot write {}: {e}", partial.display()))
+            }),
         };
         if let Err(e) = drawn {
             let _ = std::fs::remove_file(&partial);
@@ -93,6 +89,13 @@ impl Plot<'_> {
             let _ = std::fs::remove_file(&partial);
             format!("cannot write {}: {e}", path.display())
         })
+    }
+
+    /// The chart as SVG text.
+    pub fn svg(&self) -> Result<String, String> {
+        let mut svg = String::new();
+        self.draw(SVGBackend::with_string(&mut svg, SIZE).into_drawing_area())?;
+        Ok(svg)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, plotters::coord::Shift>) -> Result<(), String>
@@ -121,20 +124,19 @@ impl Plot<'_> {
             .build_cartesian_2d(self.start..self.end, low..high)
             .map_err(|e| fail(&e))?;
         let unit = self.unit.to_owned();
+        let axis = AxisUnit::of(&unit, low, high);
         chart
             .configure_mesh()
             .x_desc("time (UTC)")
-            .y_desc(if unit.is_empty() {
-                "value".to_owned()
-            } else {
-                unit.clone()
-            })
+            .y_desc(axis.label.clone())
             .label_style((FAMILY, 14))
             .axis_desc_style((FAMILY, 16))
-            .x_labels(8)
-            .y_labels(8)
+            // No more labels than seconds: ticks closer than a second would
+            // read as the same time twice.
+            .x_labels(((self.end - self.start).floor() as usize).clamp(2, 8))
+            .y_labels(Y_TICKS)
             .x_label_formatter(&|t| clock(*t))
-            .y_label_formatter(&|v| crate::text::format_value(*v, &unit))
+            .y_label_formatter(&|v| axis.tick(*v))
             .draw()
             .map_err(|e| fail(&e))?;
         let mut used: Vec<RGBColor> = Vec::new();
@@ -194,6 +196,43 @@ impl Plot<'_> {
     }
 }
 
+const Y_TICKS: usize = 8;
+
+/// The y axis's unit, chosen once for the whole axis, so every tick is a
+/// plain number in the unit the axis label names (latency under a second:
+/// ticks in ms, labelled "ms").
+struct AxisUnit {
+    label: String,
+    /// Data values times this are the tick numbers.
+    scale: f64,
+    /// Decimals that tell neighbouring ticks apart.
+    decimals: usize,
+}
+
+impl AxisUnit {
+    fn of(unit: &str, low: f64, high: f64) -> AxisUnit {
+        let (label, scale) = match unit {
+            "s" if low.abs().max(high.abs()) < 1.0 => ("ms", 1000.0),
+            "s" => ("s", 1.0),
+            "ratio" => ("%", 100.0),
+            "" => ("value", 1.0),
+            other => (other, 1.0),
+        };
+        let label = label.to_owned();
+        let step = ((high - low) * scale / Y_TICKS as f64).abs();
+        let decimals = if step >= 1.0 || step <= 0.0 {
+            0
+        } else {
+            (-step.log10()).ceil().clamp(0.0, 6.0) as usize
+        };
+        AxisUnit { label, scale, decimals }
+    }
+
+    fn tick(&self, value: f64) -> String {
+        format!("{:.*}", self.decimals, value * self.scale)
+    }
+}
+
 fn partial_name(path: &Path, format: Format) -> PathBuf {
     let name = path
         .file_name()
@@ -227,4 +266,72 @@ fn clock(t: f64) -> String {
     jiff::Timestamp::from_millisecond((t * 1000.0) as i64)
         .map(|ts| ts.strftime("%H:%M:%S").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words drawn in an SVG, in order.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>').and_then(|(_, rest)| rest.split_once("</text>")))
+            .map(|(text, _)| text.trim().to_owned())
+            .collect()
+    }
+
+    fn latency(points: Vec<(f64, f64)>) -> Vec<String> {
+        let start = points.first().map_or(0.0, |p| p.0);
+        let end = points.last().map_or(60.0, |p| p.0);
+        let lines = vec![Line {
+            version: "2.0.5".into(),
+            track: "stable".into(),
+            stat: "p95".into(),
+            points,
+        }];
+        let plot = Plot {
+            title: "Latency p95".into(),
+            subtitle: String::new(),
+            unit: "s",
+            lines: &lines,
+            start,
+            end,
+            threshold: Some(0.5),
+        };
+        texts(&plot.svg().unwrap())
+    }
+
+    #[test]
+    fn a_few_seconds_of_data_never_show_one_time_twice() {
+        // What `plot --collect 4s` gathers: about four seconds, not on
+        // whole seconds.
+        let drawn = latency(vec![(1000.37, 0.1), (1002.4, 0.2), (1004.27, 0.3)]);
+        let times: Vec<&String> = drawn
+            .iter()
+            .filter(|t| t.len() == 8 && t.as_bytes()[2] == b':')
+            .collect();
+        let mut distinct = times.clone();
+        distinct.dedup();
+        assert!(times.len() >= 2 && distinct.len() == times.len(), "{times:?}");
+    }
+
+    #[test]
+    fn the_y_axis_names_the_unit_its_ticks_are_in() {
+        let drawn = latency(vec![(0.0, 0.05), (30.0, 0.2), (60.0, 0.3)]);
+        assert!(drawn.iter().any(|t| t == "ms"), "no ms axis label in {drawn:?}");
+        assert!(
+            !drawn.iter().any(|t| t == "s"),
+            "an s axis label over ms ticks: {drawn:?}"
+        );
+        let ticks: Vec<f64> = drawn.iter().filter_map(|t| t.parse().ok()).collect();
+        assert!(ticks.len() >= 4 && ticks.contains(&500.0), "ticks in ms: {drawn:?}");
+
+        let drawn = latency(vec![(0.0, 0.4), (60.0, 2.0)]);
+        assert!(drawn.iter().any(|t| t == "s"), "no s axis label in {drawn:?}");
+        assert!(
+            !drawn.iter().any(|t| t.ends_with(" ms") && !t.starts_with("threshold")),
+            "ms ticks under an s label: {drawn:?}"
+        );
+    }
 }

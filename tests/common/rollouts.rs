@@ -82,6 +82,7 @@ pub fn connected() -> Harness {
             shadow: Some(5),
             stable_backend: "malaria-predictor-blue".into(),
             canary_backend: "malaria-predictor-green".into(),
+            shadow_backend: Some("malaria-predictor-shadow".into()),
             effective: None,
         }),
         ladder: vec![5, 10, 25, 50, 100],

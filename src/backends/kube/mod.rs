@@ -2,6 +2,7 @@
 //! kubectl does, revision history, pods. No UI code here.
 
 pub mod client;
+pub mod clock;
 pub mod error;
 pub mod history;
 pub mod objects;

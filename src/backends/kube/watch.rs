@@ -141,11 +141,19 @@ pub fn watch_cluster(
     }
     let stream = select_all(streams);
     tokio::spawn(async move {
-        #[derive(Default)]
         struct Seen {
             errors: BTreeMap<Source, String>,
+            /// Watches whose list is not read yet: until each has been read
+            /// (or failed), a snapshot would show a route as missing.
             initializing: BTreeSet<Source>,
         }
+        let mut seen = Seen {
+            errors: BTreeMap::new(),
+            initializing: [Source::Deployments, Source::Services]
+                .into_iter()
+                .chain((0..objects.len()).map(Source::Kind))
+                .collect(),
+        };
         let take = |seen: &mut Seen, (source, step): (Source, Step)| {
             let Seen { errors, initializing } = seen;
             match step {
@@ -160,10 +168,13 @@ pub fn watch_cluster(
                     errors.remove(&source);
                 }
                 Step::Failed(e) => {
+                    // A kind the cluster does not serve fails for good; its
+                    // routes say so rather than hold up the rest.
+                    initializing.remove(&source);
                     errors.insert(source, e);
                 }
             }
-            initializing.contains(&Source::Deployments) || initializing.contains(&Source::Services)
+            !initializing.is_empty()
         };
         let flush = move |seen: &mut Seen| {
             let errors = &seen.errors;
@@ -182,7 +193,7 @@ pub fn watch_cluster(
                 &plan,
             )))
         };
-        pump(stream, &mut Seen::default(), take, flush).await;
+        pump(stream, &mut seen, take, flush).await;
     })
 }
 

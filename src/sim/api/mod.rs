@@ -46,7 +46,9 @@ pub async fn serve(listener: TcpListener, acceptor: TlsAcceptor, cluster: Arc<Cl
                 return;
             };
             let service = service_fn(move |req| handle(cluster.clone(), req));
+            // The Date header is set from the cluster's clock in `handle`.
             let _ = http1::Builder::new()
+                .auto_date_header(false)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
@@ -56,10 +58,17 @@ pub async fn serve(listener: TcpListener, acceptor: TlsAcceptor, cluster: Arc<Cl
 async fn handle(cluster: Arc<Cluster>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let response = match handlers::dispatch(&cluster, req).await {
+    let mut response = match handlers::dispatch(&cluster, req).await {
         Ok(response) => response,
         Err(error) => error_response(&error),
     };
+    // As a real API server, the Date header is the cluster's clock (here
+    // simulated time): what a client measures object ages against.
+    let now = cluster.lock().now();
+    let date = jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&now);
+    if let Ok(Ok(value)) = date.map(hyper::header::HeaderValue::try_from) {
+        response.headers_mut().insert(hyper::header::DATE, value);
+    }
     tracing::debug!("sim {method} {path} -> {}", response.status());
     Ok(response)
 }

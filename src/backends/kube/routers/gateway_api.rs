@@ -97,7 +97,8 @@ impl ObjectRouter for GatewayApi {
                 (None, None) => 100,
             }
         });
-        Ok(TrafficSplit::new(canary, shadow, &self.stable, &self.canary))
+        let mirrored_to = mirror.and_then(|f| f["requestMirror"]["backendRef"]["name"].as_str());
+        Ok(TrafficSplit::new(canary, shadow, &self.stable, &self.canary).mirrored_to(mirrored_to))
     }
 
     fn set_shadow(&self, route: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, String> {
@@ -196,6 +197,7 @@ mod tests {
         );
         r["spec"]["rules"][1]["filters"] = filters.clone();
         assert_eq!(router().split(&r).unwrap().shadow, Some(20));
+        assert_eq!(router().split(&r).unwrap().shadow_backend.as_deref(), Some("shadow"));
         let off = router().set_shadow(&r, None).unwrap();
         assert_eq!(off[0]["value"], json!([{"type": "RequestHeaderModifier"}]));
     }

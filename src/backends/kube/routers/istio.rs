@@ -115,7 +115,11 @@ impl ObjectRouter for Istio {
             let value = rule["mirrorPercentage"]["value"].as_f64().unwrap_or(100.0);
             value.clamp(0.0, 100.0).round() as u32
         });
-        Ok(TrafficSplit::new(canary, shadow, &self.stable, &self.canary))
+        // The mirror names a subset of the host where the route splits by
+        // subsets (as `set_shadow` writes it), else a host of its own.
+        let mirror = &rule["mirror"];
+        let mirrored_to = mirror["subset"].as_str().or_else(|| mirror["host"].as_str());
+        Ok(TrafficSplit::new(canary, shadow, &self.stable, &self.canary).mirrored_to(mirrored_to))
     }
 
     fn set_canary(&self, vs: &Value, percent: u32) -> Result<Vec<Value>, String> {
@@ -232,6 +236,10 @@ mod tests {
 
         v["spec"]["http"][1]["mirror"] = json!({"host": "shadow"});
         assert_eq!(router("v1", "v2").split(&v).unwrap().shadow, Some(100));
+        assert_eq!(
+            router("v1", "v2").split(&v).unwrap().shadow_backend.as_deref(),
+            Some("shadow")
+        );
         let off = router("v1", "v2").set_shadow(&v, None).unwrap();
         assert_eq!(off, vec![json!({"op": "remove", "path": "/spec/http/1/mirror"})]);
         v["spec"]["http"][1]["mirrorPercentage"] = json!({"value": 12.5});
