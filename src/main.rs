@@ -60,11 +60,12 @@ fn main() -> ExitCode {
             to_revision,
             yes,
         }) => {
-            let op = modeldeck::ops::rollback::Rollback {
+            let op = |settings: &modeldeck::config::Settings| modeldeck::ops::rollback::Rollback {
                 deployment: deployment.clone(),
                 to_revision: *to_revision,
+                traffic: settings.rollouts.get(deployment).cloned(),
             };
-            ops_command(&cli, |_| op, *yes)
+            ops_command(&cli, op, *yes)
         }
         Some(Command::Bluegreen { command }) => match command {
             BlueGreenCommand::Status { output } => kube_command(&cli, |conn, _| async move {

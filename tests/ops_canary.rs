@@ -63,32 +63,77 @@ fn set_any_percent_and_abort() {
 }
 
 #[test]
-fn promote_makes_the_canary_the_stable_side() {
+fn promote_gives_the_stable_side_the_canarys_version_at_its_own_capacity_and_u_undoes_it() {
     let Some(sim) = started() else { return };
-    let (code, out, err) = modeldeck(&sim, &["canary", "promote", "malaria-predictor", "--yes"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("point malaria-predictor-blue at version=v2.1.0 instead of v2.0.5"),
-        "{out}"
-    );
-    assert_eq!(weights(&sim), "100 0");
-    let version = sim.ok(&[
-        &NS[..],
-        &[
+    let get = |what: &[&str]| sim.ok(&[&NS[..], what].concat());
+    let blue = || {
+        get(&[
             "get",
             "svc",
             "malaria-predictor-blue",
             "-o",
             "jsonpath={.spec.selector.version}",
-        ],
-    ]
-    .concat());
-    assert_eq!(version, "v2.1.0");
-    let audit = std::fs::read_to_string(sim.dir.path().join("state/audit.jsonl")).unwrap();
-    let lines: Vec<serde_json::Value> = audit.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 1, "one audit line for the three writes of one action");
+        ])
+    };
+    let stable = |path: &str| get(&["get", "deploy", "malaria-predictor", "-o", &format!("jsonpath={path}")]);
+    let (code, out, err) = modeldeck(&sim, &["canary", "promote", "malaria-predictor", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "deployment malaria-predictor takes the canary's pod template (2.1.0) and rolls out at 3 replicas"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("at least 3 ready pods throughout"), "{out}");
+    // The stable Deployment runs the canary's version on its own three pods,
+    // still under its own selector, and all traffic is back on it.
+    assert_eq!(
+        stable("{.spec.template.spec.containers[0].image}"),
+        "ghcr.io/modeldeck/malaria-predictor:2.1.0"
+    );
+    assert_eq!(stable("{.spec.replicas} {.status.readyReplicas}"), "3 3");
+    assert_eq!(stable("{.spec.template.metadata.labels.track}"), "stable");
+    assert_eq!(weights(&sim), "100 0");
+    assert_eq!(blue(), "v2.1.0");
+    let ready_blue = get(&[
+        "get",
+        "pods",
+        "-l",
+        "app=malaria-predictor,version=v2.1.0,track=stable",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(
+        ready_blue.lines().count(),
+        3,
+        "the stable Service has the stable side's pods: {ready_blue}"
+    );
+    let audit = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(sim.dir.path().join("state/audit.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let lines = audit();
+    assert_eq!(lines.len(), 1, "one audit line for the writes of one action");
     assert_eq!(lines[0]["action"], "canary.promote");
-    assert_eq!(lines[0]["after"]["stable_version"], "v2.1.0");
+    assert_eq!(lines[0]["after"]["stable_version"], "2.1.0");
+
+    // What promote changed is recorded: one rollback puts all of it back.
+    let (code, out, err) = modeldeck(&sim, &["rollback", "malaria-predictor", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("undo the promotion of deployment ml-serving/malaria-predictor"),
+        "{out}"
+    );
+    assert_eq!(
+        stable("{.spec.template.spec.containers[0].image}"),
+        "ghcr.io/modeldeck/malaria-predictor:2.0.5"
+    );
+    assert_eq!(blue(), "v2.0.5");
+    assert_eq!(weights(&sim), "90 10");
+    assert_eq!(audit().len(), 2);
 }
 
 #[test]

@@ -217,6 +217,7 @@ fn a_concurrent_change_is_a_conflict_that_names_what_changed() {
         let op = modeldeck::ops::rollback::Rollback {
             deployment: "a".into(),
             to_revision: None,
+            traffic: None,
         };
         let prepared = modeldeck::ops::prepare(&ctx, &op).await.unwrap().unwrap();
         // Someone else scales the deployment between the read and the write.

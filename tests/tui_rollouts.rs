@@ -87,11 +87,39 @@ fn canary_step_abort_and_promote_by_keystrokes() {
         "jsonpath={.spec.selector.version}",
     ]);
     assert_eq!(version, "v2.1.0");
+    assert_eq!(
+        sim.image_in("malaria-predictor", "ml-serving"),
+        "ghcr.io/modeldeck/malaria-predictor:2.1.0",
+        "the stable side runs the promoted version"
+    );
+    // One key undoes the promotion, all of it.
+    console.until("the promoted revision", |s| {
+        s.rollouts.selected().is_some_and(|r| r.revision == 2) && s.rollouts.detail_is_current()
+    });
+    console.until(
+        "its detail",
+        |s| matches!(&s.rollouts.detail.load, modeldeck::app::resource::Load::Loaded(d) if d.revisions.len() == 2),
+    );
+    console.press("u");
+    console.until("the confirmation", |s| s.mode == Mode::Confirm);
+    let summary = console.state.rollouts.pending.as_ref().unwrap().plan.summary.clone();
+    assert!(
+        summary.starts_with("undo the promotion of deployment ml-serving/malaria-predictor"),
+        "{summary}"
+    );
+    console.press("y");
+    console.until("the undo", |s| s.rollouts.busy.is_none() && s.status.is_some());
+    assert_eq!(
+        sim.image_in("malaria-predictor", "ml-serving"),
+        "ghcr.io/modeldeck/malaria-predictor:2.0.5",
+        "{}",
+        console.status()
+    );
     let actions: Vec<String> = audit(&sim)
         .iter()
         .map(|e| e["action"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(actions, ["canary.step", "canary.abort", "canary.promote"]);
+    assert_eq!(actions, ["canary.step", "canary.abort", "canary.promote", "rollback"]);
 }
 
 #[test]

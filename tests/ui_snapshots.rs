@@ -135,11 +135,11 @@ fn rollouts_confirmation_dialog() {
         before: serde_json::Value::Null,
         after: serde_json::Value::Null,
         read: vec![],
-        writes: vec![Write {
-            kind: objects::HTTPROUTE,
-            name: "malaria-predictor".into(),
-            patch: serde_json::json!([]),
-        }],
+        writes: vec![Write::new(
+            objects::HTTPROUTE,
+            "malaria-predictor",
+            serde_json::json!([]),
+        )],
     };
     h.dispatch(Action::Kube(KubeAction::Prepared(Ok(Ok(Prepared {
         action: "canary.step",

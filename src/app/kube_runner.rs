@@ -289,6 +289,7 @@ impl KubeRunner {
             OpKind::Rollback(to) => RolloutOp::Rollback(Rollback {
                 deployment: name.clone(),
                 to_revision: *to,
+                traffic: settings.clone(),
             }),
             OpKind::CanarySet(p) => canary(Move::Set(*p)),
             OpKind::CanaryStep => canary(Move::Step),

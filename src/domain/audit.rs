@@ -23,3 +23,28 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
 }
+
+/// An action's audit name in words, for dialog titles and the Audit view:
+/// "canary.step" → "step the canary".
+pub fn action_words(action: &str) -> &str {
+    match action {
+        "rollback" => "roll back",
+        "bluegreen.switch" => "switch blue-green",
+        "canary.set" => "set the canary",
+        "canary.step" => "step the canary",
+        "canary.abort" => "abort the canary",
+        "canary.promote" => "promote the canary",
+        "shadow.on" => "mirror to the shadow",
+        "shadow.off" => "stop mirroring",
+        other => other,
+    }
+}
+
+/// `words` with its first letter capitalised, for a title.
+pub fn capitalised(words: &str) -> String {
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

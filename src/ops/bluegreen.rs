@@ -233,11 +233,7 @@ impl Operation for BlueGreenSwitch {
             before: json!({"selector": {VERSION_KEY: current}}),
             after: json!({"selector": {VERSION_KEY: target}}),
             read: vec![svc],
-            writes: vec![Write {
-                kind: SERVICE,
-                name: self.service.clone(),
-                patch: Value::Array(patch),
-            }],
+            writes: vec![Write::new(SERVICE, &self.service, Value::Array(patch))],
         })))
     }
 }

@@ -9,11 +9,9 @@ use serde_json::{Value, json};
 use super::permission::Permission;
 use super::{Operation, OpsError, Plan, PlanOrSkip, Write, precondition};
 use crate::backends::kube::Connection;
-use crate::backends::kube::objects::{self, SERVICE};
+use crate::backends::kube::objects;
 use crate::backends::kube::routers::{self, Router, TrafficSplit};
 use crate::config::settings::RolloutSettings;
-use crate::ops::bluegreen::VERSION_KEY;
-use crate::text::count;
 
 pub const SET: &str = "canary.set";
 pub const STEP: &str = "canary.step";
@@ -121,11 +119,7 @@ pub fn writes_for(router: &dyn Router, read: &[Value], patches: Vec<(usize, Vec<
         .filter_map(|(i, mut ops)| {
             let (kind, name) = objects.get(i)?.clone();
             ops.push(precondition(read.get(i)?));
-            Some(Write {
-                kind,
-                name,
-                patch: Value::Array(ops),
-            })
+            Some(Write::new(kind, &name, Value::Array(ops)))
         })
         .collect()
 }
@@ -172,101 +166,31 @@ impl Canary {
         })))
     }
 
-    /// Promote also points the stable Service at the canary's version: that
-    /// write needs its own permission, asked before anything is written.
-    fn promote_service_permission(&self, namespace: &str) -> Option<Permission> {
-        let stable = self
+    /// Promote also writes the stable Deployment (its template) and the
+    /// stable Service (its selector): each needs its own permission, asked
+    /// before anything is written.
+    fn promote_permissions(&self, namespace: &str) -> Vec<Permission> {
+        if self.movement != Move::Promote {
+            return Vec::new();
+        }
+        let patch = |group: &'static str, resource: &'static str, name: String| Permission {
+            verb: "patch",
+            group,
+            resource,
+            subresource: None,
+            namespace: namespace.to_owned(),
+            name,
+        };
+        let mut all = vec![patch("apps", "deployments", self.deployment.clone())];
+        if let Some(stable) = self
             .settings
             .as_ref()
             .map(|s| s.stable.clone())
-            .filter(|s| !s.is_empty())?;
-        (self.movement == Move::Promote).then(|| Permission {
-            verb: "patch",
-            group: "",
-            resource: "services",
-            subresource: None,
-            namespace: namespace.to_owned(),
-            name: stable,
-        })
-    }
-
-    async fn promote_plan(
-        &self,
-        conn: &Connection,
-        router: &dyn Router,
-        read: Vec<Value>,
-        now: &TrafficSplit,
-    ) -> Result<PlanOrSkip, OpsError> {
-        let name = self.name(conn);
-        if router.objects().len() != 1 {
-            return Err(OpsError::Refused(format!(
-                "promote is not built for the {} router: set the canary to 100% (canary set), then update the \
-                 stable deployment to the canary's version",
-                router.name()
-            )));
+            .filter(|s| !s.is_empty())
+        {
+            all.push(patch("", "services", stable));
         }
-        let stable = objects::get(conn, SERVICE, &now.stable_backend).await?;
-        let canary = objects::get(conn, SERVICE, &now.canary_backend).await?;
-        let version = |svc: &Value| svc["spec"]["selector"][VERSION_KEY].as_str().map(str::to_owned);
-        let (Some(from), Some(to)) = (version(&stable), version(&canary)) else {
-            return Err(OpsError::Refused(format!(
-                "promoting deployment {name} points the stable Service at the canary's version, so both {} and {} must \
-                 select pods by a {VERSION_KEY:?} label",
-                now.stable_backend, now.canary_backend
-            )));
-        };
-        if from == to {
-            return Ok(PlanOrSkip::Skip(format!(
-                "the stable side of deployment {name} already runs {VERSION_KEY}={to}"
-            )));
-        }
-        // The canary Service's pods, as a blue-green switch counts them.
-        let empty = serde_json::Map::new();
-        let selector = canary["spec"]["selector"].as_object().unwrap_or(&empty);
-        let ready = super::bluegreen::pods(conn, selector, &to).await?.ready;
-        if ready == 0 {
-            return Err(OpsError::Refused(format!(
-                "the canary of deployment {name} has no ready pods ({VERSION_KEY}={to}); promoting would send all traffic nowhere"
-            )));
-        }
-        let weights = |p: u32| -> Result<Vec<Write>, OpsError> {
-            Ok(writes_for(
-                router,
-                &read,
-                router.set_canary(&read, p).map_err(OpsError::Refused)?,
-            ))
-        };
-        let service_patch = json!([
-            {"op": "replace", "path": "/spec/selector/version", "value": to},
-            precondition(&stable),
-        ]);
-        Ok(PlanOrSkip::Plan(Box::new(Plan {
-            summary: format!(
-                "promote the canary of deployment {name}: send 100% to {} ({VERSION_KEY}={to}, {}), point {} at \
-                 {VERSION_KEY}={to} instead of {from}, then send 100% back to {}",
-                now.canary_backend,
-                count(ready, "ready pod", "ready pods"),
-                now.stable_backend,
-                now.stable_backend
-            ),
-            changes: vec![
-                ("stable version".into(), from.clone(), to.clone()),
-                ("canary weight".into(), format!("{}%", now.canary), "0%".into()),
-            ],
-            before: json!({"stable": now.stable, "canary": now.canary, "stable_version": from}),
-            after: json!({"stable": 100, "canary": 0, "stable_version": to}),
-            writes: [
-                weights(100)?,
-                vec![Write {
-                    kind: SERVICE,
-                    name: now.stable_backend.clone(),
-                    patch: service_patch,
-                }],
-                weights(0)?,
-            ]
-            .concat(),
-            read: [read.clone(), vec![stable]].concat(),
-        })))
+        all
     }
 }
 
@@ -292,7 +216,7 @@ impl Operation for Canary {
 
     fn permissions(&self, conn: &Connection) -> Vec<Permission> {
         let mut all = vec![self.permission(conn)];
-        all.extend(self.promote_service_permission(&conn.namespace));
+        all.extend(self.promote_permissions(&conn.namespace));
         all
     }
 
@@ -313,7 +237,7 @@ impl Operation for Canary {
                     )));
                 }
             },
-            Move::Promote => return self.promote_plan(conn, router.as_ref(), read, &now).await,
+            Move::Promote => return super::promote::plan(conn, &self.deployment, router.as_ref(), read, &now).await,
         };
         self.weights_plan(conn, router.as_ref(), read, &now, to)
     }
@@ -332,10 +256,20 @@ mod tests {
             ..RolloutSettings::default()
         };
         let promote = Canary::new("web", Some(&settings), &[5, 50, 100], Move::Promote);
-        let service = promote.promote_service_permission("ml").unwrap();
-        assert_eq!(service.describe(), "patch services \"web-blue\" in namespace \"ml\"");
+        let asked: Vec<String> = promote
+            .promote_permissions("ml")
+            .iter()
+            .map(Permission::describe)
+            .collect();
+        assert_eq!(
+            asked,
+            [
+                "patch deployments \"web\" in namespace \"ml\"",
+                "patch services \"web-blue\" in namespace \"ml\""
+            ]
+        );
         // Moving weights writes the route only.
         let step = Canary::new("web", Some(&settings), &[5, 50, 100], Move::Step);
-        assert_eq!(step.promote_service_permission("ml"), None);
+        assert!(step.promote_permissions("ml").is_empty());
     }
 }

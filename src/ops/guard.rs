@@ -376,6 +376,7 @@ impl Watcher {
                 let op = Rollback {
                     deployment: deployment.to_owned(),
                     to_revision: None,
+                    traffic: self.settings.rollouts.get(deployment).cloned(),
                 };
                 run(ctx, &op).await
             }

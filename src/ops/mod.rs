@@ -12,6 +12,7 @@ pub mod bluegreen;
 pub mod canary;
 pub mod guard;
 pub mod permission;
+pub mod promote;
 pub mod rollback;
 pub mod shadow;
 
@@ -99,7 +100,26 @@ pub struct Write {
     pub kind: Kind,
     pub name: String,
     pub patch: Value,
+    /// A Deployment to wait for, after this write, until it has rolled
+    /// out (as `kubectl rollout status` says), before the next write: a
+    /// promotion moves traffic only once the new pods serve.
+    pub then_wait_for: Option<String>,
 }
+
+impl Write {
+    pub fn new(kind: Kind, name: &str, patch: Value) -> Write {
+        Write {
+            kind,
+            name: name.to_owned(),
+            patch,
+            then_wait_for: None,
+        }
+    }
+}
+
+/// Longest wait for a Deployment to roll out within a plan, beyond its own
+/// progress deadline (which marks it Degraded and ends the wait sooner).
+const ROLL_OUT_LIMIT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// A change that was planned and may be confirmed.
 #[derive(Debug, Clone, PartialEq)]
@@ -246,11 +266,22 @@ async fn write(conn: &Connection, plan: &Plan) -> Result<(), OpsError> {
         {
             last["value"] = version.clone();
         }
-        match write_one(conn, plan, w, &patch).await {
-            Ok(object) => written.push((w.kind, w.name.clone(), object["metadata"]["resourceVersion"].clone())),
-            Err(e) if step > 0 => {
+        let done = match write_one(conn, plan, w, &patch).await {
+            Ok(object) => {
+                written.push((w.kind, w.name.clone(), object["metadata"]["resourceVersion"].clone()));
+                match &w.then_wait_for {
+                    Some(deployment) => rolled_out(conn, deployment).await,
+                    None => Ok(()),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match done {
+            Ok(()) => {}
+            Err(e) if step > 0 || w.then_wait_for.is_some() => {
+                let finished = step + usize::from(written.len() > step);
                 return Err(OpsError::Refused(format!(
-                    "{e} (after {step} of {} steps were done)",
+                    "{e} (after {finished} of {} steps were done)",
                     plan.writes.len()
                 )));
             }
@@ -258,6 +289,27 @@ async fn write(conn: &Connection, plan: &Plan) -> Result<(), OpsError> {
         }
     }
     Ok(())
+}
+
+/// Waits until `deployment` has rolled out its newest spec; an error once
+/// it is past its progress deadline, or past [`ROLL_OUT_LIMIT`].
+async fn rolled_out(conn: &Connection, deployment: &str) -> Result<(), OpsError> {
+    use crate::backends::kube::rollouts;
+    use crate::domain::rollout::RolloutPhase;
+    let deadline = tokio::time::Instant::now() + ROLL_OUT_LIMIT;
+    loop {
+        let status = crate::backends::kube::status::rollout_status(&rollouts::get(conn, deployment).await?);
+        if status.done {
+            return Ok(());
+        }
+        if status.phase == RolloutPhase::Degraded || tokio::time::Instant::now() > deadline {
+            return Err(OpsError::Refused(format!(
+                "deployment {}/{deployment} did not roll out: {}",
+                conn.namespace, status.message
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }
 
 async fn write_one(conn: &Connection, plan: &Plan, w: &Write, patch: &Value) -> Result<Value, OpsError> {

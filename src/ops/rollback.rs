@@ -10,7 +10,7 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use serde_json::{Value, json};
 
 use super::permission::Permission;
-use super::{Operation, OpsError, Plan, PlanOrSkip, Write, precondition};
+use super::{Operation, OpsError, Plan, PlanOrSkip, Write, precondition, promote};
 use crate::backends::kube::Connection;
 use crate::backends::kube::history::{replica_sets, revision_number};
 use crate::backends::kube::objects;
@@ -37,6 +37,9 @@ pub struct Rollback {
     pub deployment: String,
     /// None: the previous revision.
     pub to_revision: Option<i64>,
+    /// The deployment's traffic settings: undoing a promotion also gives
+    /// the canary its old weight back through them.
+    pub traffic: Option<crate::config::settings::RolloutSettings>,
 }
 
 /// The set of the chosen revision, as kubectl's deploymentRevision picks it.
@@ -179,11 +182,7 @@ pub fn plan_rollback(
         before,
         after,
         read: vec![d],
-        writes: vec![Write {
-            kind: objects::DEPLOYMENT,
-            name,
-            patch,
-        }],
+        writes: vec![Write::new(objects::DEPLOYMENT, &name, patch)],
     })))
 }
 
@@ -210,6 +209,15 @@ impl Operation for Rollback {
     async fn plan(&self, conn: &Connection) -> Result<PlanOrSkip, OpsError> {
         let deployment = rollouts::get(conn, &self.deployment).await?;
         let sets = replica_sets(conn, &deployment).await?;
-        plan_rollback(&deployment, &sets, self.to_revision, &conn.versions)
+        let plan = plan_rollback(&deployment, &sets, self.to_revision, &conn.versions)?;
+        // Undoing a promotion undoes all of it: Service and weight too.
+        let d = serde_json::to_value(&deployment).map_err(|e| OpsError::Refused(e.to_string()))?;
+        match (plan, promote::recorded(&d, &conn.versions)) {
+            (PlanOrSkip::Plan(plan), Some(record)) if plan.after["revision"].as_i64() == Some(record.from_revision) => {
+                let router = self.traffic.as_ref().map(crate::backends::kube::routers::for_rollout);
+                promote::undo_plan(conn, &d, &record, *plan, router.as_deref()).await
+            }
+            (plan, _) => Ok(plan),
+        }
     }
 }
