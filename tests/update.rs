@@ -315,6 +315,8 @@ fn a_refresh_asked_for_while_a_read_is_out_is_not_lost() {
         user: "u".into(),
         readonly: None,
         all_namespaces: false,
+        contexts: vec!["prod-eu".into(), "staging".into()],
+        namespaces: Some(vec!["default".into(), "ml-serving".into()]),
     };
     update(
         &mut h.state,
@@ -431,6 +433,8 @@ fn a_list_that_arrived_on_another_view_gets_its_detail_when_rollouts_opens() {
         user: "u".into(),
         readonly: None,
         all_namespaces: false,
+        contexts: vec!["prod-eu".into(), "staging".into()],
+        namespaces: Some(vec!["default".into(), "ml-serving".into()]),
     };
     h.dispatch(Action::Kube(KubeAction::Connected {
         generation,

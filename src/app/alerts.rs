@@ -113,7 +113,7 @@ pub fn receive(state: &mut State, action: MetricsAction) {
                 } else {
                     Level::Error
                 };
-                state.set_status(level, clean(&event.describe()));
+                state.note(level, clean(&event.describe()));
                 state.alerts.guard_events.push(event);
             }
             state.alerts.guards = reports;

@@ -42,7 +42,7 @@ pub enum KeyAction {
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 31] = [
+    pub const ALL: [KeyAction; 32] = [
         KeyAction::Help,
         KeyAction::Command,
         KeyAction::Filter,
@@ -64,6 +64,7 @@ impl KeyAction {
         KeyAction::View(ViewId::Predict),
         KeyAction::View(ViewId::Alerts),
         KeyAction::View(ViewId::Audit),
+        KeyAction::View(ViewId::Log),
         KeyAction::Undo,
         KeyAction::CanaryStep,
         KeyAction::CanaryAbort,
@@ -99,6 +100,7 @@ impl KeyAction {
             KeyAction::View(ViewId::Predict) => "view-predict",
             KeyAction::View(ViewId::Alerts) => "view-alerts",
             KeyAction::View(ViewId::Audit) => "view-audit",
+            KeyAction::View(ViewId::Log) => "view-log",
             KeyAction::Undo => "undo",
             KeyAction::CanaryStep => "canary-step",
             KeyAction::CanaryAbort => "canary-abort",

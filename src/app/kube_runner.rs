@@ -174,6 +174,8 @@ impl KubeRunner {
             user: conn.user.clone(),
             readonly: readonly.clone(),
             all_namespaces: conn.all_namespaces,
+            contexts: conn.contexts.clone(),
+            namespaces: conn.namespaces().await,
         };
         let plan = TrafficPlan {
             rollouts: self.config.rollouts.clone(),

@@ -22,6 +22,10 @@ pub struct KubeInfo {
     pub readonly: Option<String>,
     /// Listing every namespace (`:ns all`).
     pub all_namespaces: bool,
+    /// The kubeconfig's contexts, for `:ctx`.
+    pub contexts: Vec<String>,
+    /// The namespaces this user may list (`None`: it may not), for `:ns`.
+    pub namespaces: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -60,6 +64,8 @@ pub struct RolloutsState {
     /// What each Deployment is to a configured rollout (its canary, its
     /// shadow), so a key pressed on it acts on that rollout.
     pub roles: std::collections::BTreeMap<RolloutKey, Role>,
+    /// The Services the watch sees, by (namespace, name).
+    pub services: Vec<RolloutKey>,
     /// The watch's last error while its data is kept (stale, not blank).
     pub stale: Option<String>,
     pub cursor: ListCursor,
@@ -235,6 +241,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                     rollouts: list,
                     traffic,
                     roles,
+                    services,
                 }) => {
                     let track_label = &state.alerts.track_label;
                     state.alerts.running = Some(
@@ -250,6 +257,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                     r.stale = None;
                     r.traffic = traffic;
                     r.roles = roles;
+                    r.services = services;
                     let len = list.len();
                     // The watch answers for the connection it was started on.
                     if r.list.is_in_flight() {
@@ -288,16 +296,16 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                     r.pending = Some(prepared);
                     state.mode = Mode::Confirm;
                 }
-                Ok(Err(message)) => state.set_status(Level::Info, message),
-                Err(message) => state.set_status(Level::Error, message),
+                Ok(Err(message)) => state.note(Level::Info, message),
+                Err(message) => state.note(Level::Error, message),
             }
             Vec::new()
         }
         KubeAction::Finished(result) => {
             state.rollouts.busy = None;
             match result {
-                Ok(message) => state.set_status(Level::Info, message),
-                Err(message) => state.set_status(Level::Error, message),
+                Ok(message) => state.note(Level::Info, format!("done: {message}")),
+                Err(message) => state.note(Level::Error, message),
             }
             load_detail(state)
         }
@@ -330,4 +338,104 @@ pub fn selection_changed(state: &mut State) -> Vec<Effect> {
     state.rollouts.detail.invalidate();
     state.rollouts.detail_scroll = 0;
     load_detail(state)
+}
+
+/// `:ns NAME`: refused, the current one kept, when the cluster's list of
+/// namespaces (if this user may read it) does not have it; `:ns` alone
+/// lists them.
+pub fn switch_namespace(state: &mut State, ns: Option<String>) -> Vec<Effect> {
+    let known = state.rollouts.kube.loaded().and_then(|k| k.namespaces.clone());
+    let all = crate::backends::kube::client::ALL_NAMESPACES;
+    let Some(ns) = ns else {
+        let text = match known {
+            Some(names) => format!("namespaces: {} (or all); :ns NAME switches", names.join("  ")),
+            None => "this user may not list namespaces; :ns NAME switches to one by name".into(),
+        };
+        state.set_status(Level::Info, text);
+        return Vec::new();
+    };
+    if let Some(names) = known.filter(|names| ns != all && !names.contains(&ns)) {
+        state.note(
+            Level::Error,
+            format!(
+                "no namespace {ns:?} in context {}: staying in {}; the namespaces are {}",
+                state.session.context.clone().unwrap_or_default(),
+                state.session.namespace,
+                names.join(", ")
+            ),
+        );
+        return Vec::new();
+    }
+    state.session.namespace = ns.clone();
+    state.session.namespace_set = true;
+    state.note(Level::Info, format!("namespace {ns}"));
+    connect(state)
+}
+
+/// `:ctx NAME`: refused, the current one kept, when the kubeconfig has no
+/// such context; `:ctx` alone lists them.
+pub fn switch_context(state: &mut State, ctx: Option<String>) -> Vec<Effect> {
+    let known = state.rollouts.kube.loaded().map(|k| k.contexts.clone());
+    let Some(ctx) = ctx else {
+        let text = match known {
+            Some(names) => format!("contexts: {}; :ctx NAME switches", names.join("  ")),
+            None => "not connected yet: the contexts are read from the kubeconfig on connecting".into(),
+        };
+        state.set_status(Level::Info, text);
+        return Vec::new();
+    };
+    if let Some(names) = known.filter(|names| !names.contains(&ctx)) {
+        state.note(
+            Level::Error,
+            format!(
+                "no context {ctx:?} in the kubeconfig: staying in {}; the contexts are {}",
+                state.session.context.clone().unwrap_or_default(),
+                names.join(", ")
+            ),
+        );
+        return Vec::new();
+    }
+    state.note(Level::Info, format!("context {ctx}"));
+    state.session.context = Some(ctx);
+    connect(state)
+}
+
+/// What `:` command arguments complete from, as the console knows it now.
+pub fn choices(state: &State) -> super::command::Choices {
+    let r = &state.rollouts;
+    let info = r.kube.loaded();
+    let mut versions: Vec<String> = r
+        .list
+        .loaded()
+        .into_iter()
+        .flatten()
+        .filter_map(|ro| ro.version.name.clone())
+        .collect();
+    if let Some(load) = state.models.registry.loaded() {
+        versions.extend(
+            load.models
+                .iter()
+                .flat_map(|m| m.versions.iter().map(|v| v.version.to_string())),
+        );
+    }
+    versions.sort();
+    versions.dedup();
+    let detail = match &r.detail.load {
+        Load::Loaded(d) => Some(d),
+        _ => None,
+    };
+    super::command::Choices {
+        contexts: info.map(|k| k.contexts.clone()).unwrap_or_default(),
+        namespaces: info.and_then(|k| k.namespaces.clone()).unwrap_or_default(),
+        services: r.services.iter().map(|(_, name)| name.clone()).collect(),
+        versions,
+        revisions: detail
+            .map(|d| d.revisions.iter().map(|rev| rev.number).collect())
+            .unwrap_or_default(),
+        percents: r
+            .selected()
+            .and_then(|row| r.traffic_of(row))
+            .map(|(_, t)| t.ladder.clone())
+            .unwrap_or_default(),
+    }
 }

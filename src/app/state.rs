@@ -27,6 +27,10 @@ pub struct State {
     pub metrics: MetricsState,
     pub alerts: AlertsState,
     pub status: Option<Status>,
+    /// Every message of the session, oldest first (the status line shows
+    /// the newest's gist; the Log view shows them whole).
+    pub messages: Vec<Message>,
+    pub log: LogState,
     /// Commands run this session, oldest first, for up/down in `:` mode.
     pub command_history: Vec<String>,
     /// Position while walking the history; `None` when editing a new line.
@@ -35,6 +39,8 @@ pub struct State {
     pub config_warnings: Vec<String>,
     /// A rejected user configuration: the console runs on the defaults.
     pub config_error: Option<String>,
+    /// Notices the operator dismissed (`esc`), by their key.
+    pub dismissed: Vec<String>,
     /// Local wall-clock time, set by ticks (rendering never reads a clock).
     pub clock: Option<jiff::Zoned>,
     /// Terminal size in cells.
@@ -72,6 +78,45 @@ pub enum Mode {
 pub struct Status {
     pub level: Level,
     pub text: String,
+}
+
+/// What the notice line (in place of the tabs) says until dismissed: the
+/// guard's last action, a rejected configuration, its warnings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// What `esc` remembers as dismissed.
+    pub key: String,
+    pub level: Level,
+    pub text: String,
+    /// More notices wait behind it.
+    pub more: usize,
+}
+
+/// A message kept in the log: what happened, how bad, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The console's clock when it came (update reads no clock itself).
+    pub at: Option<jiff::Zoned>,
+    pub level: Level,
+    pub text: String,
+}
+
+/// Messages kept at most; the oldest go first.
+const MESSAGES_KEPT: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogState {
+    pub cursor: ListCursor,
+}
+
+impl LogState {
+    /// Indexes of the messages that pass the filter, newest first.
+    pub fn rows(&self, messages: &[Message]) -> Vec<usize> {
+        (0..messages.len())
+            .rev()
+            .filter(|&i| self.cursor.matches([messages[i].text.as_str()]))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +210,8 @@ impl ModelsState {
 pub struct AuditState {
     pub log: Resource<AuditRead>,
     pub cursor: ListCursor,
+    /// The selected entry shown whole (`enter`; `esc` closes it).
+    pub open: bool,
 }
 
 impl AuditState {
@@ -212,10 +259,13 @@ impl State {
             metrics: MetricsState::default(),
             alerts: AlertsState::default(),
             status: None,
+            messages: Vec::new(),
+            log: LogState::default(),
             command_history: Vec::new(),
             history_index: None,
             config_warnings: Vec::new(),
             config_error: None,
+            dismissed: Vec::new(),
             clock: None,
             size: (80, 24),
             measured: Measure::default(),
@@ -231,6 +281,7 @@ impl State {
             ViewId::Metrics => Some(&mut self.metrics.cursor),
             ViewId::Alerts => Some(&mut self.alerts.cursor),
             ViewId::Audit => Some(&mut self.audit.cursor),
+            ViewId::Log => Some(&mut self.log.cursor),
             _ => None,
         }
     }
@@ -242,6 +293,7 @@ impl State {
             ViewId::Metrics => Some(&self.metrics.cursor),
             ViewId::Alerts => Some(&self.alerts.cursor),
             ViewId::Audit => Some(&self.audit.cursor),
+            ViewId::Log => Some(&self.log.cursor),
             _ => None,
         }
     }
@@ -254,14 +306,96 @@ impl State {
             ViewId::Metrics => self.metrics.rows().len(),
             ViewId::Alerts => self.alerts.rows().len(),
             ViewId::Audit => self.audit.rows().len(),
+            ViewId::Log => self.log.rows(&self.messages).len(),
             _ => 0,
         }
     }
 
+    /// The notices not dismissed, most urgent first: what the guard did
+    /// (an automated rollback must never go unnoticed), then the
+    /// configuration's problems.
+    pub fn notices(&self) -> Vec<Notice> {
+        let mut all = Vec::new();
+        if let Some(event) = self.alerts.guard_events.last() {
+            let time = jiff::Timestamp::from_millisecond((event.at * 1000.0) as i64)
+                .map(|t| {
+                    let zone = self
+                        .clock
+                        .as_ref()
+                        .map_or(jiff::tz::TimeZone::UTC, |c| c.time_zone().clone());
+                    t.to_zoned(zone).strftime("%H:%M:%S").to_string()
+                })
+                .unwrap_or_default();
+            all.push(Notice {
+                key: format!("guard {} {}", event.at, event.deployment),
+                level: if event.outcome.is_ok() {
+                    Level::Warn
+                } else {
+                    Level::Error
+                },
+                // What it did and how it ended first; the whole story is in
+                // the log and the Alerts view.
+                text: crate::text::clean(&format!(
+                    "{time} guard {}: {} {} {}, as {} fired",
+                    if event.outcome.is_ok() { "done" } else { "FAILED" },
+                    event.action.word(),
+                    event.deployment,
+                    event.version,
+                    event.rule
+                )),
+                more: 0,
+            });
+        }
+        if let Some(error) = &self.config_error {
+            all.push(Notice {
+                key: "config error".into(),
+                level: Level::Error,
+                text: format!("config error: {error}; running on built-in defaults"),
+                more: 0,
+            });
+        }
+        if let Some(first) = self.config_warnings.first() {
+            let n = self.config_warnings.len();
+            all.push(Notice {
+                key: "config warnings".into(),
+                level: Level::Warn,
+                text: if n == 1 {
+                    format!("config: {first}")
+                } else {
+                    format!("config: {n} warnings, the first: {first}")
+                },
+                more: 0,
+            });
+        }
+        all.retain(|n| !self.dismissed.contains(&n.key));
+        let total = all.len();
+        for (i, notice) in all.iter_mut().enumerate() {
+            notice.more = total - i - 1;
+        }
+        all
+    }
+
+    /// A passing hint on the status line (completion candidates, the range
+    /// shown): not kept in the log.
     pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
         self.status = Some(Status {
             level,
             text: text.into(),
         });
+    }
+
+    /// A message worth keeping — an action's outcome, a refusal, an error,
+    /// what the guard did: on the status line, and whole in the log.
+    pub fn note(&mut self, level: Level, text: impl Into<String>) {
+        let text = text.into();
+        if self.messages.len() == MESSAGES_KEPT {
+            self.messages.remove(0);
+        }
+        self.messages.push(Message {
+            at: self.clock.clone(),
+            level,
+            text: text.clone(),
+        });
+        self.status = Some(Status { level, text });
     }
 }

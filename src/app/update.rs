@@ -15,6 +15,17 @@ const CHROME_ROWS: u16 = 8;
 
 /// The effects to run at start-up.
 pub fn init(state: &mut State) -> Vec<Effect> {
+    // The configuration's problems are kept whole in the log.
+    for warning in state.config_warnings.clone() {
+        state.note(Level::Warn, warning);
+    }
+    if let Some(error) = state.config_error.clone() {
+        state.note(
+            Level::Error,
+            format!("config error, running on built-in defaults: {error}"),
+        );
+    }
+    state.status = None;
     let mut effects = load_registry(state);
     effects.extend(rollouts::connect(state));
     if state.view == ViewId::Audit {
@@ -157,6 +168,9 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
             }
         }
         KeyAction::Open => {
+            if state.view == ViewId::Audit && !state.audit.rows().is_empty() {
+                state.audit.open = true;
+            }
             if state.view == ViewId::Rollouts && state.rollouts.selected().is_some() {
                 let r = &mut state.rollouts;
                 r.detail_full = true;
@@ -213,7 +227,7 @@ fn rollout_key(state: &mut State, key: KeyAction) -> Vec<Effect> {
     match rollout_keys::planned(state, key) {
         Some(Ok((kind, what))) => rollouts::request(state, kind, what),
         Some(Err(why)) => {
-            state.set_status(Level::Warn, why);
+            state.note(Level::Warn, why);
             Vec::new()
         }
         None => Vec::new(),
@@ -302,6 +316,15 @@ fn back(state: &mut State) {
         cursor.set_filter("");
         return;
     }
+    if state.view == ViewId::Audit && state.audit.open {
+        state.audit.open = false;
+        return;
+    }
+    // Then the notice line: the newest thing on the screen.
+    if let Some(notice) = state.notices().first() {
+        state.dismissed.push(notice.key.clone());
+        return;
+    }
     if state.view == ViewId::Models && state.models.focus == Pane::Detail {
         state.models.focus = Pane::List;
         return;
@@ -376,17 +399,8 @@ fn submit(state: &mut State) -> Vec<Effect> {
     }
     match command::parse(input.text()) {
         Ok(Command::View(view)) => switch_view(state, view),
-        Ok(Command::Namespace(ns)) => {
-            state.session.namespace = ns.clone();
-            state.session.namespace_set = true;
-            state.set_status(Level::Info, format!("namespace {ns}"));
-            rollouts::connect(state)
-        }
-        Ok(Command::Context(ctx)) => {
-            state.set_status(Level::Info, format!("context {ctx}"));
-            state.session.context = Some(ctx);
-            rollouts::connect(state)
-        }
+        Ok(Command::Namespace(ns)) => rollouts::switch_namespace(state, ns),
+        Ok(Command::Context(ctx)) => rollouts::switch_context(state, ctx),
         Ok(Command::Op(kind)) => {
             if state.view != ViewId::Rollouts {
                 state.set_status(
@@ -412,7 +426,7 @@ fn submit(state: &mut State) -> Vec<Effect> {
             Vec::new()
         }
         Err(message) => {
-            state.set_status(Level::Error, message);
+            state.note(Level::Error, message);
             Vec::new()
         }
     }
@@ -437,18 +451,24 @@ fn walk_history(state: &mut State, back: bool) {
 }
 
 fn complete(state: &mut State) {
+    if !matches!(state.mode, Mode::Command(_)) {
+        return;
+    }
+    let choices = rollouts::choices(state);
     let Mode::Command(input) = &mut state.mode else { return };
-    match command::complete(input.text()) {
+    match command::complete(input.text(), &choices) {
         Ok(line) => *input = Input::with_text(&line),
         Err(names) if names.len() > 1 => {
             // Fill what the candidates share, then list them.
-            let first = names[0];
+            let first = names[0].as_str();
             let shared = (0..=first.len())
                 .rev()
                 .find(|&n| first.is_char_boundary(n) && names.iter().all(|c| c.starts_with(&first[..n])))
                 .unwrap_or(0);
-            if shared > input.text().trim().len() {
-                *input = Input::with_text(&first[..shared]);
+            let typed = input.text().rsplit(' ').next().unwrap_or_default().len();
+            if shared > typed {
+                let head = &input.text()[..input.text().len() - typed];
+                *input = Input::with_text(&format!("{head}{}", &first[..shared]));
             }
             let names = names.join("  ");
             state.set_status(Level::Info, names);

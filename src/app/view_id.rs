@@ -11,16 +11,19 @@ pub enum ViewId {
     Predict,
     Alerts,
     Audit,
+    /// Every message of the session, whole, with its time.
+    Log,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 6] = [
+    pub const ALL: [ViewId; 7] = [
         ViewId::Models,
         ViewId::Rollouts,
         ViewId::Metrics,
         ViewId::Predict,
         ViewId::Alerts,
         ViewId::Audit,
+        ViewId::Log,
     ];
 
     pub fn name(self) -> &'static str {
@@ -31,6 +34,7 @@ impl ViewId {
             ViewId::Predict => "predict",
             ViewId::Alerts => "alerts",
             ViewId::Audit => "audit",
+            ViewId::Log => "log",
         }
     }
 
@@ -42,6 +46,7 @@ impl ViewId {
             ViewId::Predict => "Predict",
             ViewId::Alerts => "Alerts",
             ViewId::Audit => "Audit",
+            ViewId::Log => "Log",
         }
     }
 
@@ -53,7 +58,7 @@ impl ViewId {
     pub fn has_list(self) -> bool {
         matches!(
             self,
-            ViewId::Models | ViewId::Rollouts | ViewId::Metrics | ViewId::Alerts | ViewId::Audit
+            ViewId::Models | ViewId::Rollouts | ViewId::Metrics | ViewId::Alerts | ViewId::Audit | ViewId::Log
         )
     }
 }

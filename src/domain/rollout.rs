@@ -76,6 +76,8 @@ pub struct ClusterState {
     pub rollouts: Vec<Rollout>,
     pub traffic: std::collections::BTreeMap<RolloutKey, super::traffic::Traffic>,
     pub roles: std::collections::BTreeMap<RolloutKey, super::traffic::Role>,
+    /// Every Service, by (namespace, name).
+    pub services: Vec<RolloutKey>,
 }
 
 /// One entry of `kubectl rollout history`: a ReplicaSet of the deployment.

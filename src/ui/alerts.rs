@@ -73,8 +73,14 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
     } else {
         format!("{sep} {} ", clean(&a.source))
     };
+    let filtered = if a.cursor.filter.is_empty() {
+        String::new()
+    } else {
+        let all = a.alerts.as_ref().map_or(0, Vec::len);
+        format!("{sep} {} of {all} match {:?} ", rows.len(), a.cursor.filter)
+    };
     let mut title = vec![Span::styled(
-        format!(" Alerts {source}{sep} {firing} firing {sep} {pending} pending "),
+        format!(" Alerts {source}{sep} {firing} firing {sep} {pending} pending {filtered}"),
         t.title,
     )];
     match (&a.error, a.at) {

@@ -26,7 +26,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
                         Level::Warn => theme.warn,
                         Level::Error => theme.error,
                     };
-                    Line::styled(format!(" {}", status.text), style)
+                    Line::styled(format!(" {}", gist(&status.text, area.width as usize, ui)), style)
                 }
                 (None, _) if state.rollouts.busy.is_some() => Line::styled(
                     format!(" {}", state.rollouts.busy.clone().unwrap_or_default()),
@@ -158,7 +158,7 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
         }
         let filtered = state.cursor().is_some_and(|c| !c.filter.is_empty());
         let detail = state.view == ViewId::Models && state.models.focus == Pane::Detail;
-        if filtered || detail || !state.history.is_empty() {
+        if filtered || detail || !state.history.is_empty() || !state.notices().is_empty() {
             wanted.push(KeyAction::Back);
         }
         wanted.extend([KeyAction::View(ViewId::Models), KeyAction::Refresh]);
@@ -173,7 +173,7 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
             },
             KeyAction::View(_) => match (
                 find(KeyAction::View(ViewId::Models)),
-                find(KeyAction::View(ViewId::Audit)),
+                find(KeyAction::View(ViewId::Log)),
             ) {
                 (Some((first, _)), Some((last, _))) => Some((format!("{first}-{last}"), "views".into())),
                 _ => None,
@@ -183,4 +183,22 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
         hints.extend(hint);
     }
     hints
+}
+
+/// A message cut to one line of `width` cells: its first line, and where
+/// it continues when it is longer (the Log view has it whole).
+fn gist(text: &str, width: usize, ui: &Ui) -> String {
+    let first = text.lines().next().unwrap_or_default();
+    let fits = first.chars().count() < width && !text.contains('\n');
+    if fits {
+        return first.to_owned();
+    }
+    let log = ui
+        .keymap
+        .key_for(KeyContext::Global, KeyAction::View(ViewId::Log))
+        .map_or_else(|| ":log".to_owned(), |k| k.to_string());
+    let tail = format!("{} ({log}: log)", ui.glyphs.ellipsis);
+    let room = width.saturating_sub(tail.chars().count() + 2);
+    let cut: String = first.chars().take(room).collect();
+    format!("{}{tail}", cut.trim_end())
 }

@@ -1,15 +1,18 @@
 //! The top lines: where the console points, how its sources are, the time,
-//! the view tabs, and a banner when the configuration has problems.
+//! the view tabs, or in their place a notice (what the guard did, the
+//! configuration's problems) until `esc` dismisses it.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::Ui;
 use crate::app::resource::Load;
-use crate::app::{State, ViewId};
+use crate::app::state::Level;
+use crate::app::{KeyAction, State, ViewId};
+use crate::config::KeyContext;
 use crate::config::Theme;
 
 pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
@@ -103,8 +106,40 @@ fn health_spans<'a>(names: [&str; 4], marks: [(&str, Style); 3], off: &str, them
     spans
 }
 
+/// The tabs, or in their place the first notice not dismissed: one line
+/// either way, so nothing below moves when a notice comes or goes.
 pub fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let theme = ui.theme;
+    if let Some(notice) = state.notices().first() {
+        let (mark, style) = match notice.level {
+            Level::Error => (ui.glyphs.failed, theme.error),
+            Level::Warn | Level::Info => (ui.glyphs.warn, theme.warn),
+        };
+        let more = if notice.more > 0 {
+            format!(", +{}", notice.more)
+        } else {
+            String::new()
+        };
+        let log = ui
+            .keymap
+            .key_for(KeyContext::Global, KeyAction::View(ViewId::Log))
+            .map_or_else(|| ":log".to_owned(), |k| k.to_string());
+        let tail = format!(" (esc{more}; {log}: log)");
+        let mut room = (area.width as usize).saturating_sub(tail.chars().count() + 3);
+        let cut = if notice.text.chars().count() > room {
+            room = room.saturating_sub(ui.glyphs.ellipsis.chars().count());
+            ui.glyphs.ellipsis
+        } else {
+            ""
+        };
+        let text: String = crate::text::clean(&notice.text).chars().take(room).collect();
+        let line = Line::from(vec![
+            Span::styled(format!(" {mark} {text}{cut}"), style),
+            Span::styled(tail, theme.muted),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let mut spans = Vec::new();
     for (i, view) in ViewId::ALL.into_iter().enumerate() {
         let style = if view == state.view {
@@ -116,56 +151,4 @@ pub fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         spans.push(Span::raw(" "));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// How many lines the configuration banner takes at `width` (0 when all is
-/// well): the error wraps onto up to three lines, warnings take one.
-pub fn banner_lines(state: &State, width: u16) -> u16 {
-    let error = state.config_error.as_ref().map_or(0, |e| {
-        let chars = e.chars().count() + 50;
-        (chars.div_ceil(width.max(1) as usize)).min(3) as u16
-    });
-    let guard = !state.alerts.guard_events.is_empty();
-    error + u16::from(!state.config_warnings.is_empty()) + u16::from(guard)
-}
-
-pub fn draw_banner(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
-    let theme = ui.theme;
-    if area.height == 0 {
-        return;
-    }
-    let m = ui.glyphs;
-    let mut lines = Vec::new();
-    if let Some(error) = &state.config_error {
-        lines.push(Line::styled(
-            format!(" {} config error, running on built-in defaults: {error}", m.failed),
-            theme.error,
-        ));
-    }
-    if let Some(first) = state.config_warnings.first() {
-        let more = state.config_warnings.len() - 1;
-        let tail = if more > 0 {
-            format!(" (+{more} more: modeldeck info)")
-        } else {
-            String::new()
-        };
-        lines.push(Line::styled(format!(" {} {first}{tail}", m.warn), theme.warn));
-    }
-    // What the guard did stays in sight, whatever the view: an automated
-    // rollback must never go unnoticed.
-    let guard = &state.alerts;
-    if let Some(last) = guard.guard_events.last() {
-        let more = guard.guard_events.len() - 1;
-        let tail = if more > 0 {
-            format!(" (+{more} more: Alerts, 5)")
-        } else {
-            String::new()
-        };
-        let style = if last.outcome.is_ok() { theme.warn } else { theme.error };
-        lines.push(Line::styled(
-            format!(" {} {}{tail}", m.warn, crate::text::clean(&last.describe())),
-            style,
-        ));
-    }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -96,9 +96,11 @@ pub fn key_lines<'a>(keymap: &Keymap, theme: &Theme) -> Vec<Line<'a>> {
 
 fn command_lines<'a>(theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = vec![Line::styled(" Commands", theme.table_header)];
-    for (command, desc) in COMMANDS {
-        lines.push(entry(command, desc, theme));
+    for spec in COMMANDS {
+        let command = format!(":{} {}", spec.name, spec.args);
+        lines.push(entry(command.trim_end(), spec.help, theme));
     }
+    lines.push(entry("tab", "completes names and arguments", theme));
     lines
 }
 

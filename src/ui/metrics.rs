@@ -54,7 +54,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         return not_connected(frame, area, ui, "Metrics", lines);
     }
     let rows = m.rows();
-    let table_height = (rows.len() as u16 + 3).min(area.height / 2);
+    // Every panel's row in sight (the guide's accuracy and error ratio
+    // among them), the chart keeping at least eight lines.
+    let table_height = (rows.len() as u16 + 3).min(area.height.saturating_sub(8).max(area.height / 2));
     let [table_area, chart_area] =
         Layout::vertical([Constraint::Length(table_height), Constraint::Fill(1)]).areas(area);
     let now = now(state).unwrap_or_default();
@@ -137,6 +139,13 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, Stri
         ),
         t.title,
     )];
+    if !m.cursor.filter.is_empty() {
+        let all = m.panels.len();
+        title.push(Span::styled(
+            format!("{sep} {} rows of {all} panels match {:?} ", rows.len(), m.cursor.filter),
+            t.title,
+        ));
+    }
     if m.paused {
         title.push(Span::styled(format!("{} paused ", ui.glyphs.paused), t.warn));
     }

@@ -3,8 +3,8 @@
 //! ```text
 //! ┌──────────────────────────────────────────────────────────────────────┐
 //! │ modeldeck  ctx …  ns …  READ-ONLY   registry ● kube ○ …     12:34:56 │ header
-//! │ 1 Models  2 Rollouts  3 Metrics  4 Predict  5 Alerts  6 Audit        │ tabs
-//! │ ⚠ config: …                                                (if any) │ banner
+//! │ 1 Models  2 Rollouts  3 Metrics  4 Predict  5 Alerts  6 Audit  7 Log │ tabs, or
+//! │ ⚠ 22:06:01 guard …: undo … (esc dismisses; 7: log)                   │ a notice
 //! │ ┌ view ──────────────────────────────┐┌ detail ────────────────────┐ │
 //! │ │                                    ││                            │ │ body
 //! │ └────────────────────────────────────┘└────────────────────────────┘ │
@@ -21,6 +21,7 @@ mod footer;
 pub mod glyphs;
 mod header;
 mod help;
+mod log;
 mod metrics;
 mod metrics_compare;
 mod models;
@@ -46,13 +47,11 @@ pub struct Ui<'a> {
     pub glyphs: Glyphs,
 }
 
-/// The screen's rows: header, tabs, banner, body, status, footer.
-fn rows(state: &State, area: Rect) -> [Rect; 6] {
-    let banner = header::banner_lines(state, area.width);
+/// The screen's rows: header, tabs (or a notice), body, status, footer.
+fn rows(area: Rect) -> [Rect; 5] {
     Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
-        Constraint::Length(banner),
         Constraint::Min(1),
         Constraint::Length(1),
         Constraint::Length(1),
@@ -67,7 +66,7 @@ pub fn measure(state: &State, ui: &Ui, size: (u16, u16)) -> crate::app::state::M
     if !crate::app::state::fits(size) {
         return crate::app::state::Measure::default();
     }
-    let [_, _, _, body, _, _] = rows(state, area);
+    let [_, _, body, _, _] = rows(area);
     let rollout_detail = if state.view == ViewId::Rollouts {
         let (_, detail) = rollouts::areas(body, state, ui);
         rollout_detail::measure(state, detail, ui)
@@ -86,10 +85,9 @@ pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
         widgets::too_small(frame, area, ui);
         return;
     }
-    let [head, tabs, banner_area, body, status, foot] = rows(state, area);
+    let [head, tabs, body, status, foot] = rows(area);
     header::draw_header(frame, head, state, ui);
     header::draw_tabs(frame, tabs, state, ui);
-    header::draw_banner(frame, banner_area, state, ui);
     draw_view(frame, body, state, ui);
     footer::draw_status(frame, status, state, ui);
     footer::draw_hints(frame, foot, state, ui);
@@ -109,5 +107,6 @@ fn draw_view(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         ViewId::Predict => predict::draw(frame, area, state, ui),
         ViewId::Alerts => alerts::draw(frame, area, state, ui),
         ViewId::Audit => audit::draw(frame, area, state, ui),
+        ViewId::Log => log::draw(frame, area, state, ui),
     }
 }

@@ -55,6 +55,10 @@ pub fn snapshot(
             rollouts,
             traffic,
             roles,
+            services: vec![
+                ("ml-serving".into(), "malaria-predictor-blue".into()),
+                ("ml-serving".into(), "malaria-predictor-green".into()),
+            ],
         }),
     })
 }
@@ -73,6 +77,8 @@ pub fn connected() -> Harness {
             user: "ana".into(),
             readonly: None,
             all_namespaces: false,
+            contexts: vec!["prod-eu".into(), "staging".into()],
+            namespaces: Some(vec!["default".into(), "ml-serving".into()]),
         }),
     }));
     let traffic = Traffic {

@@ -41,9 +41,25 @@ pub struct Connection {
     pub all_namespaces: bool,
     /// How every reader of this cluster tells a template's version.
     pub versions: VersionRule,
+    /// Every context of the kubeconfig, for `:ctx` to offer and check.
+    pub contexts: Vec<String>,
 }
 
 impl Connection {
+    /// The namespaces the user may list, or `None` when it may not (then
+    /// `:ns` cannot check a name before switching to it).
+    pub async fn namespaces(&self) -> Option<Vec<String>> {
+        let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(self.client.clone());
+        let list = api.list(&kube::api::ListParams::default()).await.ok()?;
+        let mut names: Vec<String> = list
+            .items
+            .iter()
+            .filter_map(|n| n.metadata.name.as_deref().map(crate::text::clean))
+            .collect();
+        names.sort();
+        Some(names)
+    }
+
     /// The same connection, acting in `namespace`.
     pub fn in_namespace(&self, namespace: &str) -> Connection {
         Connection {
@@ -98,6 +114,7 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, KubeError> {
         });
     };
     let user = named.context.as_ref().and_then(|c| c.user.clone()).unwrap_or_default();
+    let known: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
     let options = KubeConfigOptions {
         context: Some(context.clone()),
         ..KubeConfigOptions::default()
@@ -127,5 +144,6 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, KubeError> {
         server,
         all_namespaces,
         versions: target.versions.clone(),
+        contexts: known.into_iter().map(|c| crate::text::clean(&c)).collect(),
     })
 }

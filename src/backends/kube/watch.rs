@@ -260,10 +260,22 @@ fn cluster_state(
             }
         }
     }
+    let services = services
+        .state()
+        .iter()
+        .map(|s| {
+            let meta = &s.metadata;
+            (
+                clean(meta.namespace.as_deref().unwrap_or_default()),
+                clean(meta.name.as_deref().unwrap_or_default()),
+            )
+        })
+        .collect();
     ClusterState {
         rollouts,
         traffic,
         roles,
+        services,
     }
 }
 
