@@ -209,7 +209,6 @@ impl KubeRunner {
         let current = rollout_of(&deployment, &conn.versions).revision;
         let sets = replica_sets(conn, &deployment).await.map_err(|e| e.to_string())?;
         let pods = pods::pods(conn, &deployment).await.map_err(|e| e.to_string())?;
-        let denied = self.denied(conn, name, traffic_owner).await;
         // Services for the same pods, whatever version they point to.
         let labels = deployment
             .spec
@@ -223,19 +222,30 @@ impl KubeRunner {
             .into_iter()
             .filter(|side| !side.selects.is_empty() && side.selects.iter().all(|(k, v)| labels.get(k) == Some(v)))
             .collect();
-        Ok(RolloutDetail {
+        let mut detail = RolloutDetail {
             services,
             namespace: conn.namespace.clone(),
             name: name.to_owned(),
-            revisions: history(current, &sets, &conn.versions),
-            pods,
-            denied,
-        })
+            ..RolloutDetail::default()
+        };
+        let version = rollout_of(&deployment, &conn.versions).version.name;
+        let back = detail.switch_back_target(version.as_deref()).map(str::to_owned);
+        let denied = self.denied(conn, name, traffic_owner, back).await;
+        detail.revisions = history(current, &sets, &conn.versions);
+        detail.pods = pods;
+        detail.denied = denied;
+        Ok(detail)
     }
 
     /// The rollout's actions the API server would refuse, with why; asked
     /// anew when the cached answer is older than [`DENIED_FRESH_FOR`].
-    async fn denied(&self, conn: &Connection, name: &str, traffic_owner: &str) -> Vec<(OpKind, String)> {
+    async fn denied(
+        &self,
+        conn: &Connection,
+        name: &str,
+        traffic_owner: &str,
+        switch_back: Option<String>,
+    ) -> Vec<(OpKind, String)> {
         let key = (conn.context.clone(), conn.namespace.clone(), name.to_owned());
         if let Ok(cache) = self.denied.lock()
             && let Some((asked, denied)) = cache.get(&key)
@@ -244,12 +254,15 @@ impl KubeRunner {
             return denied.clone();
         }
         let mut denied = Vec::new();
-        for kind in [
+        let kinds = [
             OpKind::Rollback(None),
             OpKind::CanaryStep,
             OpKind::CanaryAbort,
             OpKind::CanaryPromote,
-        ] {
+        ]
+        .into_iter()
+        .chain(switch_back.map(|service| OpKind::BlueGreenBack { service }));
+        for kind in kinds {
             // Traffic keys act on the rollout the row serves.
             let deployment = match kind {
                 OpKind::Rollback(_) => name,

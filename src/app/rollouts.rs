@@ -68,6 +68,8 @@ pub struct RolloutsState {
     pub services: Vec<RolloutKey>,
     /// The watch's last error while its data is kept (stale, not blank).
     pub stale: Option<String>,
+    /// When the watch started failing, by the console's clock.
+    pub stale_since: Option<jiff::Zoned>,
     pub cursor: ListCursor,
     pub focus: Pane,
     /// Lines scrolled off the top of the detail pane.
@@ -142,6 +144,7 @@ pub fn connect(state: &mut State) -> Vec<Effect> {
     r.list.invalidate();
     r.detail.invalidate();
     r.stale = None;
+    r.stale_since = None;
     r.pending = None;
     r.kube
         .request()
@@ -254,7 +257,11 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                     );
                     let r = &mut state.rollouts;
                     let before = r.selected_key();
-                    r.stale = None;
+                    if r.stale.take().is_some() {
+                        r.stale_since = None;
+                        state.note(Level::Info, "the cluster answers again; the list is current");
+                    }
+                    let r = &mut state.rollouts;
                     r.traffic = traffic;
                     r.roles = roles;
                     r.services = services;
@@ -276,7 +283,18 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                         Vec::new()
                     };
                 }
-                Err(e) => state.rollouts.stale = Some(e),
+                Err(e) => {
+                    // Each new reason once in the log; the notice line says
+                    // since when.
+                    if state.rollouts.stale.as_ref() != Some(&e) {
+                        state.note(Level::Error, format!("cannot read the cluster: {e}"));
+                    }
+                    let r = &mut state.rollouts;
+                    if r.stale_since.is_none() {
+                        r.stale_since = state.clock.clone();
+                    }
+                    r.stale = Some(e);
+                }
             }
             Vec::new()
         }

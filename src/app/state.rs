@@ -346,6 +346,25 @@ impl State {
                 more: 0,
             });
         }
+        if let Some(why) = &self.rollouts.stale {
+            let since = self
+                .rollouts
+                .stale_since
+                .as_ref()
+                .map(|t| format!(" since {}", t.strftime("%H:%M:%S")))
+                .unwrap_or_default();
+            let shown = if self.rollouts.list.loaded().is_some() {
+                "the list is as it was then"
+            } else {
+                "nothing read yet"
+            };
+            all.push(Notice {
+                key: format!("cluster {why}"),
+                level: Level::Error,
+                text: crate::text::clean(&format!("cluster: {why}{since}; {shown}, retrying")),
+                more: 0,
+            });
+        }
         if let Some(error) = &self.config_error {
             all.push(Notice {
                 key: "config error".into(),

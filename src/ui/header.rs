@@ -38,6 +38,7 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     };
     let kube = match (&state.rollouts.kube.load, &state.rollouts.stale) {
         (Load::Loaded(_), None) => (m.ok, theme.ok),
+        (Load::Loaded(_), Some(_)) if state.rollouts.list.loaded().is_none() => (m.failed, theme.error),
         (Load::Loaded(_), Some(_)) => (m.warn, theme.warn),
         (Load::Failed(_), _) => (m.failed, theme.error),
         (Load::Loading, _) => (m.pending, theme.header),

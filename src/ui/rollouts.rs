@@ -119,7 +119,9 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let total = r.list.loaded().map_or(0, Vec::len);
     let rows = r.rows();
     // A filtered list says how much of it shows.
-    let shown = if r.cursor.filter.is_empty() {
+    let shown = if r.list.loaded().is_none() {
+        "not read yet".to_owned()
+    } else if r.cursor.filter.is_empty() {
         count(total, "deployment", "deployments")
     } else {
         format!("{} of {total} match {:?}", rows.len(), r.cursor.filter)
@@ -128,13 +130,34 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         format!(" Rollouts {sep} {} {sep} {shown} ", state.session.namespace),
         theme.title,
     )];
-    if let Some(why) = &r.stale {
-        title.push(Span::styled(format!("{sep} stale: {why} "), theme.warn));
+    if r.stale.is_some() {
+        let since = r
+            .stale_since
+            .as_ref()
+            .map(|t| format!(" since {}", t.strftime("%H:%M:%S")))
+            .unwrap_or_default();
+        title.push(Span::styled(format!("{sep} STALE{since} "), theme.error));
     }
     let block = panel(Line::from(title), r.focus == Pane::List && !r.detail_full, ui);
     let Some(list) = r.list.loaded() else {
-        let text = format!("Watching deployments{}", ui.glyphs.ellipsis);
-        frame.render_widget(Paragraph::new(text).style(theme.muted).block(block), area);
+        // Never an empty list for a cluster that cannot be read.
+        let lines = match &r.stale {
+            Some(why) => vec![
+                line("Cannot read the cluster's deployments.", theme.error),
+                line(crate::text::clean(why), theme.text),
+                line(
+                    "Retrying by itself; ctrl-r reconnects now. modeldeck info shows the kubeconfig in use.",
+                    theme.muted,
+                ),
+            ],
+            None => vec![line(format!("Watching deployments{}", ui.glyphs.ellipsis), theme.muted)],
+        };
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(ratatui::widgets::Wrap { trim: false })
+                .block(block),
+            area,
+        );
         return;
     };
     if rows.is_empty() {

@@ -86,6 +86,7 @@ impl Console {
             audit_path: attach.audit.clone(),
         };
         let mut state = State::new(session, ViewId::Models);
+        state.clock = Some(jiff::Zoned::now());
         let (tx, answers) = unbounded_channel();
         let runner = {
             let _guard = runtime.enter();

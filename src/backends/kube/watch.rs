@@ -69,12 +69,12 @@ enum Step {
     Failed(String),
 }
 
-fn step<K>(event: Result<watcher::Event<K>, watcher::Error>) -> Step {
+fn step<K>(event: Result<watcher::Event<K>, watcher::Error>, server: &str) -> Step {
     match event {
         Ok(watcher::Event::Init) => Step::Initializing,
         Ok(watcher::Event::InitDone) => Step::Ready,
         Ok(_) => Step::Changed,
-        Err(e) => Step::Failed(clean(&e.to_string())),
+        Err(e) => Step::Failed(super::error::watch_failure(&e, server)),
     }
 }
 
@@ -107,10 +107,16 @@ pub fn watch_cluster(
     let config = watcher::Config::default;
     let mut streams: Vec<BoxStream<'static, (Source, Step)>> = vec![
         reflector(deployment_writer, watcher(deployment_api, config()).default_backoff())
-            .map(|e| (Source::Deployments, step(e)))
+            .map({
+                let server = conn.server.clone();
+                move |e| (Source::Deployments, step(e, &server))
+            })
             .boxed(),
         reflector(service_writer, watcher(service_api, config()).default_backoff())
-            .map(|e| (Source::Services, step(e)))
+            .map({
+                let server = conn.server.clone();
+                move |e| (Source::Services, step(e, &server))
+            })
             .boxed(),
     ];
     // One watch per kind of object that holds a configured split.
@@ -135,7 +141,10 @@ pub fn watch_cluster(
         objects.push((*kind, writer.as_reader()));
         streams.push(
             reflector(writer, watcher(api, config()).default_backoff())
-                .map(move |e| (Source::Kind(i), step(e)))
+                .map({
+                    let server = conn.server.clone();
+                    move |e| (Source::Kind(i), step(e, &server))
+                })
                 .boxed(),
         );
     }
@@ -180,7 +189,7 @@ pub fn watch_cluster(
             let errors = &seen.errors;
             let core = [Source::Deployments, Source::Services];
             if let Some(e) = core.iter().find_map(|s| errors.get(s)) {
-                return send(Err(format!("watch interrupted, reconnecting: {e}")));
+                return send(Err(e.clone()));
             }
             let mut rollouts: Vec<Rollout> = deployments.state().iter().map(|d| rollout_of(d, &versions)).collect();
             rollouts.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
