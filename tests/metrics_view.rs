@@ -390,3 +390,39 @@ fn alerts_read_in_the_panels_units_and_resolve_when_their_version_is_gone() {
     let accuracy = screen.lines().find(|l| l.contains("ModelAccuracyDegraded")).unwrap();
     assert!(accuracy.contains("firing") && accuracy.contains("95s"), "{screen}");
 }
+
+#[test]
+fn a_rollouts_request_rate_is_its_own_tracks_series() {
+    use modeldeck::domain::rollout::RolloutPhase;
+    let mut h = common::rollouts::connected();
+    let mut settings = h.config.settings.metrics.clone();
+    settings.source = MetricsSource::Scrape;
+    h.state.metrics = MetricsState::new(&settings, "3 scraped URLs".into(), None);
+    let generation = open(&mut h);
+    let end = now(&h.state).unwrap();
+    // 2.1.1 was released into the canary and undone (its canary series is
+    // at 0); it still runs as the shadow at 9.8/s.
+    let line = |track: &str, value: f64| Line {
+        version: "2.1.1".into(),
+        track: track.into(),
+        stat: String::new(),
+        points: wave(end, value, 0.0, 20),
+    };
+    h.dispatch(panel_answer(
+        generation,
+        "rate",
+        Ok(PanelData {
+            lines: vec![line("canary", 0.0), line("shadow", 9.8)],
+            newest: Some(end),
+            warning: None,
+        }),
+    ));
+    let mut shadow = common::rollouts::rollout("malaria-predictor-shadow", "2.1.1", RolloutPhase::Healthy, "", 1);
+    shadow.labels.insert("track".into(), "shadow".into());
+    h.press("2");
+    let snapshot = common::rollouts::snapshot(&h, vec![shadow], Default::default(), Default::default());
+    h.dispatch(snapshot);
+    let screen = h.render(100, 24);
+    let row = screen.lines().find(|l| l.contains("malaria-predictor-shadow")).unwrap();
+    assert!(row.contains("9.80/s"), "{screen}");
+}

@@ -10,7 +10,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::bluegreen::{PREVIOUS_ANNOTATION, VERSION_KEY};
+use super::bluegreen::VERSION_KEY;
 use super::{OpsError, Plan, PlanOrSkip, Write, precondition};
 use crate::backends::kube::Connection;
 use crate::backends::kube::objects::{self, DEPLOYMENT, SERVICE};
@@ -109,14 +109,14 @@ pub async fn plan(
             then_wait_for: Some(deployment.to_owned()),
             ..Write::new(DEPLOYMENT, deployment, template_patch(&stable, &canary, &record)?)
         }],
-        // 3. The Service selects the new version (the old one recorded, so
-        //    a switch back knows it).
+        // 3. The Service selects the new version. No previous version is
+        //    recorded on it: the old pods are gone, so a switch back would
+        //    select nothing; `u` undoes the promotion instead.
         vec![Write::new(
             SERVICE,
             &now.stable_backend,
             json!([
                 {"op": "replace", "path": "/spec/selector", "value": after_selector},
-                annotate(&service, PREVIOUS_ANNOTATION, &selector_version),
                 precondition(&service),
             ]),
         )],
@@ -281,7 +281,6 @@ pub async fn undo_plan(
         &record.service,
         json!([
             {"op": "replace", "path": "/spec/selector", "value": old_selector},
-            annotate(&service, PREVIOUS_ANNOTATION, &current_label),
             precondition(&service),
         ]),
     ));

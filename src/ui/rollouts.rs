@@ -406,19 +406,23 @@ fn firing_for(state: &State, ro: &Rollout) -> usize {
         .count()
 }
 
-/// The request rate of the rollout's version: a sparkline and the newest
-/// value, from the metrics source's rate panel ("" without one).
+/// The request rate of the rollout's version on its track: a sparkline
+/// and the newest value, from the metrics source's rate panel ("" without
+/// one). A version that runs on two tracks has two series.
 fn rate_cell<'a>(state: &State, rollout: &Rollout, ui: &Ui) -> Line<'a> {
     let version = rollout.version.name.as_deref().unwrap_or_default();
+    let track = rollout.labels.get(&state.alerts.track_label);
     let rate = state
         .metrics
         .panels
         .iter()
         .find(|p| p.settings.kind == crate::config::metrics::PanelKind::Rate);
     let line = rate.and_then(|p| p.data.as_ref()).and_then(|d| {
-        d.lines
-            .iter()
-            .find(|l| crate::domain::version::same(&l.version, version) && l.stat.is_empty())
+        d.lines.iter().find(|l| {
+            crate::domain::version::same(&l.version, version)
+                && l.stat.is_empty()
+                && track.is_none_or(|t| *t == l.track)
+        })
     });
     let Some(line) = line.filter(|l| !l.points.is_empty()) else {
         return Line::default();

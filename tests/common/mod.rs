@@ -44,6 +44,9 @@ impl Harness {
             audit_path: "tests/fixtures/audit.jsonl".into(),
         };
         let mut state = State::new(session, ViewId::Models);
+        // As the console starts: the Alerts view knows its rules' units and
+        // the track label.
+        state.alerts = modeldeck::startup::alerts_state(&config.settings);
         state.clock = Some(
             jiff::civil::date(2026, 11, 30)
                 .at(12, 34, 56, 0)
