@@ -222,6 +222,14 @@ fn the_ab_comparison_names_its_test() {
         "{screen}"
     );
     assert!(screen.contains("two-proportion z-test") && screen.contains("Welch t-test"));
+    // Each verdict names its statistic, degrees of freedom and p-value; a
+    // request rate follows the weight, so it gets none.
+    let latency = screen.lines().rfind(|l| l.contains("Latency p95")).unwrap();
+    assert!(latency.contains(", df ") && latency.contains("p "), "{latency}");
+    let accuracy = screen.lines().rfind(|l| l.contains("Accuracy")).unwrap();
+    assert!(accuracy.contains("z = ") && accuracy.contains("p "), "{accuracy}");
+    let rate = screen.lines().rfind(|l| l.contains("Request rate")).unwrap();
+    assert!(rate.contains("no verdict: follows the weight"), "{rate}");
     // v sets the next version against A, round the others.
     h.press("v");
     assert!(h.render(200, 60).contains("B = 2.1.1 shadow"));
@@ -425,4 +433,18 @@ fn a_rollouts_request_rate_is_its_own_tracks_series() {
     let screen = h.render(100, 24);
     let row = screen.lines().find(|l| l.contains("malaria-predictor-shadow")).unwrap();
     assert!(row.contains("9.80/s"), "{screen}");
+}
+
+#[test]
+fn a_range_longer_than_the_data_says_how_far_back_it_goes() {
+    let mut h = harness();
+    let generation = open(&mut h);
+    answer_all(&mut h, generation);
+    assert!(!h.render(120, 30).contains("(data: "), "5 minutes of data over 5m");
+    let effects = update(&mut h.state, Action::Key(KeyAction::RangeLonger));
+    let generation = fetches(&effects)[0].0;
+    // Prometheus (or the scraper) has only the five minutes it has.
+    answer_all(&mut h, generation);
+    let screen = h.render(120, 30);
+    assert!(screen.contains("last 15m (data: 4m55s)"), "{screen}");
 }

@@ -136,6 +136,17 @@ impl MetricsState {
         Some((self.panels.get(i)?, stat))
     }
 
+    /// How far back the data shown goes, from `now`: the oldest point of
+    /// any panel (a 6h range over 24 minutes of scraping says so).
+    pub fn covered(&self, now: f64) -> Option<f64> {
+        self.panels
+            .iter()
+            .filter_map(|p| p.data.as_ref())
+            .flat_map(|d| d.lines.iter().filter_map(|l| l.points.first().map(|p| p.0)))
+            .fold(None, |oldest: Option<f64>, t| Some(oldest.map_or(t, |o| o.min(t))))
+            .map(|oldest| (now - oldest).max(0.0))
+    }
+
     /// How old data may be before it is stale: three refreshes and slack.
     pub fn stale_after(&self) -> f64 {
         stale_after(self.refresh)

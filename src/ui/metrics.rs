@@ -139,6 +139,10 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, Stri
         ),
         t.title,
     )];
+    // A range longer than the data says how far back the data goes.
+    if let Some(covered) = m.covered(now).filter(|c| *c < m.range_seconds() * 0.9) {
+        title.push(Span::styled(format!("(data: {}) ", human_age(covered as i64)), t.warn));
+    }
     if !m.cursor.filter.is_empty() {
         let all = m.panels.len();
         title.push(Span::styled(

@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &MetricsState, ui: &Ui) {
         m.range_label()
     );
     let block = panel(title, false, ui)
-        .title_bottom(" means over the range; Welch over non-overlapping windows; noise at the 5% level (two-sided) ");
+        .title_bottom(" means over the range; Welch over non-overlapping windows; beyond noise: p < 0.05 (two-sided) ");
     // Requests served over the span with data, for the proportion tests.
     let served = |series: (&str, &str)| -> Option<f64> {
         let rate = m.panels.iter().find(|p| p.settings.kind == PanelKind::Rate)?;
@@ -58,6 +58,17 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &MetricsState, ui: &Ui) {
             let Some(c) = ab::compare(&values(a), &values(b), proportion, counts) else {
                 return Row::new(vec![Cell::from(name), Cell::from(ui.glyphs.none)]).style(t.muted);
             };
+            // A version's request rate is its share of the traffic: it
+            // measures the weight, not the version, so it is no verdict.
+            if p.settings.kind == PanelKind::Rate {
+                return Row::new(vec![
+                    Cell::from(name),
+                    Cell::from(format_value(c.a, &p.settings.unit)),
+                    Cell::from(format_value(c.b, &p.settings.unit)),
+                    Cell::from(difference(&c, &p.settings.unit)),
+                    Cell::from(TextLine::styled("no verdict: follows the weight", t.muted)),
+                ]);
+            }
             Row::new(vec![
                 Cell::from(name),
                 Cell::from(format_value(c.a, &p.settings.unit)),
@@ -94,10 +105,18 @@ fn difference(c: &Comparison, unit: &str) -> String {
 
 fn verdict<'a>(c: &Comparison, ui: &Ui) -> TextLine<'a> {
     let t = ui.theme;
-    let stat = match (c.test, c.statistic) {
-        (ab::Test::Welch, Some(s)) => format!("t = {s:.2}"),
-        (ab::Test::TwoProportion, Some(s)) => format!("z = {s:.2}"),
-        (_, None) => String::new(),
+    let p = c.p_value.map_or(String::new(), |p| {
+        if p < 0.001 {
+            ", p < 0.001".to_owned()
+        } else {
+            format!(", p = {p:.3}")
+        }
+    });
+    let stat = match (c.test, c.statistic, c.df) {
+        (ab::Test::Welch, Some(s), Some(df)) if df.is_finite() => format!("t = {s:.2}, df {df:.1}{p}"),
+        (ab::Test::Welch, Some(s), _) => format!("t = {s:.2}{p}"),
+        (ab::Test::TwoProportion, Some(s), _) => format!("z = {s:.2}{p}"),
+        (_, None, _) => String::new(),
     };
     let (text, style) = match c.beyond_noise {
         Some(true) => ("beyond noise", t.warn),
