@@ -141,3 +141,13 @@ fn audit_rows_read_in_words_and_enter_opens_one_whole() {
     h.press("esc");
     assert!(h.render(80, 24).contains("UTC"), "esc goes back to the list");
 }
+
+#[test]
+fn the_read_only_badge_is_never_cut() {
+    let mut h = common::rollouts::connected();
+    h.state.session.readonly = true;
+    h.state.session.context = Some("arn:aws:eks:eu-west-1:123456789012:cluster/production-inference".into());
+    h.state.session.namespace = "ml-serving-production-eu-west".into();
+    let screen = h.render(80, 24);
+    assert!(screen.lines().next().unwrap().contains("READ-ONLY"), "{screen}");
+}

@@ -19,17 +19,21 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let theme = ui.theme;
     let m = ui.glyphs;
     let session = &state.session;
-    let mut left = vec![
-        Span::styled(" modeldeck ", theme.header.add_modifier(ratatui::style::Modifier::BOLD)),
+    let mut left = vec![Span::styled(
+        " modeldeck ",
+        theme.header.add_modifier(ratatui::style::Modifier::BOLD),
+    )];
+    // First, so a long context or namespace name never cuts it.
+    if session.readonly {
+        left.push(Span::styled(" READ-ONLY ", theme.readonly_badge));
+    }
+    left.extend([
         Span::styled(" ctx ", theme.header),
         Span::styled(session.context.clone().unwrap_or_else(|| "none".into()), theme.header),
         Span::styled("  ns ", theme.header),
         Span::styled(session.namespace.clone(), theme.header),
         Span::styled(" ", theme.header),
-    ];
-    if session.readonly {
-        left.push(Span::styled(" READ-ONLY ", theme.readonly_badge));
-    }
+    ]);
     let registry = match &state.models.registry.load {
         Load::Loaded(load) if load.problems.is_empty() => (m.ok, theme.ok),
         Load::Loaded(_) => (m.warn, theme.warn),
