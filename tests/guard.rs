@@ -233,11 +233,14 @@ fn a_guard_can_abort_the_canary_through_its_router_instead() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["action"], "canary.abort");
     assert_eq!(lines[0]["outcome"], "done");
-    let said = std::fs::read_to_string(&guard.out).unwrap();
-    assert!(
-        said.contains("guard malaria-predictor: ModelAccuracyDegraded fired for version 2.1.1, so: abort the canary"),
-        "{said}"
-    );
+    // The guard prints its event once the action has returned.
+    let expected = "guard malaria-predictor: ModelAccuracyDegraded fired for version 2.1.1, so: abort the canary";
+    wait_for("the guard's line", Duration::from_secs(30), || {
+        std::fs::read_to_string(&guard.out)
+            .unwrap_or_default()
+            .contains(expected)
+            .then(String::new)
+    });
     let _ = guard.child.kill();
 }
 

@@ -79,6 +79,7 @@ fn answer_all(h: &mut Harness, generation: u64) {
         lines,
         newest: Some(end),
         warning: None,
+        top_bucket: None,
     };
     let mut latency = lines(end, "p50", [(0.037, 0.002), (0.033, 0.002), (0.04, 0.003)]);
     latency.extend(lines(end, "p95", [(0.09, 0.005), (0.08, 0.004), (0.85, 0.05)]));
@@ -332,6 +333,7 @@ fn one_version_on_two_tracks_is_two_series_and_a_finished_track_says_so() {
             lines,
             newest: Some(end),
             warning: None,
+            top_bucket: None,
         }),
     ));
     let screen = h.render(80, 24);
@@ -423,6 +425,7 @@ fn a_rollouts_request_rate_is_its_own_tracks_series() {
             lines: vec![line("canary", 0.0), line("shadow", 9.8)],
             newest: Some(end),
             warning: None,
+            top_bucket: None,
         }),
     ));
     let mut shadow = common::rollouts::rollout("malaria-predictor-shadow", "2.1.1", RolloutPhase::Healthy, "", 1);
@@ -447,4 +450,38 @@ fn a_range_longer_than_the_data_says_how_far_back_it_goes() {
     answer_all(&mut h, generation);
     let screen = h.render(120, 30);
     assert!(screen.contains("last 15m (data: 4m55s)"), "{screen}");
+}
+
+#[test]
+fn a_quantile_on_the_top_bucket_is_marked_as_bounded_by_it() {
+    let mut h = harness();
+    let generation = open(&mut h);
+    let end = now(&h.state).unwrap();
+    // Confidences mostly above 0.95, the highest finite bucket: the p90 is
+    // the bound itself, and only known to be at least that.
+    let line = |stat: &str, value: f64| Line {
+        version: "2.0.5".into(),
+        track: "stable".into(),
+        stat: stat.into(),
+        points: wave(end, value, 0.0, 20),
+    };
+    h.dispatch(panel_answer(
+        generation,
+        "confidence-spread",
+        Ok(PanelData {
+            lines: vec![line("p10", 0.61), line("p50", 0.92), line("p90", 0.95)],
+            newest: Some(end),
+            warning: None,
+            top_bucket: Some(0.95),
+        }),
+    ));
+    let screen = h.render(80, 24);
+    let p90 = screen.lines().find(|l| l.contains("Confidence p90")).unwrap();
+    assert!(p90.contains("≥0.950"), "{screen}");
+    let p50 = screen.lines().find(|l| l.contains("Confidence p50")).unwrap();
+    assert!(!p50.contains('≥'), "{p50}");
+    assert!(
+        screen.contains("≥ top bucket"),
+        "the table says what ≥ means:\n{screen}"
+    );
 }

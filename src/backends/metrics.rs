@@ -23,6 +23,9 @@ pub struct PanelData {
     pub newest: Option<f64>,
     /// Trouble that did not stop the panel (a scrape URL failing).
     pub warning: Option<String>,
+    /// A quantile panel's highest finite bucket bound: a quantile equal to
+    /// it is only known to be at least that.
+    pub top_bucket: Option<f64>,
 }
 
 enum Source {
@@ -105,16 +108,25 @@ impl MetricsBackend {
                     });
                     lines.extend(panels::lines_from(&self.settings, &query.stat, series));
                 }
+                let mut top_bucket = None;
+                if let Some(bounds) = panels::bucket_bounds_promql(panel, &self.settings, scope) {
+                    let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+                    let samples = prometheus.query(&bounds, Some(end)).await.map_err(|e| e.to_string())?;
+                    top_bucket = panels::finite_top(samples.into_iter().filter_map(|s| s.labels.get("le").cloned()));
+                }
                 // Prometheus answered for `end`: that is the data's age.
                 Ok(PanelData {
                     lines,
                     newest: Some(end),
                     warning: None,
+                    top_bucket,
                 })
             }
             Source::Scrape(scraper) => {
-                let lines = scraper
-                    .with_ring(|ring| panels::evaluate(panel, &self.settings, scope, ring, (start, end, step)))?;
+                let (lines, top_bucket) = scraper.with_ring(|ring| {
+                    panels::evaluate(panel, &self.settings, scope, ring, (start, end, step))
+                        .map(|lines| (lines, panels::top_bucket(panel, &self.settings, scope, ring)))
+                })?;
                 let targets = scraper.targets();
                 // The data is as old as the last good scrape.
                 let newest = targets.iter().filter_map(|t| t.last_ok).reduce(f64::max);
@@ -126,7 +138,12 @@ impl MetricsBackend {
                         e
                     }
                 });
-                Ok(PanelData { lines, newest, warning })
+                Ok(PanelData {
+                    lines,
+                    newest,
+                    warning,
+                    top_bucket,
+                })
             }
         }
     }

@@ -349,3 +349,39 @@ pub fn segments(points: &[(f64, f64)], factor: f64) -> Vec<&[(f64, f64)]> {
     out.push(&points[start..]);
     out
 }
+
+/// The upper bound of a quantile panel's highest finite bucket, from
+/// scraped samples: a quantile there is only known to be at least that
+/// (histogram_quantile answers the bound itself, Prometheus's too).
+pub fn top_bucket(
+    panel: &PanelSettings,
+    metrics: &MetricsSettings,
+    scope: &Scope,
+    ring: &Ring<SeriesKey>,
+) -> Option<f64> {
+    if panel.kind != PanelKind::Quantile {
+        return None;
+    }
+    let matchers = parse_matchers(&fill(&metrics.matchers, scope)).ok()?;
+    let name = format!("{}_bucket", panel.metric);
+    finite_top(
+        ring.iter()
+            .filter(|(key, _)| key.name == name && matches(&key.labels, &matchers))
+            .filter_map(|(key, _)| key.labels.iter().find(|(k, _)| k == "le").map(|(_, v)| v.clone())),
+    )
+}
+
+/// The PromQL whose answer lists a quantile panel's bucket bounds.
+pub fn bucket_bounds_promql(panel: &PanelSettings, metrics: &MetricsSettings, scope: &Scope) -> Option<String> {
+    (panel.kind == PanelKind::Quantile).then(|| {
+        let matchers = fill(&metrics.matchers, scope);
+        format!("count by (le) ({}_bucket{{{matchers}}})", panel.metric)
+    })
+}
+
+/// The largest finite `le` among bucket bounds.
+pub fn finite_top(les: impl Iterator<Item = String>) -> Option<f64> {
+    les.filter_map(|le| scrape::parse_value(&le))
+        .filter(|le| le.is_finite())
+        .fold(None, |top: Option<f64>, le| Some(top.map_or(le, |t| t.max(le))))
+}

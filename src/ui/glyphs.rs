@@ -23,6 +23,8 @@ pub struct Glyphs {
     pub ellipsis: &'static str,
     pub times: &'static str,
     pub arrow: &'static str,
+    /// "at least", before a value bounded from below.
+    pub at_least: &'static str,
     pub border: border::Set<'static>,
 }
 
@@ -54,6 +56,7 @@ impl Glyphs {
         ellipsis: "…",
         times: "×",
         arrow: "→",
+        at_least: "≥",
         border: border::PLAIN,
     };
 
@@ -73,6 +76,7 @@ impl Glyphs {
         ellipsis: "...",
         times: "x",
         arrow: "->",
+        at_least: ">=",
         border: ASCII_BORDER,
     };
 

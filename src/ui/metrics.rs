@@ -153,6 +153,12 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, Stri
     if m.paused {
         title.push(Span::styled(format!("{} paused ", ui.glyphs.paused), t.warn));
     }
+    if any_bounded(m, &versions) {
+        title.push(Span::styled(
+            format!("{sep} {} top bucket ", ui.glyphs.at_least),
+            t.muted,
+        ));
+    }
     let block = panel(TextLine::from(title), true, ui);
     let mut header = vec![Cell::from("PANEL")];
     let styles = series_styles(&versions, ui);
@@ -220,8 +226,16 @@ fn value_cell<'a>(panel: &PanelView, series: (&str, &str), stat: &str, ui: &Ui) 
             last.1 > limit
         }
     });
+    // On the highest finite bucket, a quantile is only known to be at least
+    // that: histogram_quantile answers the bound itself.
+    let bounded = panel
+        .data
+        .as_ref()
+        .and_then(|d| d.top_bucket)
+        .is_some_and(|top| (last.1 - top).abs() <= 1e-9 * top.abs().max(1.0));
+    let at_least = if bounded { ui.glyphs.at_least } else { "" };
     let mut spans = vec![Span::styled(
-        format_value(last.1, unit),
+        format!("{at_least}{}", format_value(last.1, unit)),
         if breach { t.error } else { t.text },
     )];
     if first.1.abs() > 1e-12 && line.points.len() > 1 {
@@ -342,4 +356,21 @@ fn draw_chart(frame: &mut Frame, area: Rect, m: &MetricsState, now: f64, ui: &Ui
         threshold: s.threshold,
     }
     .draw(frame, area, block, ui);
+}
+
+/// Whether any shown quantile sits on its panel's highest finite bucket.
+fn any_bounded(m: &MetricsState, versions: &[(String, String)]) -> bool {
+    m.panels.iter().any(|p| {
+        let Some(top) = p.data.as_ref().and_then(|d| d.top_bucket) else {
+            return false;
+        };
+        p.data.as_ref().is_some_and(|d| {
+            d.lines.iter().any(|l| {
+                versions.iter().any(|(v, t)| *v == l.version && *t == l.track)
+                    && l.points
+                        .last()
+                        .is_some_and(|(_, v)| (v - top).abs() <= 1e-9 * top.abs().max(1.0))
+            })
+        })
+    })
 }
