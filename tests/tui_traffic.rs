@@ -13,12 +13,8 @@ use sim_common::Sim;
 
 fn console(sim: &Sim, readonly: Option<&str>) -> Console {
     Console::start(Attach {
-        kubeconfig: sim.kubeconfig.clone(),
-        audit: sim.dir.path().join("state/audit.jsonl"),
         readonly: readonly.map(str::to_owned),
-        context: None,
-        namespace: "ml-serving".into(),
-        metrics: None,
+        ..Attach::operator(sim.kubeconfig.clone(), sim.dir.path())
     })
 }
 

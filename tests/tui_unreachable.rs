@@ -11,14 +11,7 @@ use console_common::{Attach, Console};
 use sim_common::Sim;
 
 fn console_on(sim: &Sim, kubeconfig: std::path::PathBuf) -> Console {
-    Console::start(Attach {
-        kubeconfig,
-        audit: sim.dir.path().join("state/audit.jsonl"),
-        readonly: None,
-        context: None,
-        namespace: "ml-serving".into(),
-        metrics: None,
-    })
+    Console::start(Attach::operator(kubeconfig, sim.dir.path()))
 }
 
 /// The sim's kubeconfig with `from` replaced by `to`, written beside it.

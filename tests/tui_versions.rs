@@ -14,14 +14,7 @@ use sim_common::Sim;
 const BAD: &str = "predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1";
 
 fn console(sim: &Sim) -> Console {
-    Console::start(Attach {
-        kubeconfig: sim.kubeconfig.clone(),
-        audit: sim.dir.path().join("state/audit.jsonl"),
-        readonly: None,
-        context: None,
-        namespace: "ml-serving".into(),
-        metrics: None,
-    })
+    Console::start(Attach::operator(sim.kubeconfig.clone(), sim.dir.path()))
 }
 
 fn audit(sim: &Sim) -> Vec<serde_json::Value> {

@@ -206,7 +206,7 @@ impl KubeRunner {
     async fn detail(&self, ctx: &OpsContext, name: &str, traffic_owner: &str) -> Result<RolloutDetail, String> {
         let conn = &ctx.conn;
         let deployment = rollouts::get(conn, name).await.map_err(|e| e.to_string())?;
-        let current = rollout_of(&deployment, &conn.versions).revision;
+        let rollout = rollout_of(&deployment, &conn.versions);
         let sets = replica_sets(conn, &deployment).await.map_err(|e| e.to_string())?;
         let pods = pods::pods(conn, &deployment).await.map_err(|e| e.to_string())?;
         // Services for the same pods, whatever version they point to.
@@ -228,10 +228,11 @@ impl KubeRunner {
             name: name.to_owned(),
             ..RolloutDetail::default()
         };
-        let version = rollout_of(&deployment, &conn.versions).version.name;
-        let back = detail.switch_back_target(version.as_deref()).map(str::to_owned);
+        let back = detail
+            .switch_back_target(rollout.version.name.as_deref())
+            .map(str::to_owned);
         let denied = self.denied(conn, name, traffic_owner, back).await;
-        detail.revisions = history(current, &sets, &conn.versions);
+        detail.revisions = history(rollout.revision, &sets, &conn.versions);
         detail.pods = pods;
         detail.denied = denied;
         Ok(detail)

@@ -193,7 +193,7 @@ fn template_patch(stable: &Value, canary: &Value, record: &Promotion) -> Result<
 
 /// A JSON Patch operation setting annotation `key`, whether or not the
 /// object has annotations yet.
-pub fn annotate(object: &Value, key: &str, value: &str) -> Value {
+fn annotate(object: &Value, key: &str, value: &str) -> Value {
     if object["metadata"]["annotations"].is_object() {
         let path = format!("/metadata/annotations/{}", key.replace('~', "~0").replace('/', "~1"));
         json!({"op": "add", "path": path, "value": value})

@@ -193,10 +193,7 @@ fn gist(text: &str, width: usize, ui: &Ui) -> String {
     if fits {
         return first.to_owned();
     }
-    let log = ui
-        .keymap
-        .key_for(KeyContext::Global, KeyAction::View(ViewId::Log))
-        .map_or_else(|| ":log".to_owned(), |k| k.to_string());
+    let log = super::widgets::log_key(ui);
     let tail = format!("{} ({log}: log)", ui.glyphs.ellipsis);
     let room = width.saturating_sub(tail.chars().count() + 2);
     let cut: String = first.chars().take(room).collect();

@@ -11,8 +11,7 @@ use ratatui::widgets::Paragraph;
 use super::Ui;
 use crate::app::resource::Load;
 use crate::app::state::Level;
-use crate::app::{KeyAction, State, ViewId};
-use crate::config::KeyContext;
+use crate::app::{State, ViewId};
 use crate::config::Theme;
 
 pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
@@ -125,10 +124,7 @@ pub fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         } else {
             String::new()
         };
-        let log = ui
-            .keymap
-            .key_for(KeyContext::Global, KeyAction::View(ViewId::Log))
-            .map_or_else(|| ":log".to_owned(), |k| k.to_string());
+        let log = super::widgets::log_key(ui);
         let tail = format!(" (esc{more}; {log}: log)");
         let mut room = (area.width as usize).saturating_sub(tail.chars().count() + 3);
         let cut = if notice.text.chars().count() > room {

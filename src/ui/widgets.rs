@@ -95,6 +95,17 @@ pub fn too_small(frame: &mut Frame, area: Rect, ui: &Ui) {
 
 pub use crate::text::count;
 
+/// The key that opens the Log view (or `:log` when none is bound), for
+/// the places that say the rest of a message is there.
+pub fn log_key(ui: &Ui) -> String {
+    ui.keymap
+        .key_for(
+            crate::config::KeyContext::Global,
+            crate::app::KeyAction::View(crate::app::ViewId::Log),
+        )
+        .map_or_else(|| ":log".to_owned(), |k| k.to_string())
+}
+
 /// A Unix time as the operator's local wall-clock time ("22:06:01"), in
 /// the zone of the console's clock; rendering reads no clock of its own.
 pub fn local_time(state: &crate::app::State, at: f64) -> String {

@@ -32,6 +32,21 @@ pub struct Attach {
     pub metrics: Option<Settings>,
 }
 
+impl Attach {
+    /// The operator's connection to a simulated cluster in ml-serving,
+    /// auditing into `dir`/state/audit.jsonl, without metrics.
+    pub fn operator(kubeconfig: PathBuf, dir: &std::path::Path) -> Attach {
+        Attach {
+            kubeconfig,
+            audit: dir.join("state/audit.jsonl"),
+            readonly: None,
+            context: None,
+            namespace: "ml-serving".into(),
+            metrics: None,
+        }
+    }
+}
+
 pub struct Console {
     pub state: State,
     pub config: Config,
