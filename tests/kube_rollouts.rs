@@ -205,35 +205,6 @@ fn status_across_all_namespaces() {
     );
 }
 
-/// Seconds in an age as kubectl and modeldeck print it (`45s`, `3m20s`, `17m`).
-fn age_seconds(age: &str) -> i64 {
-    let mut total = 0;
-    let mut number = String::new();
-    for c in age.chars() {
-        match c {
-            '0'..='9' => number.push(c),
-            unit => {
-                let n: i64 = number.parse().unwrap_or_else(|_| panic!("not an age: {age:?}"));
-                number.clear();
-                total += n * match unit {
-                    's' => 1,
-                    'm' => 60,
-                    'h' => 3600,
-                    'd' => 86400,
-                    _ => panic!("not an age: {age:?}"),
-                };
-            }
-        }
-    }
-    total
-}
-
-/// The AGE column (the last) of kubectl's row for one object.
-fn kubectl_age(sim: &Sim, kind: &str, name: &str) -> i64 {
-    let row = sim.ok(&["get", kind, name, "--no-headers"]);
-    age_seconds(row.split_whitespace().last().unwrap())
-}
-
 /// The cluster's clock is the one ages are measured on: kubectl's AGE
 /// (printed by the server) is the referee. The simulated cluster runs 20
 /// times faster than the local clock, so a local "now" is wrong both ways:
@@ -256,14 +227,14 @@ fn ages_are_the_ones_kubectl_shows() {
     ]);
     // Old enough that a wrong clock cannot pass for the right one.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while kubectl_age(&sim, "rs", &newest) < 60 {
+    while sim.kubectl_age("rs", &newest) < 60 {
         assert!(std::time::Instant::now() < deadline, "the ReplicaSet never aged");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 
-    let before = kubectl_age(&sim, "rs", &newest);
+    let before = sim.kubectl_age("rs", &newest);
     let (code, out, err) = sim.modeldeck(&["history", "h"]);
-    let after = kubectl_age(&sim, "rs", &newest);
+    let after = sim.kubectl_age("rs", &newest);
     assert_eq!(code, 0, "{err}");
     let current = out
         .lines()
@@ -271,22 +242,22 @@ fn ages_are_the_ones_kubectl_shows() {
         .unwrap_or_else(|| panic!("{out}"));
     let cells: Vec<&str> = current.split_whitespace().collect();
     assert_eq!(cells[1], "2", "{out}");
-    let age = age_seconds(cells[5]);
+    let age = sim_common::age_seconds(cells[5]);
     // The server's Date header is whole seconds: one second of slack.
     assert!(
         (before - 1..=after + 1).contains(&age),
         "modeldeck says {age}s, kubectl {before}s then {after}s:\n{out}"
     );
 
-    let before = kubectl_age(&sim, "deploy", "h");
+    let before = sim.kubectl_age("deploy", "h");
     let (code, out, err) = sim.modeldeck(&["status", "h"]);
-    let after = kubectl_age(&sim, "deploy", "h");
+    let after = sim.kubectl_age("deploy", "h");
     assert_eq!(code, 0, "{err}");
     let row = out
         .lines()
         .find(|l| l.starts_with("h "))
         .unwrap_or_else(|| panic!("{out}"));
-    let age = age_seconds(row.split_whitespace().last().unwrap());
+    let age = sim_common::age_seconds(row.split_whitespace().last().unwrap());
     assert!(
         (before - 1..=after + 1).contains(&age),
         "modeldeck says {age}s, kubectl {before}s then {after}s:\n{out}"

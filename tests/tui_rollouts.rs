@@ -419,3 +419,54 @@ fn ctx_switches_the_cluster_user_and_so_what_may_be_done() {
     assert_eq!(console.state.session.context.as_deref(), Some("modeldeck-sim-readonly"));
     assert!(console.state.rollouts.kube.loaded().is_some(), "still connected");
 }
+
+/// Revision ages in the detail pane are the cluster's, as kubectl's AGE
+/// column: the simulated cluster runs 20 times faster than the local
+/// clock, so an age measured on the local clock is far too young.
+#[test]
+fn revision_ages_are_the_ones_kubectl_shows() {
+    let Some(sim) = Sim::start() else { return };
+    sim.ok(&["create", "deployment", "aged", "--image=m:1", "-n", "ml-serving"]);
+    sim.rolled_out("aged", Some("ml-serving"));
+    let rs = sim.ok(&[
+        "get",
+        "rs",
+        "-n",
+        "ml-serving",
+        "-l",
+        "app=aged",
+        "-o",
+        "jsonpath={.items[0].metadata.name}",
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let rs_age = || {
+        let row = sim.ok(&["get", "rs", &rs, "-n", "ml-serving", "--no-headers"]);
+        sim_common::age_seconds(row.split_whitespace().last().unwrap())
+    };
+    while rs_age() < 120 {
+        assert!(std::time::Instant::now() < deadline, "the ReplicaSet never aged");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut console = console(&sim, None);
+    console.press("2");
+    console.until("the list", |s| s.rollouts.list.loaded().is_some());
+    console.press("/ a g e d enter");
+    console.until("aged's detail", |s| {
+        s.rollouts.detail.loaded().is_some_and(|d| d.name == "aged")
+    });
+    let before = rs_age();
+    console.tick();
+    let screen = console.render(120, 40);
+    let after = rs_age();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("m:1") && l.contains("1/1"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    let shown = cells.iter().position(|c| *c == "1/1").map(|i| cells[i + 1]).unwrap();
+    let shown = sim_common::age_seconds(shown);
+    assert!(
+        (before - 2..=after + 2).contains(&shown),
+        "the console says {shown}s, kubectl {before}s then {after}s:\n{screen}"
+    );
+}

@@ -23,20 +23,25 @@ fn altered(sim: &Sim, name: &str, from: &str, to: &str) -> std::path::PathBuf {
     path
 }
 
+/// A loopback port nothing listens on (bound, then let go).
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 fn screen_when_stale(console: &mut Console) -> String {
     console.press("2");
-    console.until("the watch's error", |s| s.rollouts.stale.is_some());
+    console.until("the watch's error", |s| s.rollouts.stale.is_failing());
     console.render(80, 24)
 }
 
 #[test]
 fn a_closed_port_says_connection_refused_not_no_deployments() {
     let Some(sim) = Sim::start() else { return };
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed = closed_port();
     let url = sim.server.url();
     let kubeconfig = altered(&sim, "closed", &url, &format!("https://127.0.0.1:{closed}"));
     let mut console = console_on(&sim, kubeconfig);
@@ -48,10 +53,7 @@ fn a_closed_port_says_connection_refused_not_no_deployments() {
         "{screen}"
     );
     assert!(screen.contains("STALE since "), "says since when: {screen}");
-    assert!(
-        screen.lines().nth(1).unwrap().contains("cluster: connection refused"),
-        "{screen}"
-    );
+    assert!(screen.lines().nth(1).unwrap().contains("cluster since "), "{screen}");
 }
 
 #[test]
@@ -84,4 +86,47 @@ fn a_refused_token_says_401_unauthorized() {
     let mut console = console_on(&sim, kubeconfig);
     let screen = screen_when_stale(&mut console);
     assert!(screen.contains("401 Unauthorized"), "{screen}");
+}
+
+/// Prometheus on a closed port: the notice line says what failed and since
+/// when, over the kept charts — as the cluster's does.
+#[test]
+fn a_closed_prometheus_says_what_failed_and_since_when() {
+    let Some(sim) = Sim::start() else { return };
+    let closed = closed_port();
+    let mut settings = modeldeck::config::load(&Default::default()).unwrap().config.settings;
+    settings.metrics.source = modeldeck::config::metrics::MetricsSource::Prometheus;
+    settings.metrics.prometheus.url = format!("http://127.0.0.1:{closed}");
+    let mut attach = Attach::operator(sim.kubeconfig.clone(), sim.dir.path());
+    attach.metrics = Some(settings);
+    let mut console = Console::start(attach);
+    console.press("3");
+    console.tick();
+    console.until("every panel's error", |s| {
+        s.metrics.panels.iter().all(|p| p.error.is_failing()) && s.alerts.error.is_failing()
+    });
+    let screen = console.render(80, 24);
+    let notice = screen.lines().nth(1).unwrap();
+    assert!(notice.contains("metrics since "), "{screen}");
+    assert!(notice.contains(": connection refused at http://127.0"), "{screen}");
+    // The whole notice is in the log view, which wraps.
+    let full = console.state.notices()[0].text.clone();
+    assert!(full.contains("(every panel); nothing read yet, retrying"), "{full}");
+    assert!(
+        console
+            .state
+            .notices()
+            .iter()
+            .any(|n| n.text.starts_with("alerts since ")),
+        "{:?}",
+        console.state.notices()
+    );
+    // The log keeps the reason once, not once per panel.
+    let logged = console
+        .state
+        .messages
+        .iter()
+        .filter(|m| m.text.starts_with("cannot read the metrics"))
+        .count();
+    assert_eq!(logged, 1, "{:?}", console.state.messages);
 }

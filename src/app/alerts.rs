@@ -14,8 +14,8 @@ use crate::text::clean;
 pub struct AlertsState {
     /// The last good list; kept when a refresh fails.
     pub alerts: Option<Vec<ActiveAlert>>,
-    /// Why the last refresh failed, if it did.
-    pub error: Option<String>,
+    /// Why the refreshes fail, and since when, if they do.
+    pub error: super::outage::Outage,
     /// Unix seconds of the last good list.
     pub at: Option<f64>,
     /// "Prometheus" or "modeldeck's [[alerts]] rules".
@@ -94,11 +94,19 @@ pub fn receive_alerts(state: &mut State, result: Result<Vec<ActiveAlert>, String
     match result {
         Ok(list) => {
             a.alerts = Some(list);
-            a.error = None;
             a.at = Some(at);
+            if a.error.clear() {
+                state.note(Level::Info, "alerts: answering again; the list is current");
+            }
         }
-        Err(e) => a.error = Some(clean(&e)),
+        Err(e) => {
+            if a.error.fail(&e, state.clock.as_ref()) {
+                let text = format!("cannot read the alerts: {}", clean(&e));
+                state.note(Level::Error, text);
+            }
+        }
     }
+    let a = &mut state.alerts;
     let len = a.rows().len();
     a.cursor.clamp(len);
 }

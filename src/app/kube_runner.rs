@@ -207,8 +207,14 @@ impl KubeRunner {
         let conn = &ctx.conn;
         let deployment = rollouts::get(conn, name).await.map_err(|e| e.to_string())?;
         let rollout = rollout_of(&deployment, &conn.versions);
-        let sets = replica_sets(conn, &deployment).await.map_err(|e| e.to_string())?;
-        let pods = pods::pods(conn, &deployment).await.map_err(|e| e.to_string())?;
+        let local = jiff::Timestamp::now();
+        let (sets, pods, server) = tokio::join!(
+            replica_sets(conn, &deployment),
+            pods::pods(conn, &deployment),
+            crate::backends::kube::clock::server_now(conn)
+        );
+        let sets = sets.map_err(|e| e.to_string())?;
+        let pods = pods.map_err(|e| e.to_string())?;
         // Services for the same pods, whatever version they point to.
         let labels = deployment
             .spec
@@ -226,6 +232,7 @@ impl KubeRunner {
             services,
             namespace: conn.namespace.clone(),
             name: name.to_owned(),
+            clock_skew: server.map(|s| s.as_second() - local.as_second()),
             ..RolloutDetail::default()
         };
         let back = detail

@@ -19,8 +19,8 @@ pub const RANGES: [(u32, &str); 4] = [(300, "5m"), (900, "15m"), (3600, "1h"), (
 pub struct PanelView {
     pub settings: PanelSettings,
     pub data: Option<PanelData>,
-    /// Why the last fetch failed; the data before it is kept.
-    pub error: Option<String>,
+    /// Why the fetches fail and since when; the data before is kept.
+    pub error: super::outage::Outage,
     pub in_flight: bool,
     pub requested_at: Option<f64>,
 }
@@ -64,7 +64,7 @@ impl MetricsState {
                 .map(|p| PanelView {
                     settings: p.clone(),
                     data: None,
-                    error: None,
+                    error: Default::default(),
                     in_flight: false,
                     requested_at: None,
                 })
@@ -101,6 +101,31 @@ impl MetricsState {
             .or_else(|| find("shadow"))
             .or_else(|| all.iter().find(|v| **v != a).cloned())?;
         (a != b).then_some((a, b))
+    }
+
+    /// The notice while panels fail: how many, the first reason, and since
+    /// when the first of them has been failing.
+    pub fn outage_notice(&self) -> Option<super::state::Notice> {
+        let failing: Vec<&PanelView> = self.panels.iter().filter(|p| p.error.is_failing()).collect();
+        let first = failing.iter().min_by_key(|p| p.error.since().map(|t| t.timestamp()))?;
+        let why = first.error.why()?;
+        let headline = first.error.headline("metrics")?;
+        let which = if failing.len() == self.panels.len() {
+            "every panel".to_owned()
+        } else {
+            format!("{} of {} panels", failing.len(), self.panels.len())
+        };
+        let kept = if failing.iter().any(|p| p.data.is_some()) {
+            "the charts are as they were then"
+        } else {
+            "nothing read yet"
+        };
+        Some(super::state::Notice {
+            key: format!("metrics {why}"),
+            level: Level::Error,
+            text: format!("{headline} ({which}); {kept}, retrying"),
+            more: 0,
+        })
     }
 
     pub fn range_seconds(&self) -> f64 {
@@ -182,7 +207,7 @@ impl PanelView {
     /// Whether the lines shown are older than they should be: the last
     /// fetch failed, or nothing new came for three refreshes.
     pub fn is_stale(&self, now: f64, refresh: f64) -> bool {
-        self.error.is_some() || self.age(now).is_some_and(|age| age > stale_after(refresh))
+        self.error.is_failing() || self.age(now).is_some_and(|age| age > stale_after(refresh))
     }
 
     /// Seconds since the newest data point.
@@ -240,7 +265,7 @@ pub fn fetch_due(state: &mut State, force: bool) -> Vec<Effect> {
         for panel in &mut m.panels {
             panel.in_flight = false;
             panel.data = None;
-            panel.error = None;
+            // The source's failure, and since when, outlives the switch.
             panel.requested_at = None;
         }
         m.scope = Some(scope.clone());
@@ -293,15 +318,32 @@ pub fn receive(state: &mut State, action: MetricsAction) -> Vec<Effect> {
             if generation != m.generation {
                 return Vec::new();
             }
-            if let Some(panel) = m.panels.iter_mut().find(|p| p.settings.name == name) {
-                panel.in_flight = false;
-                match result {
-                    Ok(data) => {
-                        panel.data = Some(data);
-                        panel.error = None;
-                    }
-                    Err(e) => panel.error = Some(crate::text::clean(&e)),
+            let was_failing = m.panels.iter().any(|p| p.error.is_failing());
+            let seen = |e: &str| m.panels.iter().any(|p| p.error.why() == Some(e));
+            let new_reason = result
+                .as_ref()
+                .err()
+                .map(|e| crate::text::clean(e))
+                .filter(|e| !seen(e));
+            let Some(panel) = m.panels.iter_mut().find(|p| p.settings.name == name) else {
+                return Vec::new();
+            };
+            panel.in_flight = false;
+            match result {
+                Ok(data) => {
+                    panel.data = Some(data);
+                    panel.error.clear();
                 }
+                Err(e) => {
+                    panel.error.fail(&e, state.clock.as_ref());
+                }
+            }
+            let failing = m.panels.iter().any(|p| p.error.is_failing());
+            if let Some(why) = new_reason {
+                let text = format!("cannot read the metrics ({} panel): {why}", crate::text::clean(&name));
+                state.note(Level::Error, text);
+            } else if was_failing && !failing {
+                state.note(Level::Info, "metrics: every panel answers again");
             }
             Vec::new()
         }

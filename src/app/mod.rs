@@ -14,6 +14,7 @@ pub mod list_cursor;
 pub mod metrics;
 pub mod metrics_runner;
 pub mod metrics_watch;
+pub mod outage;
 pub mod resource;
 pub mod rollout_keys;
 pub mod rollouts;

@@ -40,6 +40,9 @@ pub struct RolloutDetail {
     /// Blue-green Services for this rollout's app, and the version each
     /// points to.
     pub services: Vec<crate::ops::bluegreen::Side>,
+    /// The cluster's clock minus the console's, in seconds, at the read:
+    /// ages are the cluster's (as kubectl's AGE), not the local clock's.
+    pub clock_skew: Option<i64>,
 }
 
 impl RolloutDetail {
@@ -66,10 +69,8 @@ pub struct RolloutsState {
     pub roles: std::collections::BTreeMap<RolloutKey, Role>,
     /// The Services the watch sees, by (namespace, name).
     pub services: Vec<RolloutKey>,
-    /// The watch's last error while its data is kept (stale, not blank).
-    pub stale: Option<String>,
-    /// When the watch started failing, by the console's clock.
-    pub stale_since: Option<jiff::Zoned>,
+    /// The watch failing while its data is kept (stale, not blank).
+    pub stale: super::outage::Outage,
     pub cursor: ListCursor,
     pub focus: Pane,
     /// Lines scrolled off the top of the detail pane.
@@ -143,8 +144,7 @@ pub fn connect(state: &mut State) -> Vec<Effect> {
     let r = &mut state.rollouts;
     r.list.invalidate();
     r.detail.invalidate();
-    r.stale = None;
-    r.stale_since = None;
+    r.stale.clear();
     r.pending = None;
     r.kube
         .request()
@@ -257,8 +257,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                     );
                     let r = &mut state.rollouts;
                     let before = r.selected_key();
-                    if r.stale.take().is_some() {
-                        r.stale_since = None;
+                    if r.stale.clear() {
                         state.note(Level::Info, "the cluster answers again; the list is current");
                     }
                     let r = &mut state.rollouts;
@@ -286,14 +285,9 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                 Err(e) => {
                     // Each new reason once in the log; the notice line says
                     // since when.
-                    if state.rollouts.stale.as_ref() != Some(&e) {
+                    if state.rollouts.stale.fail(&e, state.clock.as_ref()) {
                         state.note(Level::Error, format!("cannot read the cluster: {e}"));
                     }
-                    let r = &mut state.rollouts;
-                    if r.stale_since.is_none() {
-                        r.stale_since = state.clock.clone();
-                    }
-                    r.stale = Some(e);
                 }
             }
             Vec::new()

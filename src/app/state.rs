@@ -346,22 +346,32 @@ impl State {
                 more: 0,
             });
         }
-        if let Some(why) = &self.rollouts.stale {
-            let since = self
-                .rollouts
-                .stale_since
-                .as_ref()
-                .map(|t| format!(" since {}", t.strftime("%H:%M:%S")))
-                .unwrap_or_default();
+        if let Some(headline) = self.rollouts.stale.headline("cluster") {
             let shown = if self.rollouts.list.loaded().is_some() {
                 "the list is as it was then"
             } else {
                 "nothing read yet"
             };
             all.push(Notice {
-                key: format!("cluster {why}"),
+                key: format!("cluster {}", self.rollouts.stale.why().unwrap_or_default()),
                 level: Level::Error,
-                text: crate::text::clean(&format!("cluster: {why}{since}; {shown}, retrying")),
+                text: format!("{headline}; {shown}, retrying"),
+                more: 0,
+            });
+        }
+        if let Some(notice) = self.metrics.outage_notice() {
+            all.push(notice);
+        }
+        if let Some(headline) = self.alerts.error.headline("alerts") {
+            let shown = if self.alerts.at.is_some() {
+                "the list is as it was then"
+            } else {
+                "nothing read yet"
+            };
+            all.push(Notice {
+                key: format!("alerts {}", self.alerts.error.why().unwrap_or_default()),
+                level: Level::Error,
+                text: format!("{headline}; {shown}, retrying"),
                 more: 0,
             });
         }

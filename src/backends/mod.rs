@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod kube;
 pub mod local;
 pub mod metrics;
+pub mod net_error;
 pub mod onnx;
 pub mod panels;
 pub mod prometheus;

@@ -54,8 +54,9 @@ pub enum PromError {
     Http { status: u16, body: String },
     #[error("no answer from {url} within {seconds} s")]
     Timeout { url: String, seconds: u64 },
-    #[error("cannot reach {url}: {message}")]
-    Unreachable { url: String, message: String },
+    /// Why, and where: "connection refused at http://127.0.0.1:9090".
+    #[error("{0}")]
+    Unreachable(String),
     #[error("the answer from {url} is larger than {limit} bytes; narrow the query")]
     TooLarge { url: String, limit: usize },
     #[error("unexpected answer from {url}: {message}")]
@@ -308,10 +309,7 @@ impl Prometheus {
                     seconds: self.timeout.as_secs(),
                 }
             } else {
-                PromError::Unreachable {
-                    url: url.clone(),
-                    message: crate::text::error_chain(&e),
-                }
+                PromError::Unreachable(crate::backends::net_error::request_failure(&e, &self.base))
             }
         };
         let mut response = request.send().await.map_err(failed)?;

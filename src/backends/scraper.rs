@@ -127,7 +127,7 @@ impl Scraper {
             if e.is_timeout() {
                 format!("{url}: no answer in time")
             } else {
-                format!("{url}: {}", crate::text::error_chain(&e))
+                crate::backends::net_error::request_failure(&e, url)
             }
         };
         let mut response = self.client.get(url).send().await.map_err(failed)?;

@@ -83,7 +83,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
         format!(" Alerts {source}{sep} {firing} firing {sep} {pending} pending {filtered}"),
         t.title,
     )];
-    match (&a.error, a.at) {
+    match (a.error.why(), a.at) {
         (Some(e), Some(at)) => title.push(Span::styled(
             format!("{sep} stale, {} old: {} ", human_age((now - at) as i64), clean(e)),
             t.warn,
@@ -97,7 +97,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
     }
     let block = panel(Line::from(title), true, ui);
     if rows.is_empty() {
-        let text = match (&a.alerts, &a.error) {
+        let text = match (&a.alerts, a.error.why()) {
             (None, None) => format!("Evaluating{}", g.ellipsis),
             (None, Some(_)) => "No alerts could be read yet.".to_owned(),
             (Some(_), _) if !a.cursor.filter.is_empty() => {

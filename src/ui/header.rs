@@ -39,7 +39,7 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         Load::Failed(_) => (m.failed, theme.error),
         Load::Loading | Load::NotLoaded => (m.pending, theme.header),
     };
-    let kube = match (&state.rollouts.kube.load, &state.rollouts.stale) {
+    let kube = match (&state.rollouts.kube.load, state.rollouts.stale.why()) {
         (Load::Loaded(_), None) => (m.ok, theme.ok),
         (Load::Loaded(_), Some(_)) if state.rollouts.list.loaded().is_none() => (m.failed, theme.error),
         (Load::Loaded(_), Some(_)) => (m.warn, theme.warn),
@@ -51,7 +51,7 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         let mm = &state.metrics;
         let alerts = &state.alerts;
         let answered = mm.panels.iter().any(|p| p.data.is_some()) || alerts.at.is_some();
-        let failing = mm.panels.iter().any(|p| p.error.is_some()) || alerts.error.is_some();
+        let failing = mm.panels.iter().any(|p| p.error.is_failing()) || alerts.error.is_failing();
         match (mm.setup_error.is_some(), mm.configured, answered, failing) {
             (true, _, _, _) => (m.failed, theme.error),
             (false, false, _, _) => (m.off, theme.header),

@@ -256,7 +256,7 @@ fn value_cell<'a>(panel: &PanelView, series: (&str, &str), stat: &str, ui: &Ui) 
 fn data_state<'a>(panel: &PanelView, now: f64, refresh: f64, ui: &Ui) -> TextLine<'a> {
     let t = ui.theme;
     let age = panel.age(now).map(|a| human_age(a as i64));
-    match (&panel.error, age) {
+    match (panel.error.why(), age) {
         (Some(error), Some(age)) => TextLine::styled(format!("stale ({age} old): {}", clean(error)), t.warn),
         (Some(error), None) => TextLine::styled(clean(error), t.error),
         (None, Some(age)) if panel.is_stale(now, refresh) => TextLine::styled(format!("stale, {age} old"), t.warn),
@@ -293,7 +293,7 @@ fn draw_chart(frame: &mut Frame, area: Rect, m: &MetricsState, now: f64, ui: &Ui
             .map_or(String::new(), |a| format!(", {} old", human_age(a as i64)));
         let why = panel_view
             .error
-            .as_deref()
+            .why()
             .map_or(String::new(), |e| format!(": {}", clean(e)));
         title.push(Span::styled(format!("{sep} stale{age}{why} "), t.warn));
     }
@@ -338,7 +338,7 @@ fn draw_chart(frame: &mut Frame, area: Rect, m: &MetricsState, now: f64, ui: &Ui
         .collect();
     let block = panel(TextLine::from(title), false, ui).title_bottom(TextLine::from(legend));
     if lines.is_empty() {
-        let text = match &panel_view.error {
+        let text = match panel_view.error.why() {
             Some(error) => line(clean(error), t.error),
             None if panel_view.data.is_some() => line("No series match this panel yet.", t.muted),
             None => line(format!("Waiting for the first answer{}", ui.glyphs.ellipsis), t.muted),

@@ -137,7 +137,11 @@ fn lines(state: &State, selected: &Rollout, ui: &Ui, width: u16) -> Vec<Line<'st
     }
     match (&r.detail.load, detail) {
         (_, Some(detail)) => {
-            let now = state.clock.as_ref().map(|c| c.timestamp().as_second());
+            // On the cluster's clock, as kubectl's AGE column.
+            let now = state
+                .clock
+                .as_ref()
+                .map(|c| c.timestamp().as_second() + detail.clock_skew.unwrap_or(0));
             lines.extend(history_lines(detail, ui, now));
         }
         (Load::Failed(e), None) => lines.push(line(e.clone(), theme.error)),

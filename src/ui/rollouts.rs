@@ -130,21 +130,20 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         format!(" Rollouts {sep} {} {sep} {shown} ", state.session.namespace),
         theme.title,
     )];
-    if r.stale.is_some() {
-        let since = r
-            .stale_since
-            .as_ref()
-            .map(|t| format!(" since {}", t.strftime("%H:%M:%S")))
-            .unwrap_or_default();
+    if r.stale.is_failing() {
+        let since = r.stale.since_words();
         title.push(Span::styled(format!("{sep} STALE{since} "), theme.error));
     }
     let block = panel(Line::from(title), r.focus == Pane::List && !r.detail_full, ui);
     let Some(list) = r.list.loaded() else {
         // Never an empty list for a cluster that cannot be read.
-        let lines = match &r.stale {
+        let lines = match r.stale.why() {
             Some(why) => vec![
                 line("Cannot read the cluster's deployments.", theme.error),
-                line(crate::text::clean(why), theme.text),
+                line(
+                    format!("{}{}", crate::text::clean(why), r.stale.since_words()),
+                    theme.text,
+                ),
                 line(
                     "Retrying by itself; ctrl-r reconnects now. modeldeck info shows the kubeconfig in use.",
                     theme.muted,

@@ -163,6 +163,7 @@ pub fn connected() -> Harness {
                 pod("zv7bj", false, "CrashLoopBackOff", 4),
             ],
             denied: vec![],
+            clock_skew: None,
             services: vec![modeldeck::ops::bluegreen::Side {
                 service: "malaria-predictor-blue".into(),
                 selects: [("app".to_owned(), "malaria-predictor".to_owned())].into(),

@@ -161,9 +161,38 @@ impl Sim {
         }
     }
 
+    /// The AGE column (the last) of kubectl's row for one object, in seconds.
+    pub fn kubectl_age(&self, kind: &str, name: &str) -> i64 {
+        let row = self.ok(&["get", kind, name, "--no-headers"]);
+        age_seconds(row.split_whitespace().last().unwrap())
+    }
+
     pub fn write_file(&self, name: &str, text: &str) -> String {
         let path = self.dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path.display().to_string()
     }
+}
+
+/// Seconds in an age as kubectl and modeldeck print it (`45s`, `3m20s`, `17m`).
+pub fn age_seconds(age: &str) -> i64 {
+    let mut total = 0;
+    let mut number = String::new();
+    for c in age.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            unit => {
+                let n: i64 = number.parse().unwrap_or_else(|_| panic!("not an age: {age:?}"));
+                number.clear();
+                total += n * match unit {
+                    's' => 1,
+                    'm' => 60,
+                    'h' => 3600,
+                    'd' => 86400,
+                    _ => panic!("not an age: {age:?}"),
+                };
+            }
+        }
+    }
+    total
 }
