@@ -523,3 +523,37 @@ fn the_rollout_detail_is_focused_scrolled_and_opened_full_screen_by_keys() {
     h.press("j");
     assert_eq!(h.state.rollouts.cursor.selected, 1, "the list has the keys again");
 }
+
+/// Under a stream of changes elsewhere in the namespace the selected
+/// rollout's detail is not read again for each snapshot: only when what
+/// it shows changed (its row, its traffic, the Services).
+#[test]
+fn the_detail_is_read_again_only_when_the_selected_rollout_changed() {
+    use modeldeck::app::action::{Effect, KubeEffect};
+    use modeldeck::app::update;
+    let mut h = common::rollouts::connected();
+    assert_eq!(h.state.rollouts.selected().unwrap().name, "malaria-predictor");
+    let reads = |effects: &[Effect]| {
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Kube(KubeEffect::LoadDetail { .. })))
+            .count()
+    };
+    let list = h.state.rollouts.list.loaded().unwrap().clone();
+    let traffic = h.state.rollouts.traffic.clone();
+    let roles = h.state.rollouts.roles.clone();
+    // Another rollout changes, then the same snapshot comes again.
+    let mut others = list.clone();
+    others[1].ready = 0;
+    for _ in 0..2 {
+        let s = common::rollouts::snapshot(&h, others.clone(), traffic.clone(), roles.clone());
+        let effects = update(&mut h.state, s);
+        assert_eq!(reads(&effects), 0, "{effects:?}");
+    }
+    // The selected one changes: its detail is read.
+    let mut selected = others.clone();
+    selected[0].ready = 2;
+    let s = common::rollouts::snapshot(&h, selected, traffic.clone(), roles.clone());
+    let effects = update(&mut h.state, s);
+    assert_eq!(reads(&effects), 1, "{effects:?}");
+}

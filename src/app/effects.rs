@@ -33,11 +33,12 @@ impl EffectRunner {
         metrics: Option<Arc<MetricsBackend>>,
         watch: Option<WatchSetup>,
     ) -> EffectRunner {
+        let actions = InFlight::default();
         EffectRunner {
-            metrics: Arc::new(MetricsRunner::start(metrics, watch, &answers)),
+            metrics: Arc::new(MetricsRunner::start(metrics, watch, &answers, actions.clone())),
             answers,
             kube: Arc::new(KubeRunner::new(kube)),
-            actions: InFlight::default(),
+            actions,
         }
     }
 
@@ -63,6 +64,11 @@ impl EffectRunner {
                     KubeEffect::Execute(prepared) | KubeEffect::Decline(prepared) => {
                         Some(self.actions.start(prepared.plan.summary.clone()))
                     }
+                    // A plan refused (read-only, denied) writes an audit line.
+                    KubeEffect::Prepare(request) => Some(self.actions.start(format!(
+                        "planning an action on {}/{}",
+                        request.namespace, request.deployment
+                    ))),
                     _ => None,
                 };
                 tokio::spawn(async move {
@@ -86,14 +92,14 @@ impl EffectRunner {
 /// The actions that write to the cluster or the audit log and are still
 /// running, by plan summary: the console lets them finish before it exits.
 #[derive(Clone, Default)]
-struct InFlight {
+pub(super) struct InFlight {
     running: Arc<watch::Sender<BTreeMap<u64, String>>>,
     next: Arc<AtomicU64>,
 }
 
 /// One running action; it counts as finished when dropped, so a task that
 /// ends any way at all (done, failed, panicked) leaves the set.
-struct Running {
+pub(super) struct Running {
     id: u64,
     running: Arc<watch::Sender<BTreeMap<u64, String>>>,
 }
@@ -107,7 +113,7 @@ impl Drop for Running {
 }
 
 impl InFlight {
-    fn start(&self, summary: String) -> Running {
+    pub(super) fn start(&self, summary: String) -> Running {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         self.running.send_modify(|running| {
             running.insert(id, summary);

@@ -17,16 +17,22 @@ pub struct MetricsRunner {
 impl MetricsRunner {
     /// Starts the scrape loop when the source is a direct scrape, and the
     /// alerts and guard watch when set up; must be called on the runtime.
-    pub fn start(
+    pub(super) fn start(
         backend: Option<Arc<MetricsBackend>>,
         watch: Option<WatchSetup>,
         answers: &UnboundedSender<Action>,
+        actions: super::effects::InFlight,
     ) -> MetricsRunner {
         if let Some(scraper) = backend.as_ref().and_then(|b| b.scraper()) {
             tokio::spawn(scraper.run());
         }
         if let (Some(backend), Some(watch)) = (&backend, watch) {
-            tokio::spawn(super::metrics_watch::run(backend.clone(), watch, answers.clone()));
+            tokio::spawn(super::metrics_watch::run(
+                backend.clone(),
+                watch,
+                answers.clone(),
+                actions,
+            ));
         }
         MetricsRunner { backend }
     }

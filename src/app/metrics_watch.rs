@@ -27,7 +27,12 @@ pub struct WatchSetup {
     pub namespace: String,
 }
 
-pub async fn run(backend: Arc<MetricsBackend>, setup: WatchSetup, answers: UnboundedSender<Action>) {
+pub(super) async fn run(
+    backend: Arc<MetricsBackend>,
+    setup: WatchSetup,
+    answers: UnboundedSender<Action>,
+    actions: super::effects::InFlight,
+) {
     let mut watcher = Watcher::new(backend.clone(), setup.settings.clone(), setup.namespace.clone());
     let guarding = !setup.settings.guard.is_empty();
     let mut ctx: Result<OpsContext, String> = Err("connecting to the cluster".into());
@@ -53,7 +58,11 @@ pub async fn run(backend: Arc<MetricsBackend>, setup: WatchSetup, answers: Unbou
                 .map(|conn| setup.kube.ops_context(conn))
                 .map_err(|e| format!("cannot reach the cluster: {e}"));
         }
+        // A rollback the guard starts finishes, audited, before the
+        // console exits.
+        let running = actions.start("the guard's check (a rollback it started finishes)".into());
         let tick = watcher.check_guards(ctx.as_ref().map_err(String::as_str), now).await;
+        drop(running);
         if !send(MetricsAction::Guards {
             reports: tick.reports,
             events: tick.events,

@@ -69,6 +69,11 @@ pub struct RolloutsState {
     pub roles: std::collections::BTreeMap<RolloutKey, Role>,
     /// The Services the watch sees, by (namespace, name).
     pub services: Vec<RolloutKey>,
+    /// Changes whenever any Service does.
+    pub services_changed: u64,
+    /// The list changed what the detail shows while another view was
+    /// shown: it is read when Rollouts opens.
+    pub detail_outdated: bool,
     /// The watch failing while its data is kept (stale, not blank).
     pub stale: super::outage::Outage,
     pub cursor: ListCursor,
@@ -105,6 +110,19 @@ impl RolloutsState {
         self.list.loaded()?.get(i)
     }
 
+    /// What the selected rollout's detail is read from, as the list knows
+    /// it; the detail is read again when it changes.
+    fn detail_inputs(&self) -> Option<DetailInputs> {
+        let r = self.selected()?;
+        Some(DetailInputs {
+            key: (r.namespace.clone(), r.name.clone()),
+            row: r.clone(),
+            traffic: self.traffic_of(r).map(|(_, t)| t.clone()),
+            roles: self.roles.clone(),
+            services_changed: self.services_changed,
+        })
+    }
+
     /// The selected rollout as (namespace, name): with every namespace
     /// listed, the name alone does not say which one.
     pub fn selected_key(&self) -> Option<(String, String)> {
@@ -129,6 +147,9 @@ impl RolloutsState {
 
     /// Whether the detail shown, or on its way, is the selected rollout's.
     pub fn detail_is_current(&self) -> bool {
+        if self.detail_outdated {
+            return false;
+        }
         let key = self.selected_key();
         match &self.detail.load {
             Load::Loaded(d) => key == Some((d.namespace.clone(), d.name.clone())),
@@ -136,6 +157,17 @@ impl RolloutsState {
             _ => false,
         }
     }
+}
+
+/// The selected rollout's key and row, its traffic, the roles and the
+/// Services, as the list knows them.
+#[derive(PartialEq)]
+struct DetailInputs {
+    key: RolloutKey,
+    row: Rollout,
+    traffic: Option<Traffic>,
+    roles: std::collections::BTreeMap<RolloutKey, Role>,
+    services_changed: u64,
 }
 
 /// Connects (or reconnects, after `:ctx`/`:ns`): everything read from the
@@ -165,6 +197,7 @@ fn load_detail(state: &mut State) -> Vec<Effect> {
     if state.rollouts.selected().is_none() {
         return Vec::new();
     }
+    state.rollouts.detail_outdated = false;
     state
         .rollouts
         .detail
@@ -245,6 +278,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                     traffic,
                     roles,
                     services,
+                    services_changed,
                 }) => {
                     let track_label = &state.alerts.track_label;
                     state.alerts.running = Some(
@@ -256,7 +290,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                             .collect(),
                     );
                     let r = &mut state.rollouts;
-                    let before = r.selected_key();
+                    let before = r.detail_inputs();
                     if r.stale.clear() {
                         state.note(Level::Info, "the cluster answers again; the list is current");
                     }
@@ -264,6 +298,7 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                     r.traffic = traffic;
                     r.roles = roles;
                     r.services = services;
+                    r.services_changed = services_changed;
                     let len = list.len();
                     // The watch answers for the connection it was started on.
                     if r.list.is_in_flight() {
@@ -273,13 +308,24 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                         r.list.load = Load::Loaded(list);
                     }
                     r.cursor.clamp(len);
-                    // The same rollout changed: read its detail again. A
-                    // different one is read by the selection change.
-                    let now = r.selected_key();
-                    return if now.is_some() && now == before {
-                        load_detail(state)
-                    } else {
-                        Vec::new()
+                    // The detail is read again only when what it shows may
+                    // have changed: under a stream of changes elsewhere in
+                    // the namespace it is not read once per snapshot.
+                    let now = r.detail_inputs();
+                    if before == now {
+                        return Vec::new();
+                    }
+                    // Not shown: read when the view opens.
+                    if state.view != super::ViewId::Rollouts {
+                        r.detail_outdated = true;
+                        return Vec::new();
+                    }
+                    return match (before, now) {
+                        (_, None) => Vec::new(),
+                        (Some(b), Some(n)) if b.key == n.key => load_detail(state),
+                        // Another rollout under the cursor is read as a
+                        // selection change, after this update.
+                        _ => Vec::new(),
                     };
                 }
                 Err(e) => {

@@ -78,6 +78,9 @@ pub struct ClusterState {
     pub roles: std::collections::BTreeMap<RolloutKey, super::traffic::Role>,
     /// Every Service, by (namespace, name).
     pub services: Vec<RolloutKey>,
+    /// Changes whenever any Service does (its resourceVersion): a
+    /// blue-green switch changes a selector, not the list of names.
+    pub services_changed: u64,
 }
 
 /// One entry of `kubectl rollout history`: a ReplicaSet of the deployment.

@@ -59,6 +59,7 @@ pub fn snapshot(
                 ("ml-serving".into(), "malaria-predictor-blue".into()),
                 ("ml-serving".into(), "malaria-predictor-green".into()),
             ],
+            services_changed: 0,
         }),
     })
 }

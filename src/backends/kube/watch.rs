@@ -269,6 +269,21 @@ fn cluster_state(
             }
         }
     }
+    let services_changed = {
+        use std::hash::{Hash, Hasher};
+        let mut versions: Vec<(Option<String>, Option<String>, Option<String>)> = services
+            .state()
+            .iter()
+            .map(|s| {
+                let m = &s.metadata;
+                (m.namespace.clone(), m.name.clone(), m.resource_version.clone())
+            })
+            .collect();
+        versions.sort();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        versions.hash(&mut hasher);
+        hasher.finish()
+    };
     let services = services
         .state()
         .iter()
@@ -285,6 +300,7 @@ fn cluster_state(
         traffic,
         roles,
         services,
+        services_changed,
     }
 }
 
