@@ -121,6 +121,26 @@ pub(super) fn settle(mut defaults: Node, mut user: Option<Node>, check: Check) -
                 Err(problem) => problem,
             },
         };
+        // A read-only switch that cannot be read is on, never dropped
+        // (which would turn it off): refusing writes is the safe side.
+        if let (Some(Segment::Key(last)), DeErrorKind::Unusable(message)) = (problem.at.last(), &problem.kind)
+            && last == "readonly"
+            && let Some(node) = merged.get(&problem.at)
+        {
+            let id = node.id;
+            notices.push(Notice {
+                origin: node.origin,
+                text: format!(
+                    "`{}`: {message}; read-only stays on, as a read-only setting that cannot be read fails safe",
+                    merged.show_path(&problem.at)
+                ),
+            });
+            let set = user.as_mut().is_some_and(|u| u.set(id, Value::Boolean(true)))
+                || defaults.set(id, Value::Boolean(true));
+            if set {
+                continue;
+            }
+        }
         let Some(unit) = merged.get(&problem.unit).filter(|_| !problem.unit.is_empty()) else {
             return Err(format!("{}: cannot be left out", KeyPath(&problem.at)));
         };

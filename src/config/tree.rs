@@ -192,6 +192,20 @@ impl Node {
         }
     }
 
+    /// Sets the value of the node with `id`, wherever it is at or below
+    /// this one.
+    pub fn set(&mut self, id: usize, value: Value) -> bool {
+        if self.id == id {
+            self.value = value;
+            return true;
+        }
+        match &mut self.value {
+            Value::Table(entries) => entries.iter_mut().any(|(_, n)| n.set(id, value.clone())),
+            Value::Array(items) => items.iter_mut().any(|n| n.set(id, value.clone())),
+            _ => false,
+        }
+    }
+
     /// Takes out the node with `id`, wherever it is below this one.
     pub fn remove(&mut self, id: usize) -> bool {
         match &mut self.value {
