@@ -308,7 +308,17 @@ fn alerts_and_the_guard_banner() {
         h.render(200, 30)
             .contains("stale, 0s old: http://127.0.0.1:9/metrics: connection refused")
     );
-    assert_snapshot!("alerts_guard_80x24", h.render(80, 24));
+    let screen = h.render(80, 24);
+    // The selected alert whole at 80 columns: its summary, every label.
+    let detail: String = screen
+        .lines()
+        .skip_while(|l| !l.contains("┌ Alert "))
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(detail.contains("version=2.1.1"), "{screen}");
+    assert!(detail.contains("summary Model accuracy below threshold"), "{screen}");
+    assert_snapshot!("alerts_guard_80x24", screen);
 }
 
 #[test]

@@ -44,9 +44,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         // A guard line is long: give each two rows to wrap into.
         (2 * a.guard_events.len() as u16 + a.guards.len() as u16 + 2).min(area.height / 3)
     };
+    // The selected alert whole: its summary and every label, wrapped.
+    let detail_height = if area.height >= 20 { 5 } else { 3 };
     let [list_area, detail_area, guard_area] = Layout::vertical([
         Constraint::Fill(1),
-        Constraint::Length(3),
+        Constraint::Length(detail_height),
         Constraint::Length(guard_height),
     ])
     .areas(area);
@@ -164,14 +166,19 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         .iter()
         .flat_map(|(k, v)| {
             [
-                Span::styled(format!("{} ", clean(k)), t.muted),
+                // key=value, as kubectl prints labels: a wrap never parts them.
+                Span::styled(format!("{}=", clean(k)), t.muted),
                 Span::styled(format!("{}  ", clean(v)), t.text),
             ]
         })
         .collect();
-    let block = panel(" Labels ", false, ui);
+    let summary = Line::from(vec![
+        Span::styled("summary ", t.muted),
+        Span::styled(clean(&alert.summary), t.text),
+    ]);
+    let block = panel(" Alert ", false, ui);
     frame.render_widget(
-        Paragraph::new(Line::from(labels))
+        Paragraph::new(vec![summary, Line::from(labels)])
             .wrap(Wrap { trim: true })
             .block(block),
         area,
