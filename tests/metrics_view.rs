@@ -148,7 +148,7 @@ fn a_failed_panel_keeps_its_lines_marked_stale_and_others_go_on() {
     h.dispatch(panel_answer(
         generation,
         "latency",
-        Err("http://127.0.0.1:9/metrics: connection refused".into()),
+        Err("connection refused at http://127.0.0.1:9/metrics".into()),
     ));
     let latency = h.state.metrics.panel("latency").unwrap();
     assert!(latency.data.as_ref().is_some_and(|d| !d.lines.is_empty()), "lines kept");
@@ -301,12 +301,12 @@ fn alerts_and_the_guard_banner() {
     assert_snapshot!("alerts_guard_120x30", screen);
     // A failed refresh keeps the list and says how old it is.
     h.dispatch(Action::Metrics(MetricsAction::Alerts {
-        result: Err("http://127.0.0.1:9/metrics: connection refused".into()),
+        result: Err("connection refused at http://127.0.0.1:9/metrics".into()),
         at: at + 30.0,
     }));
     assert!(
         h.render(200, 30)
-            .contains("stale, 0s old: http://127.0.0.1:9/metrics: connection refused")
+            .contains("stale, 0s old: connection refused at http://127.0.0.1:9/metrics")
     );
     let screen = h.render(80, 24);
     // The selected alert whole at 80 columns: its summary, every label.

@@ -139,7 +139,7 @@ fn what_cannot_be_drawn_is_refused_by_name() {
     let said = fails(
         &["plot", "rate", "--collect", "2", "--out", out],
         1,
-        "no data: http://127.0.0.1:1/metrics",
+        "no data: connection refused at http://127.0.0.1:1/metrics",
     );
     assert!(said.contains("collecting for 2s from 1 scrape target"), "{said}");
     assert!(!Path::new(out).exists());
