@@ -75,19 +75,6 @@ fn start_guard_with(world: &World, dir: &Path, guard: &str, flags: &[&str]) -> G
     }
 }
 
-/// 2.1.1 released into the canary with one kubectl command.
-fn release_bad_canary(world: &World, dir: &Path) {
-    world.kubectl(
-        dir,
-        &[
-            "set",
-            "image",
-            "deployment/malaria-predictor-canary",
-            "predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1",
-        ],
-    );
-}
-
 /// The guard's whole lines without their timestamps, checking that each
 /// starts with one (RFC 3339, UTC) no older than `since`.
 fn unstamped(text: &str, since: jiff::Timestamp) -> Vec<String> {
@@ -131,7 +118,7 @@ fn the_guard_rolls_back_a_bad_canary_once_and_says_so() {
         dir.path(),
         "[guard.malaria-predictor-canary]\nalert = \"ModelAccuracyDegraded\"\ntrack = \"canary\"\naction = \"undo\"\n",
     );
-    release_bad_canary(&world, dir.path());
+    world.release_bad_canary(dir.path());
     let said = |g: &Guard| unstamped(&std::fs::read_to_string(&g.out).unwrap_or_default(), since).join("\n");
     let report = wait_for("the guard to act", Duration::from_secs(90), || {
         let text = said(&guard);
@@ -207,7 +194,7 @@ fn a_guard_can_abort_the_canary_through_its_router_instead() {
          stable = \"malaria-predictor-blue\"\ncanary = \"malaria-predictor-green\"\n\n\
          [guard.malaria-predictor]\nalert = \"ModelAccuracyDegraded\"\naction = \"canary-abort\"\n",
     );
-    release_bad_canary(&world, dir.path());
+    world.release_bad_canary(dir.path());
     let weights = || {
         world.kubectl(
             dir.path(),
@@ -258,7 +245,7 @@ fn in_read_only_mode_the_guard_is_refused_and_says_so() {
         "[guard.malaria-predictor-canary]\nalert = \"ModelAccuracyDegraded\"\naction = \"undo\"\n",
         &["--readonly"],
     );
-    release_bad_canary(&world, dir.path());
+    world.release_bad_canary(dir.path());
     let report = wait_for("the guard's refusal", Duration::from_secs(90), || {
         unstamped(&std::fs::read_to_string(&guard.out).unwrap_or_default(), since)
             .into_iter()

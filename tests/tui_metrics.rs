@@ -45,6 +45,19 @@ fn attach(world: &World, dir: &Path, settings: Settings) -> Console {
     })
 }
 
+/// The demo world with the console's guard on the canary, just after the
+/// guide's bad release (2.1.1 into the canary, one kubectl command).
+fn guarded_after_a_bad_release() -> Option<(World, tempfile::TempDir, Console)> {
+    if !prom_common::have_kubectl() {
+        return None;
+    }
+    let world = World::start(100.0);
+    let dir = tempfile::tempdir().unwrap();
+    let console = attach(&world, dir.path(), settings(&world.urls, "3s", true));
+    world.release_bad_canary(dir.path());
+    Some((world, dir, console))
+}
+
 /// Ticks the console (one a second, as the event loop does) until `done`.
 fn ticking_until(console: &mut Console, what: &str, timeout: Duration, done: impl Fn(&modeldeck::app::State) -> bool) {
     let deadline = Instant::now() + timeout;
@@ -125,22 +138,9 @@ fn metrics_and_alerts_views_fill_from_the_exporter() {
 
 #[test]
 fn the_console_guard_undoes_a_bad_canary_and_says_so() {
-    if !prom_common::have_kubectl() {
+    let Some((world, dir, mut console)) = guarded_after_a_bad_release() else {
         return;
-    }
-    let world = World::start(100.0);
-    let dir = tempfile::tempdir().unwrap();
-    let mut console = attach(&world, dir.path(), settings(&world.urls, "3s", true));
-    // The release: one command, as an operator would type it.
-    world.kubectl(
-        dir.path(),
-        &[
-            "set",
-            "image",
-            "deployment/malaria-predictor-canary",
-            "predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1",
-        ],
-    );
+    };
     // The operator is looking at Models, not at metrics: the guard watches anyway.
     ticking_until(&mut console, "the guard", Duration::from_secs(90), |s| {
         !s.alerts.guard_events.is_empty()
@@ -188,15 +188,7 @@ fn the_console_guard_undoes_a_bad_canary_and_says_so() {
 
     // A second release of the same bad version is a new event: the guard
     // acts on it too, once.
-    world.kubectl(
-        dir.path(),
-        &[
-            "set",
-            "image",
-            "deployment/malaria-predictor-canary",
-            "predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1",
-        ],
-    );
+    world.release_bad_canary(dir.path());
     ticking_until(&mut console, "the guard, again", Duration::from_secs(90), |s| {
         s.alerts.guard_events.len() == 2
     });
@@ -215,6 +207,36 @@ fn the_console_guard_undoes_a_bad_canary_and_says_so() {
     });
     let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
     assert_eq!(audit.lines().count(), 2, "{audit}");
+}
+
+/// The console quits while its guard is rolling a bad canary back (the
+/// cluster answering slowly): the rollback finishes and is audited before
+/// the console is gone, as a confirmed action's would be.
+#[test]
+fn quitting_while_the_guard_rolls_back_lets_it_finish_and_audit() {
+    let Some((world, dir, mut console)) = guarded_after_a_bad_release() else {
+        return;
+    };
+    // The canary's alert fires: the guard's check in the same round acts.
+    ticking_until(&mut console, "the canary's alert", Duration::from_secs(90), |s| {
+        s.alerts.rows().iter().any(|a| {
+            a.name == "ModelAccuracyDegraded"
+                && a.state == "firing"
+                && a.labels.iter().any(|(k, v)| k == "track" && v == "canary")
+        })
+    });
+    world.sim.cluster.slow_down(Some(Duration::from_secs(1)));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while console.actions_running().is_empty() {
+        assert!(Instant::now() < deadline, "the guard's check never ran");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let unfinished = console.quit(Duration::from_secs(60));
+    assert!(unfinished.is_empty(), "{unfinished:?}");
+    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap_or_default();
+    assert_eq!(audit.lines().count(), 1, "{audit}");
+    assert!(audit.contains("\"reason\":\"guard: ModelAccuracyDegraded"), "{audit}");
+    assert!(audit.contains("\"outcome\":\"done\""), "{audit}");
 }
 
 #[test]

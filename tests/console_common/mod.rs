@@ -136,6 +136,25 @@ impl Console {
         console
     }
 
+    /// What the console would wait for on the way out.
+    pub fn actions_running(&self) -> Vec<String> {
+        self.runner.actions_running()
+    }
+
+    /// Quits as the event loop does: no answer is read any more (the
+    /// background loops stop at their next one), then what is running gets
+    /// up to `within` to finish. Returns what was still running.
+    pub fn quit(self, within: Duration) -> Vec<String> {
+        let Console {
+            runner,
+            answers,
+            runtime,
+            ..
+        } = self;
+        drop(answers);
+        runtime.block_on(runner.finish_actions(within))
+    }
+
     pub fn run(&mut self, effects: Vec<modeldeck::app::Effect>) {
         let _guard = self.runtime.enter();
         for effect in effects {

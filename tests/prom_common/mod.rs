@@ -218,6 +218,20 @@ impl World {
         path
     }
 
+    /// The guide's bad release: 2.1.1 into the canary with one kubectl
+    /// command, as an operator would type it.
+    pub fn release_bad_canary(&self, dir: &std::path::Path) {
+        self.kubectl(
+            dir,
+            &[
+                "set",
+                "image",
+                "deployment/malaria-predictor-canary",
+                "predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1",
+            ],
+        );
+    }
+
     /// kubectl in the demo namespace with the kubeconfig in `dir`; its stdout.
     pub fn kubectl(&self, dir: &std::path::Path, args: &[&str]) -> String {
         let out = Command::new("kubectl")
