@@ -77,15 +77,16 @@ theme_slots!(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
+    /// Each style read on its own, so one typo costs only that style.
     #[serde(default)]
-    styles: BTreeMap<String, StyleSpec>,
+    styles: BTreeMap<String, Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StyleSpec {
-    fg: Option<Spanned<String>>,
-    bg: Option<Spanned<String>>,
+    fg: Option<String>,
+    bg: Option<String>,
     #[serde(default)]
     bold: bool,
     #[serde(default)]
@@ -116,7 +117,7 @@ impl Theme {
     /// The built-in default theme.
     pub fn default_theme() -> Theme {
         match parse_slots(Path::new("themes/default.toml"), BUILT_IN[0].1) {
-            Ok(slots) => Theme::from_slots("default", &slots),
+            Ok((slots, _)) => Theme::from_slots("default", &slots),
             // The embedded file is checked by tests; this keeps a bad edit
             // from ever crashing the console.
             Err(_) => Theme::from_slots("default", &BTreeMap::new()),
@@ -158,11 +159,12 @@ impl Theme {
         };
         let mut warnings = Vec::new();
         let mut slots = match parse_slots(Path::new("themes/default.toml"), BUILT_IN[0].1) {
-            Ok(slots) => slots,
+            Ok((slots, _)) => slots,
             Err(e) => return fallback(e),
         };
         match parse_slots(&file, &text) {
-            Ok(theme_slots) => {
+            Ok((theme_slots, unusable)) => {
+                warnings.extend(unusable);
                 for (slot, style) in theme_slots {
                     if SLOTS.contains(&slot.as_str()) {
                         slots.insert(slot, style);
@@ -185,48 +187,62 @@ impl Theme {
     }
 }
 
-fn parse_slots(file: &Path, text: &str) -> Result<BTreeMap<String, Style>, String> {
+/// The styles of a theme file, and a warning for each style that cannot
+/// be used (that style is left to the default theme's); an error only for
+/// a file that is not a theme at all.
+fn parse_slots(file: &Path, text: &str) -> Result<(BTreeMap<String, Style>, Vec<String>), String> {
     let at = |offset: usize| {
         let (line, col) = line_col(text, offset);
         format!("{}:{line}:{col}", file.display())
     };
     let parsed: ThemeFile =
         toml::from_str(text).map_err(|e| format!("{}: {}", at(e.span().map_or(0, |s| s.start)), e.message().trim()))?;
-    let colour = |c: &Option<Spanned<String>>| -> Result<Option<Color>, String> {
+    let mut slots = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for (name, spec) in parsed.styles {
+        let start = spec.span().start;
+        match style_of(spec.into_inner()) {
+            Ok(style) => {
+                slots.insert(name, style);
+            }
+            Err(why) => warnings.push(format!(
+                "{}: style `styles.{name}`: {why}; it keeps the default theme's",
+                at(start)
+            )),
+        }
+    }
+    Ok((slots, warnings))
+}
+
+fn style_of(value: toml::Value) -> Result<Style, String> {
+    let spec = StyleSpec::deserialize(value).map_err(|e| e.message().trim().to_owned())?;
+    let colour = |c: &Option<String>| -> Result<Option<Color>, String> {
         match c {
             None => Ok(None),
-            Some(c) => Color::from_str(c.get_ref()).map(Some).map_err(|_| {
-                format!(
-                    "{}: colour {:?} is not a colour name, \"#rrggbb\", a 0-255 index or \"reset\"",
-                    at(c.span().start),
-                    c.get_ref()
-                )
-            }),
+            Some(c) => Color::from_str(c)
+                .map(Some)
+                .map_err(|_| format!("colour {c:?} is not a colour name, \"#rrggbb\", a 0-255 index or \"reset\"")),
         }
     };
-    let mut slots = BTreeMap::new();
-    for (name, spec) in parsed.styles {
-        let mut style = Style::default();
-        if let Some(fg) = colour(&spec.fg)? {
-            style = style.fg(fg);
-        }
-        if let Some(bg) = colour(&spec.bg)? {
-            style = style.bg(bg);
-        }
-        for (on, modifier) in [
-            (spec.bold, Modifier::BOLD),
-            (spec.dim, Modifier::DIM),
-            (spec.italic, Modifier::ITALIC),
-            (spec.underline, Modifier::UNDERLINED),
-            (spec.reversed, Modifier::REVERSED),
-        ] {
-            if on {
-                style = style.add_modifier(modifier);
-            }
-        }
-        slots.insert(name, style);
+    let mut style = Style::default();
+    if let Some(fg) = colour(&spec.fg)? {
+        style = style.fg(fg);
     }
-    Ok(slots)
+    if let Some(bg) = colour(&spec.bg)? {
+        style = style.bg(bg);
+    }
+    for (on, modifier) in [
+        (spec.bold, Modifier::BOLD),
+        (spec.dim, Modifier::DIM),
+        (spec.italic, Modifier::ITALIC),
+        (spec.underline, Modifier::UNDERLINED),
+        (spec.reversed, Modifier::REVERSED),
+    ] {
+        if on {
+            style = style.add_modifier(modifier);
+        }
+    }
+    Ok(style)
 }
 
 #[cfg(test)]
@@ -237,7 +253,9 @@ mod tests {
     fn every_built_in_theme_loads_cleanly_and_fills_every_slot() {
         let dir = tempfile::tempdir().unwrap();
         for name in built_in_names() {
-            let own = parse_slots(Path::new(name), BUILT_IN.iter().find(|(n, _)| *n == name).unwrap().1).unwrap();
+            let (own, unusable) =
+                parse_slots(Path::new(name), BUILT_IN.iter().find(|(n, _)| *n == name).unwrap().1).unwrap();
+            assert!(unusable.is_empty(), "{name}: {unusable:?}");
             assert!(
                 own.keys().all(|k| SLOTS.contains(&k.as_str())),
                 "{name} has an unknown slot"
@@ -246,7 +264,7 @@ mod tests {
             assert!(load.warnings.is_empty(), "{name}: {:?}", load.warnings);
             assert_eq!(load.theme.name, name);
         }
-        let default = parse_slots(Path::new("default"), BUILT_IN[0].1).unwrap();
+        let (default, _) = parse_slots(Path::new("default"), BUILT_IN[0].1).unwrap();
         assert_eq!(default.len(), SLOTS.len(), "default must define every slot");
     }
 
@@ -254,7 +272,7 @@ mod tests {
     fn mono_uses_no_colour() {
         let dir = tempfile::tempdir().unwrap();
         let mono = Theme::load("mono", dir.path()).theme;
-        let slots = parse_slots(Path::new("mono"), BUILT_IN[3].1).unwrap();
+        let (slots, _) = parse_slots(Path::new("mono"), BUILT_IN[3].1).unwrap();
         assert_eq!(slots.len(), SLOTS.len(), "mono must override every slot");
         for style in slots.values() {
             assert!(matches!(style.fg, None | Some(Color::Reset)));
@@ -277,12 +295,26 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("themes")).unwrap();
         std::fs::write(
             dir.path().join("themes/mine.toml"),
-            "[styles]\n\ntext = { fg = \"blurple\" }\n",
+            "[styles]\n\ntext = { fg = \"blurple\" }\nok = { bodl = true }\ntitle = { fg = \"red\" }\n",
         )
         .unwrap();
+        // One typo costs its style alone: the rest of the theme applies.
         let load = Theme::load("mine", dir.path());
-        assert_eq!(load.theme.name, "default");
-        assert!(load.warnings[0].contains("mine.toml:3:"), "{:?}", load.warnings);
-        assert!(load.warnings[0].contains("blurple"), "{:?}", load.warnings);
+        assert_eq!(load.theme.name, "mine");
+        assert_eq!(load.theme.title.fg, Some(Color::Red));
+        assert_eq!(load.theme.text, Theme::default_theme().text);
+        assert_eq!(load.warnings.len(), 2, "{:?}", load.warnings);
+        assert!(load.warnings[0].contains("mine.toml:4:"), "{:?}", load.warnings);
+        assert!(
+            load.warnings[0].contains("`styles.ok`: unknown field `bodl`"),
+            "{:?}",
+            load.warnings
+        );
+        assert!(load.warnings[1].contains("mine.toml:3:"), "{:?}", load.warnings);
+        assert!(load.warnings[1].contains("blurple"), "{:?}", load.warnings);
+
+        std::fs::write(dir.path().join("themes/mine.toml"), "[styles\n").unwrap();
+        let load = Theme::load("mine", dir.path());
+        assert_eq!(load.theme.name, "default", "not a theme at all");
     }
 }
