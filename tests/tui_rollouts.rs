@@ -450,11 +450,14 @@ fn revision_ages_are_the_ones_kubectl_shows() {
     let mut console = console(&sim, None);
     console.press("2");
     console.until("the list", |s| s.rollouts.list.loaded().is_some());
+    // kubectl before the detail is read and after the screen is drawn:
+    // the cluster's clock runs 20 times faster than the console's, so the
+    // age shown is the one at the read, between the two.
+    let before = rs_age();
     console.press("/ a g e d enter");
     console.until("aged's detail", |s| {
         s.rollouts.detail.loaded().is_some_and(|d| d.name == "aged")
     });
-    let before = rs_age();
     console.tick();
     let screen = console.render(120, 40);
     let after = rs_age();
