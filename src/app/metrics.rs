@@ -84,7 +84,7 @@ impl MetricsState {
             .filter_map(|p| p.data.as_ref())
             .flat_map(|d| d.lines.iter().map(|l| (l.version.clone(), l.track.clone())))
             .collect();
-        out.sort();
+        out.sort_by(|a, b| crate::domain::version::order(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
         out.dedup();
         out
     }
@@ -411,5 +411,42 @@ pub fn toggle_pause(state: &mut State) -> Vec<Effect> {
     } else {
         state.set_status(Level::Info, "metrics resumed");
         restart(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::metrics::MetricsSettings;
+
+    #[test]
+    fn versions_are_listed_in_version_order_not_text_order() {
+        let settings = MetricsSettings::default();
+        let mut m = MetricsState::new(&settings, String::new(), None);
+        let line = |version: &str, track: &str| Line {
+            version: version.into(),
+            track: track.into(),
+            stat: "rate".into(),
+            points: vec![],
+        };
+        m.panels = vec![PanelView {
+            settings: PanelSettings::default(),
+            data: Some(PanelData {
+                lines: vec![
+                    line("2.10.0", "canary"),
+                    line("2.9.0", "stable"),
+                    line("2.9.0", "shadow"),
+                ],
+                newest: None,
+                warning: None,
+                top_bucket: None,
+            }),
+            error: Default::default(),
+            in_flight: false,
+            requested_at: None,
+        }];
+        let versions: Vec<(String, String)> = m.versions();
+        let shown: Vec<(&str, &str)> = versions.iter().map(|(v, t)| (v.as_str(), t.as_str())).collect();
+        assert_eq!(shown, [("2.9.0", "shadow"), ("2.9.0", "stable"), ("2.10.0", "canary")]);
     }
 }

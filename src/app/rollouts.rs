@@ -476,7 +476,7 @@ pub fn choices(state: &State) -> super::command::Choices {
                 .flat_map(|m| m.versions.iter().map(|v| v.version.to_string())),
         );
     }
-    versions.sort();
+    versions.sort_by(|a, b| crate::domain::version::order(a, b));
     versions.dedup();
     let detail = match &r.detail.load {
         Load::Loaded(d) => Some(d),

@@ -109,7 +109,7 @@ pub fn lines_from(
             points,
         })
         .collect();
-    lines.sort_by(|a, b| (&a.version, &a.track).cmp(&(&b.version, &b.track)));
+    lines.sort_by(|a, b| crate::domain::version::order(&a.version, &b.version).then_with(|| a.track.cmp(&b.track)));
     lines
 }
 
@@ -313,7 +313,10 @@ pub fn evaluate(
             points,
         })
         .collect();
-    out.sort_by(|a, b| (&a.version, &a.track, &a.stat).cmp(&(&b.version, &b.track, &b.stat)));
+    out.sort_by(|a, b| {
+        crate::domain::version::order(&a.version, &b.version)
+            .then_with(|| (&a.track, &a.stat).cmp(&(&b.track, &b.stat)))
+    });
     Ok(out)
 }
 

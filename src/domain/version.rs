@@ -109,9 +109,57 @@ pub fn same(a: &str, b: &str) -> bool {
     bare(a) == bare(b)
 }
 
+/// Version order, as an operator reads versions: numbers compare as
+/// numbers ("2.9.0" before "2.10.0"), the rest as text, a pre-release
+/// before its release; "v2.1.0" sorts
+/// with "2.1.0". Any tag compares, semantic version or not.
+pub fn order(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering::{Greater, Less};
+    let (a, b) = (bare(a), bare(b));
+    let mut a_parts = parts(&a);
+    let mut b_parts = parts(&b);
+    loop {
+        match (a_parts.next(), b_parts.next()) {
+            (None, None) => return a.cmp(&b),
+            // A pre-release comes before its release: 2.9.0-rc1 < 2.9.0.
+            (None, Some(y)) => return if y.starts_with('-') { Greater } else { Less },
+            (Some(x), None) => return if x.starts_with('-') { Less } else { Greater },
+            (Some(x), Some(y)) => {
+                let by = match (x.parse::<u64>(), y.parse::<u64>()) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    _ => x.cmp(y),
+                };
+                if by.is_ne() {
+                    return by;
+                }
+            }
+        }
+    }
+}
+
+/// Runs of digits and runs of everything else: "2.10.0-rc1" → 2 . 10 . 0 -rc 1.
+fn parts(version: &str) -> impl Iterator<Item = &str> {
+    let mut rest = version;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        let digits = first.is_ascii_digit();
+        let end = rest.find(|c: char| c.is_ascii_digit() != digits).unwrap_or(rest.len());
+        let (part, tail) = rest.split_at(end);
+        rest = tail;
+        Some(part)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_order_by_their_numbers() {
+        let mut v = vec!["2.10.0", "v2.9.0", "2.9.0-rc1", "10", "2.9.1", "latest", "1.9.3"];
+        v.sort_by(|a, b| order(a, b));
+        assert_eq!(v, ["1.9.3", "2.9.0-rc1", "v2.9.0", "2.9.1", "2.10.0", "10", "latest"]);
+    }
 
     fn labels(version: &str) -> BTreeMap<String, String> {
         [("version".to_owned(), version.to_owned())].into()
