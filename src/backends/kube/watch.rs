@@ -25,7 +25,7 @@ use super::objects::{DEPLOYMENT, Kind};
 use super::rollouts::rollout_of;
 use super::routers::{self, Router};
 use crate::config::settings::{RolloutSettings, RouterKind};
-use crate::domain::rollout::{ClusterState, Rollout};
+use crate::domain::rollout::{ClusterState, Rollout, RolloutKey};
 use crate::domain::traffic::{Role, Track, Traffic};
 use crate::text::clean;
 
@@ -269,32 +269,28 @@ fn cluster_state(
             }
         }
     }
-    let services_changed = {
-        use std::hash::{Hash, Hasher};
-        let mut versions: Vec<(Option<String>, Option<String>, Option<String>)> = services
-            .state()
-            .iter()
-            .map(|s| {
-                let m = &s.metadata;
-                (m.namespace.clone(), m.name.clone(), m.resource_version.clone())
-            })
-            .collect();
-        versions.sort();
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        versions.hash(&mut hasher);
-        hasher.finish()
-    };
-    let services = services
+    // One pass: each Service's key with its resourceVersion, sorted, so
+    // the hash changes exactly when some Service does.
+    let mut with_versions: Vec<(RolloutKey, String)> = services
         .state()
         .iter()
         .map(|s| {
             let meta = &s.metadata;
-            (
+            let key = (
                 clean(meta.namespace.as_deref().unwrap_or_default()),
                 clean(meta.name.as_deref().unwrap_or_default()),
-            )
+            );
+            (key, meta.resource_version.clone().unwrap_or_default())
         })
         .collect();
+    with_versions.sort();
+    let services_changed = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        with_versions.hash(&mut hasher);
+        hasher.finish()
+    };
+    let services = with_versions.into_iter().map(|(key, _)| key).collect();
     ClusterState {
         rollouts,
         traffic,
