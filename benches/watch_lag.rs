@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use modeldeck::backends::kube::KubeTarget;
-use modeldeck::backends::kube::watch::{TrafficPlan, watch_cluster};
+use modeldeck::backends::kube::watch::watch_cluster;
+use modeldeck::config::settings::TrafficSettings;
 
 const NAMESPACE: &str = "ml-serving";
 const DEPLOYMENTS: usize = 40;
@@ -185,7 +186,7 @@ fn main() {
     let watch = {
         let seen = by_console.clone();
         let _guard = runtime.enter();
-        watch_cluster(&conn, TrafficPlan::default(), move |snapshot| {
+        watch_cluster(&conn, TrafficSettings::default(), move |snapshot| {
             let now = Instant::now();
             if let Ok(state) = snapshot {
                 let mut seen = seen.lock().unwrap();

@@ -4,54 +4,35 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use modeldeck::app::State;
-use modeldeck::backends::kube::{Connection, KubeError};
+use modeldeck::app::alerts::AlertsState;
+use modeldeck::app::metrics::MetricsState;
+use modeldeck::app::state::Session;
+use modeldeck::backends::kube::Connection;
 use modeldeck::cli::{BlueGreenCommand, CanaryCommand, Cli, Command, ShadowCommand};
+use modeldeck::commands::CliError;
 use modeldeck::config::paths::process_env;
-use modeldeck::ops::{bluegreen, canary};
+use modeldeck::domain::operation::OpKind;
+use modeldeck::ops::bluegreen;
+use modeldeck::ops::op::RolloutOp;
 use modeldeck::tui::event_loop::Exit;
 use modeldeck::{commands, config, startup, tui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
-        Some(Command::Info) => match commands::info::report(&cli, &process_env) {
-            Ok(report) => emit(&report),
-            Err(e) => fail(&format!("configuration error: {e}")),
-        },
-        Some(Command::Models { output }) => {
-            let loaded = config::load_or_defaults(&startup::load_options(&cli, &process_env));
-            if let Some(e) = &loaded.error {
-                warn(&format!("configuration error, using built-in defaults: {e}"));
-            }
-            let settings = startup::effective_settings(&cli, &loaded);
-            match commands::models::list(&settings.registry.path, *output) {
-                Ok((text, problems)) => {
-                    for problem in problems {
-                        warn(&problem);
-                    }
-                    emit(&text)
-                }
-                Err(e) => fail(&e),
-            }
-        }
+        Some(Command::Info) => info(&cli),
+        Some(Command::Models { output }) => models(&cli, *output),
         Some(Command::Status {
             deployment,
             watch,
             output,
             all_namespaces,
-        }) => kube_command(&with_all_namespaces(&cli, *all_namespaces), |conn, _| async move {
-            match (deployment, watch) {
-                (Some(name), true) => {
-                    let done = commands::rollouts::watch_status(&conn, name, |line| {
-                        let _ = writeln!(std::io::stdout(), "{line}");
-                    })
-                    .await?;
-                    Ok((String::new(), done))
-                }
-                (None, true) => Err(KubeError::Other("--watch needs a deployment name".into())),
-                (name, false) => Ok((commands::rollouts::status(&conn, name.as_deref(), *output).await?, true)),
-            }
-        }),
+        }) => status(
+            &with_all_namespaces(&cli, *all_namespaces),
+            deployment.as_deref(),
+            *watch,
+            *output,
+        ),
         Some(Command::History { deployment, output }) => kube_command(&cli, |conn, _| async move {
             Ok((commands::rollouts::history_of(&conn, deployment, *output).await?, true))
         }),
@@ -59,53 +40,35 @@ fn main() -> ExitCode {
             deployment,
             to_revision,
             yes,
-        }) => {
-            let op = |settings: &modeldeck::config::Settings| modeldeck::ops::rollback::Rollback {
-                deployment: deployment.clone(),
-                to_revision: *to_revision,
-                traffic: settings.rollouts.get(deployment).cloned(),
-            };
-            ops_command(&cli, op, *yes)
-        }
+        }) => operate(&cli, deployment, OpKind::Rollback(*to_revision), *yes),
         Some(Command::Bluegreen { command }) => match command {
             BlueGreenCommand::Status { output } => kube_command(&cli, |conn, _| async move {
-                let sides = bluegreen::sides(&conn)
-                    .await
-                    .map_err(|e| KubeError::Other(e.to_string()))?;
+                let sides = bluegreen::sides(&conn).await?;
                 Ok((commands::rollouts::sides_output(&sides, *output), true))
             }),
             BlueGreenCommand::Switch { service, to, yes } => {
-                let op = bluegreen::BlueGreenSwitch {
+                let kind = OpKind::BlueGreenSwitch {
                     service: service.clone(),
-                    to: bluegreen::SwitchTo::Version(to.clone()),
+                    version: to.clone(),
                 };
-                ops_command(&cli, |_| op, *yes)
+                operate(&cli, service, kind, *yes)
             }
             BlueGreenCommand::Back { service, yes } => {
-                let op = bluegreen::BlueGreenSwitch {
+                let kind = OpKind::BlueGreenBack {
                     service: service.clone(),
-                    to: bluegreen::SwitchTo::Back,
                 };
-                ops_command(&cli, |_| op, *yes)
+                operate(&cli, service, kind, *yes)
             }
         },
-        Some(Command::Canary { command }) => canary_command(&cli, command),
-        Some(Command::Shadow { command }) => {
-            let (deployment, percent, yes) = match command {
-                ShadowCommand::On {
-                    deployment,
-                    percent,
-                    yes,
-                } => (deployment, Some(*percent), *yes),
-                ShadowCommand::Off { deployment, yes } => (deployment, None, *yes),
-            };
-            let op = |settings: &modeldeck::config::Settings| modeldeck::ops::shadow::Shadow {
-                deployment: deployment.clone(),
-                settings: settings.rollouts.get(deployment).cloned(),
+        Some(Command::Canary { command }) => canary(&cli, command),
+        Some(Command::Shadow { command }) => match command {
+            ShadowCommand::On {
+                deployment,
                 percent,
-            };
-            ops_command(&cli, op, yes)
-        }
+                yes,
+            } => operate(&cli, deployment, OpKind::ShadowOn(*percent), *yes),
+            ShadowCommand::Off { deployment, yes } => operate(&cli, deployment, OpKind::ShadowOff, *yes),
+        },
         Some(Command::Demo {
             serve,
             info_file,
@@ -142,31 +105,16 @@ fn main() -> ExitCode {
             deployment,
             collect,
         }) => {
-            let loaded = match config::load(&startup::load_options(&cli, &process_env)) {
-                Ok(loaded) => loaded,
-                Err(e) => return fail(&format!("configuration error: {e}")),
-            };
-            let settings = startup::effective_settings(&cli, &loaded);
-            let request = commands::plot::PlotRequest {
+            let request = |namespace| commands::plot::PlotRequest {
                 panel: panel.clone(),
                 stat: stat.clone(),
                 range: range.clone(),
                 out: out.clone(),
-                namespace: startup::session(&settings, &process_env).namespace,
+                namespace,
                 deployment: deployment.clone(),
                 collect: collect.clone(),
             };
-            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-                Ok(runtime) => runtime,
-                Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
-            };
-            let env = |name: &str| std::env::var(name).ok();
-            let mut note = |line: &str| warn(line);
-            match runtime.block_on(commands::plot::plot(&settings, &request, &env, &mut note)) {
-                Ok(report) => emit(&report),
-                Err(commands::plot::PlotError::Usage(e)) => usage_error("plot", &e),
-                Err(commands::plot::PlotError::Failed(e)) => fail(&e),
-            }
+            plot(&cli, request)
         }
         Some(Command::Guard) => guard(&cli),
         Some(Command::Completions { shell }) => {
@@ -176,6 +124,98 @@ fn main() -> ExitCode {
         }
         None => console(&cli),
     }
+}
+
+/// The one way a runtime is made: every worker by default, or `workers`.
+fn runtime(workers: Option<usize>) -> Result<tokio::runtime::Runtime, ExitCode> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = workers {
+        builder.worker_threads(workers);
+    }
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| fail(&format!("cannot start the async runtime: {e}")))
+}
+
+/// Runs `work` to its exit on a runtime of its own.
+fn on_runtime(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match runtime(None) {
+        Ok(runtime) => runtime.block_on(work),
+        Err(code) => code,
+    }
+}
+
+/// The settings a subcommand runs with: a configuration error falls back
+/// to the built-in defaults with a warning (`strict` makes it the exit).
+fn settings(cli: &Cli, strict: bool) -> Result<modeldeck::config::Settings, ExitCode> {
+    let options = startup::load_options(cli, &process_env);
+    let loaded = if strict {
+        config::load(&options).map_err(|e| fail(&format!("configuration error: {e}")))?
+    } else {
+        let loaded = config::load_or_defaults(&options);
+        if let Some(e) = &loaded.error {
+            warn(&format!("configuration error, using built-in defaults: {e}"));
+        }
+        loaded
+    };
+    Ok(startup::effective_settings(cli, &loaded))
+}
+
+fn info(cli: &Cli) -> ExitCode {
+    match commands::info::report(cli, &process_env) {
+        Ok(report) => emit(&report),
+        Err(e) => fail(&format!("configuration error: {e}")),
+    }
+}
+
+fn models(cli: &Cli, output: modeldeck::cli::Output) -> ExitCode {
+    let settings = match settings(cli, false) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    match commands::models::list(&settings.registry.path, output) {
+        Ok((text, problems)) => {
+            for problem in problems {
+                warn(&problem);
+            }
+            emit(&text)
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn status(cli: &Cli, deployment: Option<&str>, watch: bool, output: modeldeck::cli::Output) -> ExitCode {
+    kube_command(cli, |conn, _| async move {
+        match (deployment, watch) {
+            (Some(name), true) => {
+                let done = commands::rollouts::watch_status(&conn, name, |line| {
+                    let _ = writeln!(std::io::stdout(), "{line}");
+                })
+                .await?;
+                Ok((String::new(), done))
+            }
+            (None, true) => Err(CliError::Failed("--watch needs a deployment name".into())),
+            (name, false) => Ok((commands::rollouts::status(&conn, name, output).await?, true)),
+        }
+    })
+}
+
+fn plot(cli: &Cli, request: impl FnOnce(String) -> commands::plot::PlotRequest) -> ExitCode {
+    let settings = match settings(cli, true) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let request = request(settings.kubernetes.namespace_or_default());
+    on_runtime(async {
+        let env = |name: &str| std::env::var(name).ok();
+        let mut note = |line: &str| warn(line);
+        match commands::plot::plot(&settings, &request, &env, &mut note).await {
+            Ok(report) => emit(&report),
+            Err(commands::plot::PlotError::Usage(e)) => usage_error("plot", &e),
+            Err(commands::plot::PlotError::Failed(e)) => fail(&e),
+        }
+    })
 }
 
 /// Writes a command's output. A reader that went away (`| head`) is not an
@@ -222,13 +262,12 @@ fn usage_error(subcommand: &str, message: &str) -> ExitCode {
 fn kube_command<'a, F, Fut>(cli: &'a Cli, run: F) -> ExitCode
 where
     F: FnOnce(Connection, modeldeck::config::Settings) -> Fut,
-    Fut: std::future::Future<Output = Result<(String, bool), KubeError>> + 'a,
+    Fut: std::future::Future<Output = Result<(String, bool), CliError>> + 'a,
 {
-    let loaded = config::load_or_defaults(&startup::load_options(cli, &process_env));
-    if let Some(e) = &loaded.error {
-        warn(&format!("configuration error, using built-in defaults: {e}"));
-    }
-    let settings = startup::effective_settings(cli, &loaded);
+    let settings = match settings(cli, false) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
     connected(cli, &settings.clone(), |conn| async move {
         match run(conn, settings).await {
             Ok((text, true)) => emit(&text),
@@ -249,11 +288,7 @@ where
     Fut: std::future::Future<Output = ExitCode> + 'a,
 {
     let target = startup::kube_target(cli, settings);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
-    };
-    runtime.block_on(async {
+    on_runtime(async {
         match modeldeck::backends::kube::connect(&target).await {
             Ok(conn) => work(conn).await,
             Err(e) => fail(&e.to_string()),
@@ -264,13 +299,12 @@ where
 /// `modeldeck guard`: strict configuration, a connection, then the watch
 /// until SIGTERM or ctrl-c. Each line goes to stdout as it happens.
 fn guard(cli: &Cli) -> ExitCode {
-    let loaded = match config::load(&startup::load_options(cli, &process_env)) {
-        Ok(loaded) => loaded,
-        Err(e) => return fail(&format!("configuration error: {e}")),
+    let settings = match settings(cli, true) {
+        Ok(settings) => settings,
+        Err(code) => return code,
     };
-    let settings = startup::effective_settings(cli, &loaded);
     connected(cli, &settings, |conn| async {
-        let ctx = startup::ops_context(cli, &settings, conn, &process_env);
+        let ctx = startup::ops_config(cli, &settings, &process_env).context(conn);
         let stop = async {
             match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
                 Ok(mut term) => {
@@ -297,20 +331,14 @@ fn guard(cli: &Cli) -> ExitCode {
     })
 }
 
-/// Runs a mutating operation, built from the settings, through `ops` with
-/// the context's read-only rule, the audit log and the operator's login.
-fn ops_command<O, B>(cli: &Cli, build: B, yes: bool) -> ExitCode
-where
-    O: modeldeck::ops::Operation,
-    B: FnOnce(&modeldeck::config::Settings) -> O,
-{
+/// Runs the operation `kind` on `deployment` (or the Service it names)
+/// through `ops`, built where the console and the guard build theirs.
+fn operate(cli: &Cli, deployment: &str, kind: OpKind, yes: bool) -> ExitCode {
     kube_command(cli, |conn, settings| async move {
-        let op = build(&settings);
-        let ctx = startup::ops_context(cli, &settings, conn, &process_env);
-        match commands::ops_cli::run(&ctx, &op, yes).await {
-            Ok(summary) => Ok((format!("{summary}\n"), true)),
-            Err(e) => Err(KubeError::Other(e.to_string())),
-        }
+        let config = startup::ops_config(cli, &settings, &process_env);
+        let op = RolloutOp::new(&kind, deployment, &config.settings);
+        let summary = commands::ops_cli::run(&config.context(conn), &op, yes).await?;
+        Ok((format!("{summary}\n"), true))
     })
 }
 
@@ -323,14 +351,12 @@ fn with_all_namespaces(cli: &Cli, all: bool) -> Cli {
     cli
 }
 
-fn canary_command(cli: &Cli, command: &CanaryCommand) -> ExitCode {
-    let (deployment, movement, yes) = match command {
+fn canary(cli: &Cli, command: &CanaryCommand) -> ExitCode {
+    let (deployment, kind, yes) = match command {
         CanaryCommand::Status { deployment, output } => {
             return kube_command(cli, |conn, settings| async move {
                 let rollout = settings.rollouts.get(deployment);
-                let text = commands::rollouts::canary_status(&conn, deployment, rollout, *output)
-                    .await
-                    .map_err(|e| KubeError::Other(e.to_string()))?;
+                let text = commands::rollouts::canary_status(&conn, deployment, rollout, *output).await?;
                 Ok((text, true))
             });
         }
@@ -338,20 +364,12 @@ fn canary_command(cli: &Cli, command: &CanaryCommand) -> ExitCode {
             deployment,
             percent,
             yes,
-        } => (deployment, canary::Move::Set(*percent), *yes),
-        CanaryCommand::Step { deployment, yes } => (deployment, canary::Move::Step, *yes),
-        CanaryCommand::Abort { deployment, yes } => (deployment, canary::Move::Abort, *yes),
-        CanaryCommand::Promote { deployment, yes } => (deployment, canary::Move::Promote, *yes),
+        } => (deployment, OpKind::CanarySet(*percent), *yes),
+        CanaryCommand::Step { deployment, yes } => (deployment, OpKind::CanaryStep, *yes),
+        CanaryCommand::Abort { deployment, yes } => (deployment, OpKind::CanaryAbort, *yes),
+        CanaryCommand::Promote { deployment, yes } => (deployment, OpKind::CanaryPromote, *yes),
     };
-    let op = |settings: &modeldeck::config::Settings| {
-        canary::Canary::new(
-            deployment,
-            settings.rollouts.get(deployment),
-            &settings.canary.ladder,
-            movement,
-        )
-    };
-    ops_command(cli, op, yes)
+    operate(cli, deployment, kind, yes)
 }
 
 /// The simulated world on a runtime of its own, and the console attached
@@ -360,13 +378,9 @@ fn demo_console(cli: &Cli, opts: &commands::demo::DemoOptions) -> ExitCode {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return fail("the console needs a terminal; for a headless world use modeldeck demo --serve");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(Some(1)) {
         Ok(runtime) => runtime,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+        Err(code) => return code,
     };
     // The world's tasks keep running on this runtime's worker while the
     // console runs on its own.
@@ -383,11 +397,7 @@ fn demo_console(cli: &Cli, opts: &commands::demo::DemoOptions) -> ExitCode {
 }
 
 fn serve_demo(opts: &commands::demo::DemoOptions) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
-    };
-    runtime.block_on(async {
+    on_runtime(async {
         let running = match commands::demo::start(opts).await {
             Ok(running) => running,
             Err(e) => return fail(&format!("{e:#}")),
@@ -415,7 +425,8 @@ fn console(cli: &Cli) -> ExitCode {
     }
     let loaded = config::load_or_defaults(&startup::load_options(cli, &process_env));
     let settings = startup::effective_settings(cli, &loaded);
-    let mut state = State::new(startup::session(&settings, &process_env), settings.ui.start_view.0);
+    let session = Session::new(&settings, startup::audit_file(&process_env));
+    let mut state = State::new(session, settings.ui.start_view.0);
     state.config_warnings = loaded.warnings.clone();
     state.config_error = loaded.error.as_ref().map(ToString::to_string);
     let _log_guard = match init_logging(settings.logging.level.as_str()) {
@@ -427,19 +438,20 @@ fn console(cli: &Cli) -> ExitCode {
     };
     let mut config = loaded.config;
     config.settings = settings;
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
-    };
-    let kube = startup::kube_config(cli, &config.settings, &process_env);
-    let (metrics, metrics_state) = startup::metrics(&config.settings, &process_env);
+    let kube = startup::ops_config(cli, &config.settings, &process_env);
+    let (metrics, metrics_state) =
+        MetricsState::with_source(&config.settings.metrics, &|name| std::env::var(name).ok());
     state.metrics = metrics_state;
-    state.alerts = startup::alerts_state(&config.settings);
+    state.alerts = AlertsState::for_settings(&config.settings);
     let watch = metrics.is_some().then(|| modeldeck::app::metrics_watch::WatchSetup {
         settings: config.settings.clone(),
         kube: kube.clone(),
         namespace: state.session.namespace.clone(),
     });
+    let runtime = match runtime(None) {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
     match runtime.block_on(tui::run(state, &config, kube, metrics, watch)) {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(name)) => {

@@ -3,13 +3,12 @@
 
 use std::path::PathBuf;
 
-use crate::app::kube_runner::KubeConfig;
-use crate::app::state::Session;
 use crate::backends::kube::KubeTarget;
 use crate::cli::Cli;
 use crate::config::paths::{self, EnvFn};
 use crate::config::{LoadOptions, Loaded, Settings};
 use crate::ops::ReadOnlyRule;
+use crate::ops::op::OpsConfig;
 
 pub const AUDIT_FILE: &str = "audit.jsonl";
 pub const LOG_FILE: &str = "modeldeck.log";
@@ -50,19 +49,6 @@ pub fn effective_settings(cli: &Cli, loaded: &Loaded) -> Settings {
     settings.kubernetes.readonly |= cli.readonly;
     settings.ui.ascii |= cli.ascii;
     settings
-}
-
-pub fn session(settings: &Settings, env: EnvFn) -> Session {
-    Session {
-        context: Some(settings.kubernetes.context.clone()).filter(|c| !c.is_empty()),
-        namespace: Some(settings.kubernetes.namespace.clone())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "default".into()),
-        namespace_set: !settings.kubernetes.namespace.is_empty(),
-        readonly: settings.kubernetes.readonly,
-        registry_location: settings.registry.path.clone(),
-        audit_path: audit_file(env),
-    }
 }
 
 /// Which cluster, context and namespace: the command line over the
@@ -140,13 +126,13 @@ fn uid_of(status: &str) -> Option<String> {
     real.parse::<u32>().ok().map(|uid| format!("uid {uid}"))
 }
 
-/// What the console's cluster runner needs.
-pub fn kube_config(cli: &Cli, settings: &Settings, env: EnvFn) -> KubeConfig {
-    KubeConfig {
+/// What every mutating action runs with, in the CLI, the console and the
+/// guard alike.
+pub fn ops_config(cli: &Cli, settings: &Settings, env: EnvFn) -> OpsConfig {
+    OpsConfig {
         target: kube_target(cli, settings),
         readonly: readonly_rule(cli, settings),
-        rollouts: settings.rollouts.clone(),
-        ladder: settings.canary.ladder.clone(),
+        settings: settings.into(),
         audit: audit_file(env),
         login: login(env),
     }
@@ -158,68 +144,6 @@ pub fn audit_file(env: EnvFn) -> PathBuf {
 
 pub fn log_file(env: EnvFn) -> PathBuf {
     paths::state_dir(env).join(LOG_FILE)
-}
-
-/// The metrics source the settings describe, and the Metrics view's state
-/// for it; a source that cannot be set up is reported in the view, and the
-/// console runs on without it.
-pub fn metrics(
-    settings: &Settings,
-    env: EnvFn,
-) -> (
-    Option<std::sync::Arc<crate::backends::metrics::MetricsBackend>>,
-    crate::app::metrics::MetricsState,
-) {
-    use crate::app::metrics::MetricsState;
-    use crate::backends::metrics::MetricsBackend;
-    let text_env = |name: &str| env(name).and_then(|v| v.into_string().ok());
-    match MetricsBackend::new(&settings.metrics, &text_env) {
-        Ok(backend) => {
-            let state = MetricsState::new(&settings.metrics, backend.describe(), None);
-            (Some(std::sync::Arc::new(backend)), state)
-        }
-        Err(e) => (None, MetricsState::new(&settings.metrics, String::new(), Some(e))),
-    }
-}
-
-/// What every mutating action runs with: the connection, the read-only
-/// rule for its context, the audit log and the operator's login.
-pub fn ops_context(
-    cli: &Cli,
-    settings: &Settings,
-    conn: crate::backends::kube::Connection,
-    env: EnvFn,
-) -> crate::ops::OpsContext {
-    kube_config(cli, settings, env).ops_context(conn)
-}
-
-/// The Alerts view before its first answer: where alerts come from, each
-/// rule's unit (its panel's), and the track label.
-pub fn alerts_state(settings: &Settings) -> crate::app::alerts::AlertsState {
-    let units = settings
-        .alerts
-        .iter()
-        .filter_map(|rule| {
-            let panel = settings.metrics.panels.iter().find(|p| p.name == rule.panel)?;
-            Some((rule.name.clone(), panel.unit.clone()))
-        })
-        .collect();
-    crate::app::alerts::AlertsState {
-        source: alert_source(settings),
-        units,
-        track_label: settings.metrics.track_label.clone(),
-        ..Default::default()
-    }
-}
-
-/// Where the Alerts view's alerts come from, for its title.
-pub fn alert_source(settings: &Settings) -> String {
-    use crate::config::metrics::MetricsSource;
-    match settings.metrics.source {
-        MetricsSource::Prometheus => "Prometheus".into(),
-        MetricsSource::Scrape => "modeldeck's [[alerts]] rules".into(),
-        MetricsSource::None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,15 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
+/// 1-based line and column of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
 /// Age the way kubectl prints it: `45s`, `3m20s`, `17m`, `5h12m`, `3d4h`.
 pub fn human_age(seconds: i64) -> String {
     let s = seconds.max(0);
@@ -128,7 +137,7 @@ pub fn format_value(value: f64, unit: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{clean, human_age};
+    use super::{clean, human_age, line_col};
 
     #[test]
     fn ages_read_like_kubectl() {
@@ -163,5 +172,14 @@ mod tests {
         assert_eq!(super::format_value(0.8954, ""), "0.895");
         assert_eq!(super::format_value(f64::NAN, "s"), "NaN");
         assert_eq!(super::format_value(f64::INFINITY, ""), "+Inf");
+    }
+
+    #[test]
+    fn offsets_map_to_lines_and_columns() {
+        let text = "a = 1\nbb = 2\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        assert_eq!(line_col(text, 9), (2, 4));
+        assert_eq!(line_col(text, 999), (3, 1));
     }
 }

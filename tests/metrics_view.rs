@@ -13,8 +13,8 @@ use modeldeck::app::action::{MetricsAction, MetricsEffect};
 use modeldeck::app::metrics::{MetricsState, now};
 use modeldeck::app::{Action, Effect, KeyAction, ViewId, update};
 use modeldeck::backends::metrics::PanelData;
-use modeldeck::backends::panels::Line;
 use modeldeck::config::metrics::MetricsSource;
+use modeldeck::domain::series::Line;
 
 /// A console whose metrics come from three scraped URLs.
 fn harness() -> Harness {
@@ -22,7 +22,7 @@ fn harness() -> Harness {
     let mut settings = h.config.settings.metrics.clone();
     settings.source = MetricsSource::Scrape;
     h.state.metrics = MetricsState::new(&settings, "3 scraped URLs".into(), None);
-    h.state.alerts = modeldeck::startup::alerts_state(&h.config.settings);
+    h.state.alerts = modeldeck::app::alerts::AlertsState::for_settings(&h.config.settings);
     h.state.alerts.source = "modeldeck's [[alerts]] rules".into();
     h
 }

@@ -5,7 +5,8 @@ use super::KeyAction;
 use super::input::Edit;
 use super::rollouts::{KubeInfo, RolloutDetail};
 use crate::backends::audit_log::AuditRead;
-use crate::backends::local::RegistryLoad;
+use crate::domain::RegistryLoad;
+use crate::domain::operation::OpRequest;
 use crate::domain::rollout::ClusterState;
 use crate::ops::Prepared;
 
@@ -100,33 +101,6 @@ pub enum MetricsEffect {
         end: f64,
         range: f64,
     },
-}
-
-/// A mutating action the operator asked for, on the selected rollout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OpKind {
-    /// To a revision, or the previous one.
-    Rollback(Option<i64>),
-    CanarySet(u32),
-    CanaryStep,
-    CanaryAbort,
-    CanaryPromote,
-    ShadowOn(u32),
-    ShadowOff,
-    BlueGreenSwitch {
-        service: String,
-        version: String,
-    },
-    BlueGreenBack {
-        service: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpRequest {
-    pub kind: OpKind,
-    pub namespace: String,
-    pub deployment: String,
 }
 
 /// Cluster work: the runner holds the connection and runs `ops`.

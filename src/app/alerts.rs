@@ -35,6 +35,31 @@ pub struct AlertsState {
 }
 
 impl AlertsState {
+    /// The Alerts view before its first answer: where alerts come from,
+    /// each rule's unit (its panel's), and the track label.
+    pub fn for_settings(settings: &crate::config::Settings) -> AlertsState {
+        use crate::config::metrics::MetricsSource;
+        let units = settings
+            .alerts
+            .iter()
+            .filter_map(|rule| {
+                let panel = settings.metrics.panels.iter().find(|p| p.name == rule.panel)?;
+                Some((rule.name.clone(), panel.unit.clone()))
+            })
+            .collect();
+        let source = match settings.metrics.source {
+            MetricsSource::Prometheus => "Prometheus".into(),
+            MetricsSource::Scrape => "modeldeck's [[alerts]] rules".into(),
+            MetricsSource::None => String::new(),
+        };
+        AlertsState {
+            source,
+            units,
+            track_label: settings.metrics.track_label.clone(),
+            ..Default::default()
+        }
+    }
+
     /// The alerts that pass the filter: firing first, then pending, then
     /// resolved; by name within each.
     pub fn rows(&self) -> Vec<&ActiveAlert> {

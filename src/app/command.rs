@@ -3,7 +3,7 @@
 //! all read, and typed commands with messages for mistakes.
 
 use super::ViewId;
-use super::action::OpKind;
+use crate::domain::operation::OpKind;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {

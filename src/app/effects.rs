@@ -1,21 +1,20 @@
 //! Performs effects on tokio tasks. Each answer goes back to the event loop
 //! as an action on a channel; nothing here touches the state.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::sync::watch;
 
 use super::action::KubeEffect;
-use super::kube_runner::{KubeConfig, KubeRunner, SharedKubeRunner};
+use super::in_flight::InFlight;
+use super::kube_runner::{KubeRunner, SharedKubeRunner};
 use super::metrics_runner::MetricsRunner;
 use super::metrics_watch::WatchSetup;
 use super::{Action, Effect};
 use crate::backends::metrics::MetricsBackend;
 use crate::backends::{audit_log, local};
+use crate::ops::op::OpsConfig;
 
 #[derive(Clone)]
 pub struct EffectRunner {
@@ -29,7 +28,7 @@ impl EffectRunner {
     /// Must be called on the runtime (the scrape loop starts here).
     pub fn new(
         answers: UnboundedSender<Action>,
-        kube: KubeConfig,
+        kube: OpsConfig,
         metrics: Option<Arc<MetricsBackend>>,
         watch: Option<WatchSetup>,
     ) -> EffectRunner {
@@ -86,51 +85,6 @@ impl EffectRunner {
                 let _ = answers.send(answer);
             }
         });
-    }
-}
-
-/// The actions that write to the cluster or the audit log and are still
-/// running, by plan summary: the console lets them finish before it exits.
-#[derive(Clone, Default)]
-pub(super) struct InFlight {
-    running: Arc<watch::Sender<BTreeMap<u64, String>>>,
-    next: Arc<AtomicU64>,
-}
-
-/// One running action; it counts as finished when dropped, so a task that
-/// ends any way at all (done, failed, panicked) leaves the set.
-pub(super) struct Running {
-    id: u64,
-    running: Arc<watch::Sender<BTreeMap<u64, String>>>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.running.send_modify(|running| {
-            running.remove(&self.id);
-        });
-    }
-}
-
-impl InFlight {
-    pub(super) fn start(&self, summary: String) -> Running {
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
-        self.running.send_modify(|running| {
-            running.insert(id, summary);
-        });
-        Running {
-            id,
-            running: self.running.clone(),
-        }
-    }
-
-    fn running(&self) -> Vec<String> {
-        self.running.borrow().values().cloned().collect()
-    }
-
-    async fn settled(&self) {
-        // The sender lives in self, so the wait ends only by the condition.
-        let _ = self.running.subscribe().wait_for(BTreeMap::is_empty).await;
     }
 }
 

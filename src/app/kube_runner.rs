@@ -2,8 +2,7 @@
 //! watch, reads a rollout's detail, and runs operations through `ops` —
 //! the same code the CLI uses. Answers go back as actions.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,43 +10,15 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::Action;
-use super::action::{KubeAction, KubeEffect, OpKind, OpRequest};
+use super::action::{KubeAction, KubeEffect};
 use super::rollouts::{KubeInfo, RolloutDetail};
 use crate::backends::kube::history::{history, replica_sets};
 use crate::backends::kube::rollouts::{self, rollout_of};
-use crate::backends::kube::watch::{TrafficPlan, watch_cluster};
+use crate::backends::kube::watch::watch_cluster;
 use crate::backends::kube::{Connection, KubeTarget, connect, pods};
-use crate::config::settings::RolloutSettings;
-use crate::ops::bluegreen::{BlueGreenSwitch, SwitchTo};
-use crate::ops::canary::{Canary, Move};
-use crate::ops::rollback::Rollback;
-use crate::ops::shadow::Shadow;
-use crate::ops::{self, AuditLog, Operation, OpsContext, Outcome, ReadOnlyRule, permission};
-
-/// What the runner needs from the command line and the settings.
-#[derive(Debug, Clone, Default)]
-pub struct KubeConfig {
-    pub target: KubeTarget,
-    pub readonly: ReadOnlyRule,
-    pub rollouts: BTreeMap<String, RolloutSettings>,
-    pub ladder: Vec<u32>,
-    pub audit: PathBuf,
-    pub login: String,
-}
-
-impl KubeConfig {
-    /// What actions on `conn` run with: its context's read-only rule, the
-    /// audit log, the operator's login.
-    pub fn ops_context(&self, conn: crate::backends::kube::Connection) -> OpsContext {
-        OpsContext {
-            readonly: self.readonly.reason(&conn.context),
-            audit: AuditLog::new(self.audit.clone()),
-            login: self.login.clone(),
-            reason: None,
-            conn,
-        }
-    }
-}
+use crate::domain::operation::{OpKind, OpRequest};
+use crate::ops::op::{OpsConfig, RolloutOp};
+use crate::ops::{self, Operation, OpsContext, Outcome, permission};
 
 struct Session {
     ctx: OpsContext,
@@ -64,7 +35,7 @@ const DENIED_FRESH_FOR: Duration = Duration::from_secs(30);
 type DeniedCache = HashMap<(String, String, String), (Instant, Vec<(OpKind, String)>)>;
 
 pub struct KubeRunner {
-    config: KubeConfig,
+    config: OpsConfig,
     session: Mutex<Option<Session>>,
     denied: Mutex<DeniedCache>,
 }
@@ -78,7 +49,7 @@ impl Drop for KubeRunner {
 }
 
 impl KubeRunner {
-    pub fn new(config: KubeConfig) -> KubeRunner {
+    pub fn new(config: OpsConfig) -> KubeRunner {
         KubeRunner {
             config,
             session: Mutex::new(None),
@@ -177,10 +148,7 @@ impl KubeRunner {
             contexts: conn.contexts.clone(),
             namespaces: conn.namespaces().await,
         };
-        let plan = TrafficPlan {
-            rollouts: self.config.rollouts.clone(),
-            ladder: self.config.ladder.clone(),
-        };
+        let plan = self.config.settings.clone();
         // Snapshots carry the connection's generation: a late one from the
         // watch of the namespace left with :ns is dropped.
         let watch = watch_cluster(&conn, plan, move |snapshot| {
@@ -191,7 +159,7 @@ impl KubeRunner {
                 }))
                 .is_ok()
         });
-        let ctx = self.config.ops_context(conn);
+        let ctx = self.config.context(conn);
         let old = self
             .session
             .lock()
@@ -298,46 +266,11 @@ impl KubeRunner {
 
     /// The operation a request stands for.
     fn operation(&self, request: &OpRequest) -> RolloutOp {
-        let name = request.deployment.clone();
-        let settings = self.config.rollouts.get(&name).cloned();
-        let canary = |movement| RolloutOp::Canary(Canary::new(&name, settings.as_ref(), &self.config.ladder, movement));
-        let shadow = |percent| {
-            RolloutOp::Shadow(Shadow {
-                deployment: name.clone(),
-                settings: settings.clone(),
-                percent,
-            })
-        };
-        match &request.kind {
-            OpKind::Rollback(to) => RolloutOp::Rollback(Rollback {
-                deployment: name.clone(),
-                to_revision: *to,
-                traffic: settings.clone(),
-            }),
-            OpKind::CanarySet(p) => canary(Move::Set(*p)),
-            OpKind::CanaryStep => canary(Move::Step),
-            OpKind::CanaryAbort => canary(Move::Abort),
-            OpKind::CanaryPromote => canary(Move::Promote),
-            OpKind::ShadowOn(p) => shadow(Some(*p)),
-            OpKind::ShadowOff => shadow(None),
-            OpKind::BlueGreenSwitch { service, version } => RolloutOp::BlueGreen(BlueGreenSwitch {
-                service: service.clone(),
-                to: SwitchTo::Version(version.clone()),
-            }),
-            OpKind::BlueGreenBack { service } => RolloutOp::BlueGreen(BlueGreenSwitch {
-                service: service.clone(),
-                to: SwitchTo::Back,
-            }),
-        }
+        RolloutOp::new(&request.kind, &request.deployment, &self.config.settings)
     }
 
     async fn prepare(&self, ctx: &OpsContext, request: &OpRequest) -> Result<Result<ops::Prepared, String>, String> {
-        match self.operation(request) {
-            RolloutOp::Rollback(op) => prepared(ctx, &op).await,
-            RolloutOp::Canary(op) => prepared(ctx, &op).await,
-            RolloutOp::Shadow(op) => prepared(ctx, &op).await,
-            RolloutOp::BlueGreen(op) => prepared(ctx, &op).await,
-        }
+        prepared(ctx, &self.operation(request)).await
     }
 }
 
@@ -346,25 +279,6 @@ async fn prepared<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<ops::
         Ok(Ok(prepared)) => Ok(Ok(prepared)),
         Ok(Err(Outcome::Skipped(m) | Outcome::Done(m))) => Ok(Err(m)),
         Err(e) => Err(e.to_string()),
-    }
-}
-
-/// The operations the console's keys start.
-enum RolloutOp {
-    Rollback(Rollback),
-    Canary(Canary),
-    Shadow(Shadow),
-    BlueGreen(BlueGreenSwitch),
-}
-
-impl RolloutOp {
-    fn permissions(&self, conn: &Connection) -> Vec<permission::Permission> {
-        match self {
-            RolloutOp::Rollback(op) => op.permissions(conn),
-            RolloutOp::Canary(op) => op.permissions(conn),
-            RolloutOp::Shadow(op) => op.permissions(conn),
-            RolloutOp::BlueGreen(op) => op.permissions(conn),
-        }
     }
 }
 

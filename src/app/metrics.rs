@@ -9,8 +9,8 @@ use super::list_cursor::ListCursor;
 use super::state::{Level, State};
 use crate::backends::metrics::PanelData;
 use crate::backends::panels::Scope;
-use crate::backends::panels::{Line, quantile_stat};
 use crate::config::metrics::{MetricsSettings, MetricsSource, PanelKind, PanelSettings};
+use crate::domain::series::{Line, quantile_stat};
 
 /// The time ranges the range keys step through, in seconds.
 pub const RANGES: [(u32, &str); 4] = [(300, "5m"), (900, "15m"), (3600, "1h"), (21600, "6h")];
@@ -53,6 +53,27 @@ pub struct MetricsState {
 }
 
 impl MetricsState {
+    /// The metrics source the settings describe, and the view's state for
+    /// it; a source that cannot be set up is reported in the view, and the
+    /// console runs on without it. `env` gives the environment's text
+    /// values (credentials named in the settings).
+    pub fn with_source(
+        settings: &MetricsSettings,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> (
+        Option<std::sync::Arc<crate::backends::metrics::MetricsBackend>>,
+        MetricsState,
+    ) {
+        use crate::backends::metrics::MetricsBackend;
+        match MetricsBackend::new(settings, env) {
+            Ok(backend) => {
+                let state = MetricsState::new(settings, backend.describe(), None);
+                (Some(std::sync::Arc::new(backend)), state)
+            }
+            Err(e) => (None, MetricsState::new(settings, String::new(), Some(e))),
+        }
+    }
+
     pub fn new(settings: &MetricsSettings, source: String, setup_error: Option<String>) -> MetricsState {
         MetricsState {
             source,
@@ -204,6 +225,17 @@ impl MetricsState {
 }
 
 impl PanelView {
+    /// The line of `version` on `track` for `stat`, if it has one: one
+    /// version may run on two tracks (stable now, shadow before), and their
+    /// series are different series.
+    pub fn line(&self, (version, track): (&str, &str), stat: &str) -> Option<&Line> {
+        self.data
+            .as_ref()?
+            .lines
+            .iter()
+            .find(|l| l.version == version && l.track == track && l.stat == stat)
+    }
+
     /// Whether the lines shown are older than they should be: the last
     /// fetch failed, or nothing new came for three refreshes.
     pub fn is_stale(&self, now: f64, refresh: f64) -> bool {

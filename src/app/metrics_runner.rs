@@ -21,7 +21,7 @@ impl MetricsRunner {
         backend: Option<Arc<MetricsBackend>>,
         watch: Option<WatchSetup>,
         answers: &UnboundedSender<Action>,
-        actions: super::effects::InFlight,
+        actions: super::in_flight::InFlight,
     ) -> MetricsRunner {
         if let Some(scraper) = backend.as_ref().and_then(|b| b.scraper()) {
             tokio::spawn(scraper.run());

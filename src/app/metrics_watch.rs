@@ -10,7 +10,6 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::{Action, MetricsAction};
-use super::kube_runner::KubeConfig;
 use crate::backends::kube::connect;
 use crate::backends::metrics::MetricsBackend;
 use crate::backends::prometheus::ActiveAlert;
@@ -18,12 +17,13 @@ use crate::backends::scraper::unix_now;
 use crate::config::Settings;
 use crate::ops::OpsContext;
 use crate::ops::guard::Watcher;
+use crate::ops::op::OpsConfig;
 
 /// What the watch needs beyond the metrics source.
 #[derive(Clone)]
 pub struct WatchSetup {
     pub settings: Settings,
-    pub kube: KubeConfig,
+    pub kube: OpsConfig,
     pub namespace: String,
 }
 
@@ -31,7 +31,7 @@ pub(super) async fn run(
     backend: Arc<MetricsBackend>,
     setup: WatchSetup,
     answers: UnboundedSender<Action>,
-    actions: super::effects::InFlight,
+    actions: super::in_flight::InFlight,
 ) {
     let mut watcher = Watcher::new(backend.clone(), setup.settings.clone(), setup.namespace.clone());
     let guarding = !setup.settings.guard.is_empty();
@@ -55,7 +55,7 @@ pub(super) async fn run(
         if ctx.is_err() {
             ctx = connect(&setup.kube.target)
                 .await
-                .map(|conn| setup.kube.ops_context(conn))
+                .map(|conn| setup.kube.context(conn))
                 .map_err(|e| format!("cannot reach the cluster: {e}"));
         }
         // A rollback the guard starts finishes, audited, before the

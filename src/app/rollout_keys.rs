@@ -5,9 +5,9 @@
 //! why, so the footer dims it and pressing it explains instead of asking.
 
 use super::KeyAction;
-use super::action::OpKind;
 use super::resource::Load;
 use super::state::State;
+use crate::domain::operation::OpKind;
 use crate::domain::rollout::Rollout;
 use crate::domain::traffic::next_rung;
 

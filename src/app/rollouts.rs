@@ -2,11 +2,11 @@
 //! a watch, the selected rollout's detail, and mutating actions that go
 //! through `ops` in two steps with a confirmation in between.
 
-pub use super::action::OpKind;
-use super::action::{Effect, KubeAction, KubeEffect, OpRequest};
+use super::action::{Effect, KubeAction, KubeEffect};
 use super::list_cursor::ListCursor;
 use super::resource::{Load, Resource};
 use super::state::{Level, Mode, Pane, State};
+use crate::domain::operation::{OpKind, OpRequest};
 use crate::domain::rollout::{ClusterState, PodSummary, Revision, Rollout, RolloutKey};
 use crate::domain::traffic::{Role, Traffic};
 use crate::ops::Prepared;

@@ -11,7 +11,7 @@ use super::metrics::MetricsState;
 use super::resource::Resource;
 use super::rollouts::RolloutsState;
 use crate::backends::audit_log::AuditRead;
-use crate::backends::local::RegistryLoad;
+use crate::domain::RegistryLoad;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
@@ -61,6 +61,20 @@ pub struct Session {
     pub readonly: bool,
     pub registry_location: PathBuf,
     pub audit_path: PathBuf,
+}
+
+impl Session {
+    /// Where the settings point the console; the audit log is at `audit`.
+    pub fn new(settings: &crate::config::Settings, audit_path: PathBuf) -> Session {
+        Session {
+            context: Some(settings.kubernetes.context.clone()).filter(|c| !c.is_empty()),
+            namespace: settings.kubernetes.namespace_or_default(),
+            namespace_set: !settings.kubernetes.namespace.is_empty(),
+            readonly: settings.kubernetes.readonly,
+            registry_location: settings.registry.path.clone(),
+            audit_path,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

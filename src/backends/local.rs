@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::source_text::line_col;
-use crate::domain::{Model, ModelVersion, RunMetrics, Stage};
+use crate::domain::{Model, ModelVersion, RegistryLoad, RunMetrics, Stage};
 use crate::text::clean;
+use crate::text::line_col;
 
 pub const MANIFEST: &str = "registry.toml";
 
@@ -29,14 +29,6 @@ pub enum RegistryError {
         col: usize,
         message: String,
     },
-}
-
-/// What a load found: the models, and the problems that did not stop it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RegistryLoad {
-    pub manifest: PathBuf,
-    pub models: Vec<Model>,
-    pub problems: Vec<String>,
 }
 
 #[derive(Deserialize)]

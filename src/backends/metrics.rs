@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use super::panels::{self, Line, Scope};
+use super::panels::{self, Scope};
 use super::prometheus::{ActiveAlert, Prometheus};
 use super::scraper::{Scraper, TargetStatus};
 use crate::config::metrics::{MetricsSettings, MetricsSource, PanelSettings};
+use crate::domain::series::Line;
 
 /// Points per line at most: a range is cut into this many steps.
 const MAX_POINTS: f64 = 240.0;

@@ -11,4 +11,3 @@ pub mod panels;
 pub mod prometheus;
 pub mod scrape;
 pub mod scraper;
-pub mod source_text;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::scrape::{self, Labels, Ring};
 use crate::config::metrics::{MetricsSettings, PanelKind, PanelSettings, duration_seconds};
+use crate::domain::series::{Line, quantile_stat};
 
 /// The rollout a panel is drawn for: fills `{namespace}` and `{deployment}`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,15 +23,6 @@ pub struct PanelQuery {
     pub promql: String,
 }
 
-/// One line of a chart: a version's values of one stat over time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Line {
-    pub version: String,
-    pub track: String,
-    pub stat: String,
-    pub points: Vec<(f64, f64)>,
-}
-
 /// A scraped series: metric name and its labels (sorted).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SeriesKey {
@@ -42,12 +34,6 @@ pub fn fill(template: &str, scope: &Scope) -> String {
     template
         .replace("{namespace}", &scope.namespace)
         .replace("{deployment}", &scope.deployment)
-}
-
-/// A quantile's stat name: 0.95 → "p95", 0.999 → "p99.9".
-pub fn quantile_stat(q: f64) -> String {
-    let percent = format!("{:.3}", q * 100.0);
-    format!("p{}", percent.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// The PromQL of each line group of `panel`.
@@ -330,28 +316,6 @@ fn divide(a: &BTreeMap<Group, f64>, b: &BTreeMap<Group, f64>) -> BTreeMap<Group,
 #[cfg(test)]
 #[path = "panels_tests.rs"]
 mod tests;
-
-/// The runs of `points` without gaps: a pause longer than `factor` times
-/// the usual spacing (a pod gone, a scrape failing) ends a run, so a chart
-/// never draws a straight line across time with no data.
-pub fn segments(points: &[(f64, f64)], factor: f64) -> Vec<&[(f64, f64)]> {
-    let mut gaps: Vec<f64> = points.windows(2).map(|w| w[1].0 - w[0].0).collect();
-    if gaps.is_empty() {
-        return if points.is_empty() { Vec::new() } else { vec![points] };
-    }
-    gaps.sort_by(f64::total_cmp);
-    let usual = gaps[gaps.len() / 2];
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in 1..points.len() {
-        if points[i].0 - points[i - 1].0 > usual * factor {
-            out.push(&points[start..i]);
-            start = i;
-        }
-    }
-    out.push(&points[start..]);
-    out
-}
 
 /// The upper bound of a quantile panel's highest finite bucket, from
 /// scraped samples: a quantile there is only known to be at least that

@@ -64,7 +64,6 @@ fn default_panels_render_to_promql() {
         promql(&custom, &m, &scope())[0].promql,
         r#"up{namespace="ml", job="web"}"#
     );
-    assert_eq!(quantile_stat(0.999), "p99.9");
 }
 
 fn key(name: &str, pairs: &[(&str, &str)]) -> SeriesKey {
@@ -175,13 +174,4 @@ fn scrape_mode_refuses_what_only_prometheus_can_do() {
     };
     let err = evaluate(&custom, &defaults(), &scope(), &ring, (0.0, 0.0, 1.0)).unwrap_err();
     assert!(err.contains("needs source = \"prometheus\""));
-}
-
-#[test]
-fn gaps_split_a_line_into_runs() {
-    let points = [(0.0, 1.0), (5.0, 1.0), (10.0, 1.0), (60.0, 2.0), (65.0, 2.0)];
-    let runs = segments(&points, 2.5);
-    assert_eq!(runs, vec![&points[..3], &points[3..]]);
-    assert_eq!(segments(&points[..1], 2.5), vec![&points[..1]]);
-    assert!(segments(&[], 2.5).is_empty());
 }

@@ -18,9 +18,8 @@ pub fn report(cli: &Cli, env: EnvFn) -> Result<String, config::ConfigError> {
     // print the ladder each one uses, not the empty field.
     let default_ladder = settings.canary.ladder.clone();
     for rollout in settings.rollouts.values_mut() {
-        rollout.ladder = crate::ops::canary::ladder_for(Some(rollout), &default_ladder).to_vec();
+        rollout.ladder = crate::config::settings::ladder_for(Some(rollout), &default_ladder).to_vec();
     }
-    let session = startup::session(&settings, env);
     let mut out = String::new();
     let row = |out: &mut String, label: &str, value: String| {
         let _ = writeln!(out, "{label:<16}{value}");
@@ -47,7 +46,7 @@ pub fn report(cli: &Cli, env: EnvFn) -> Result<String, config::ConfigError> {
     row(&mut out, "theme", theme);
     row(&mut out, "state dir", paths::state_dir(env).display().to_string());
     row(&mut out, "log file", startup::log_file(env).display().to_string());
-    row(&mut out, "audit log", session.audit_path.display().to_string());
+    row(&mut out, "audit log", startup::audit_file(env).display().to_string());
     let manifest = local::manifest_path(&settings.registry.path);
     let found = if manifest.is_file() { "found" } else { "not found" };
     row(&mut out, "registry", format!("local {} ({found})", manifest.display()));

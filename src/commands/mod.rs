@@ -9,3 +9,15 @@ pub mod ops_cli;
 pub mod plot;
 pub mod rollouts;
 pub mod table;
+
+/// Why a subcommand failed, typed to the exit: the cluster's error or the
+/// operation's, in their own words.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Kube(#[from] crate::backends::kube::KubeError),
+    #[error(transparent)]
+    Ops(#[from] crate::ops::OpsError),
+    #[error("{0}")]
+    Failed(String),
+}

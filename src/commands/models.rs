@@ -4,8 +4,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::backends::local::{self, RegistryLoad};
+use crate::backends::local;
 use crate::cli::Output;
+use crate::domain::RegistryLoad;
 
 #[derive(Serialize)]
 struct VersionOut<'a> {

@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::backends::metrics::MetricsBackend;
-use crate::backends::panels::{Scope, quantile_stat};
+use crate::backends::panels::Scope;
 use crate::backends::scraper::unix_now;
 use crate::cli::Span;
 use crate::config::Settings;
 use crate::config::metrics::{MetricsSource, PanelKind};
+use crate::domain::series::quantile_stat;
 use crate::plot::{Format, Plot};
 
 pub struct PlotRequest {

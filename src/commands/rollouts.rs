@@ -56,7 +56,7 @@ pub fn rollouts_table(rollouts: &[Rollout], all_namespaces: bool, now: jiff::Tim
     for r in rollouts {
         let mut row = vec![
             r.name.clone(),
-            phase_word(r.status.phase).to_owned(),
+            r.status.phase.word().to_owned(),
             r.revision.to_string(),
             version_cell(&r.version),
             format!("{}/{}", r.ready, r.replicas),
@@ -85,11 +85,6 @@ fn version_cell(version: &crate::domain::version::Versioned) -> String {
     } else {
         name.to_owned()
     }
-}
-
-/// Argo Rollouts' words for the phases.
-pub fn phase_word(phase: RolloutPhase) -> &'static str {
-    phase.word()
 }
 
 /// All rollouts in the namespace, or one with its status message.
@@ -210,8 +205,8 @@ pub async fn canary_status(
     settings: Option<&crate::config::settings::RolloutSettings>,
     output: Output,
 ) -> Result<String, crate::ops::OpsError> {
-    let router = crate::ops::canary::router_of(deployment, settings)?;
-    let (_, split) = crate::ops::canary::split(conn, router.as_ref()).await?;
+    let router = crate::ops::split::router_of(deployment, settings)?;
+    let (_, split) = crate::ops::split::split(conn, router.as_ref()).await?;
     if output == Output::Json {
         return json(&split).map_err(crate::ops::OpsError::Kube);
     }
@@ -250,6 +245,6 @@ pub async fn canary_status(
         }
     }
     let mut out = table.render();
-    let _ = writeln!(out, "via {}", crate::ops::canary::where_split(conn, router.as_ref()));
+    let _ = writeln!(out, "via {}", crate::ops::split::where_split(conn, router.as_ref()));
     Ok(out)
 }

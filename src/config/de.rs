@@ -287,7 +287,15 @@ mod tests {
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Inner {
-        kind: crate::config::metrics::PanelKind,
+        kind: Kind,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    #[allow(dead_code)]
+    enum Kind {
+        Rate,
+        Quantile,
     }
 
     fn error(text: &str) -> DeError {

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::backends::source_text::line_col;
+use crate::text::line_col;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct ConfigError {

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{MetricsSettings, duration_seconds};
-use super::settle::Problem;
+use super::problem::Problem;
 use super::tree::Segment;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -125,7 +125,7 @@ fn rule_problem(rule: &AlertRuleSettings, metrics: &MetricsSettings) -> Option<(
         let stats: Vec<String> = panel
             .quantiles
             .iter()
-            .map(|q| crate::backends::panels::quantile_stat(*q))
+            .map(|q| crate::domain::series::quantile_stat(*q))
             .collect();
         if !stats.contains(&rule.stat) {
             return Some((

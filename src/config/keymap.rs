@@ -5,9 +5,9 @@
 use serde::Deserialize;
 
 use super::key::Key;
-use super::settle::Problem;
+use super::problem::Problem;
 use super::tree::Segment;
-use crate::app::KeyAction;
+use crate::domain::key_action::KeyAction;
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

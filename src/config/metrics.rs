@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::settle::Problem;
+use super::problem::Problem;
 use super::tree::Segment;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ pub mod key;
 pub mod keymap;
 pub mod metrics;
 pub mod paths;
+mod problem;
 pub mod settings;
 mod settle;
 pub mod theme;
@@ -170,7 +171,7 @@ fn load_with(opts: &LoadOptions, user: Option<(PathBuf, String)>) -> Result<Load
 
 /// The checks beyond types, in the order their entries depend on each
 /// other: numbers in range, panels, the rules on them, then bindings.
-fn check(file: &settings::ConfigFile) -> Result<Vec<(KeyContext, Vec<Binding>)>, settle::Problem> {
+fn check(file: &settings::ConfigFile) -> Result<Vec<(KeyContext, Vec<Binding>)>, problem::Problem> {
     if let Some(problem) = settings::range_problem(file)
         .or_else(|| file.metrics.panel_problem())
         .or_else(|| guard::problem(&file.alerts, &file.guard, &file.metrics))

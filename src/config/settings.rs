@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 pub use super::guard::{AlertRuleSettings, GuardSettings};
 use super::keymap::KeymapFile;
 pub use super::metrics::MetricsSettings;
-use super::settle::Problem;
+use super::problem::Problem;
 use super::tree::Segment;
-use crate::app::ViewId;
+use crate::domain::view_id::ViewId;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -35,6 +35,41 @@ pub struct Settings {
 pub struct CanarySettings {
     /// Canary percents `canary step` moves through.
     pub ladder: Vec<u32>,
+}
+
+/// The traffic side of the settings: each rollout's `[rollouts.NAME]` and
+/// `[canary] ladder` for rollouts without their own. What the watch reads
+/// splits with and what operations are shaped by.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrafficSettings {
+    pub rollouts: std::collections::BTreeMap<String, RolloutSettings>,
+    pub ladder: Vec<u32>,
+}
+
+impl From<&Settings> for TrafficSettings {
+    fn from(settings: &Settings) -> Self {
+        TrafficSettings {
+            rollouts: settings.rollouts.clone(),
+            ladder: settings.canary.ladder.clone(),
+        }
+    }
+}
+
+impl TrafficSettings {
+    /// The ladder `deployment`'s canary steps along.
+    pub fn ladder_of(&self, deployment: &str) -> &[u32] {
+        ladder_for(self.rollouts.get(deployment), &self.ladder)
+    }
+}
+
+/// The ladder a deployment's canary steps along: its own when its settings
+/// name one, else `default_ladder` (`[canary]`'s). The one place that
+/// decides it; `modeldeck info` prints what this returns.
+pub fn ladder_for<'a>(settings: Option<&'a RolloutSettings>, default_ladder: &'a [u32]) -> &'a [u32] {
+    settings
+        .map(|s| s.ladder.as_slice())
+        .filter(|l| !l.is_empty())
+        .unwrap_or(default_ladder)
 }
 
 /// How a deployment's traffic is split, and between which backends.
@@ -111,6 +146,16 @@ pub struct RegistrySettings {
 pub enum RegistryKind {
     #[default]
     Local,
+}
+
+impl KubeSettings {
+    /// The namespace to work in: the configured one, else `default`, as
+    /// kubectl does without one.
+    pub fn namespace_or_default(&self) -> String {
+        Some(self.namespace.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "default".into())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

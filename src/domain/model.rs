@@ -123,3 +123,11 @@ mod tests {
         assert!(!model.is_major_jump(4));
     }
 }
+
+/// What a load found: the models, and the problems that did not stop it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegistryLoad {
+    pub manifest: PathBuf,
+    pub models: Vec<Model>,
+    pub problems: Vec<String>,
+}

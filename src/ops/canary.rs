@@ -7,11 +7,11 @@
 use serde_json::{Value, json};
 
 use super::permission::Permission;
-use super::{Operation, OpsError, Plan, PlanOrSkip, Write, precondition};
+use super::split::{router_of, split, traffic_permission, where_split, writes_for};
+use super::{Operation, OpsError, Plan, PlanOrSkip};
 use crate::backends::kube::Connection;
-use crate::backends::kube::objects;
-use crate::backends::kube::routers::{self, Router, TrafficSplit};
-use crate::config::settings::RolloutSettings;
+use crate::backends::kube::routers::{Router, TrafficSplit};
+use crate::config::settings::{RolloutSettings, ladder_for};
 
 pub const SET: &str = "canary.set";
 pub const STEP: &str = "canary.step";
@@ -47,81 +47,6 @@ impl Canary {
             movement,
         }
     }
-}
-
-/// The ladder a deployment's canary steps along: its own when its settings
-/// name one, else `default_ladder` (`[canary]`'s). The one place that
-/// decides it; `modeldeck info` prints what this returns.
-pub fn ladder_for<'a>(settings: Option<&'a RolloutSettings>, default_ladder: &'a [u32]) -> &'a [u32] {
-    settings
-        .map(|s| s.ladder.as_slice())
-        .filter(|l| !l.is_empty())
-        .unwrap_or(default_ladder)
-}
-
-/// Patching the first object the deployment's router writes (its route);
-/// without a router, the deployment itself.
-pub fn traffic_permission(conn: &Connection, deployment: &str, settings: Option<&RolloutSettings>) -> Permission {
-    let first = settings.and_then(|s| routers::for_rollout(s).objects().into_iter().next());
-    let (group, resource, name) = match first {
-        Some((kind, name)) => (kind.group, kind.plural, name),
-        None => ("apps", "deployments", deployment.to_owned()),
-    };
-    Permission {
-        verb: "patch",
-        group,
-        resource,
-        subresource: None,
-        namespace: conn.namespace.clone(),
-        name,
-    }
-}
-
-/// The router of a deployment, or why there is none.
-pub fn router_of(deployment: &str, settings: Option<&RolloutSettings>) -> Result<Box<dyn Router>, OpsError> {
-    settings.map(routers::for_rollout).ok_or_else(|| {
-        OpsError::Refused(format!(
-            "no traffic router is configured for deployment {deployment:?}: add [rollouts.{deployment}] with router, \
-             route, stable and canary to the configuration (modeldeck info shows which file)"
-        ))
-    })
-}
-
-/// The router's objects as read, and the split they hold.
-pub async fn split(conn: &Connection, router: &dyn Router) -> Result<(Vec<Value>, TrafficSplit), OpsError> {
-    let mut read = Vec::new();
-    for (kind, name) in router.objects() {
-        read.push(objects::get(conn, kind, &name).await?);
-    }
-    let split = router.split(&read).map_err(OpsError::Refused)?;
-    Ok((read, split))
-}
-
-/// "httproute ml-serving/web", or "deployments ml-serving/a and b".
-pub fn where_split(conn: &Connection, router: &dyn Router) -> String {
-    let objects = router.objects();
-    match objects.as_slice() {
-        [(kind, name)] => format!("{} {}/{name}", kind.noun(), conn.namespace),
-        _ => {
-            let names: Vec<&str> = objects.iter().map(|(_, n)| n.as_str()).collect();
-            format!("{}s {}/{}", objects[0].0.noun(), conn.namespace, names.join(" and "))
-        }
-    }
-}
-
-/// The writes for per-object patches, each conditioned on its object's
-/// version as read.
-pub fn writes_for(router: &dyn Router, read: &[Value], patches: Vec<(usize, Vec<Value>)>) -> Vec<Write> {
-    let objects = router.objects();
-    patches
-        .into_iter()
-        .filter(|(_, ops)| !ops.is_empty())
-        .filter_map(|(i, mut ops)| {
-            let (kind, name) = objects.get(i)?.clone();
-            ops.push(precondition(read.get(i)?));
-            Some(Write::new(kind, &name, Value::Array(ops)))
-        })
-        .collect()
 }
 
 impl Canary {

@@ -9,9 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::bluegreen::{BlueGreenSwitch, SwitchTo};
-use super::canary::{Canary, Move};
-use super::rollback::Rollback;
+use super::op::RolloutOp;
 use super::{Operation, OpsContext, Outcome};
 use crate::backends::kube::rollouts::{self, rollout_of};
 use crate::backends::metrics::MetricsBackend;
@@ -19,8 +17,10 @@ use crate::backends::panels::Scope;
 use crate::backends::prometheus::ActiveAlert;
 use crate::config::Settings;
 use crate::config::guard::{AlertRuleSettings, GuardAction, GuardSettings};
+use crate::config::settings::TrafficSettings;
 use crate::domain::alerting::{self, Evaluation, RuleState};
 pub use crate::domain::guard::{GuardEvent, GuardReport, GuardState};
+use crate::domain::operation::OpKind;
 
 /// One rule's state for one version.
 #[derive(Debug, Clone, PartialEq)]
@@ -327,9 +327,9 @@ impl Watcher {
                     .then(|| format!("generation {}", d.metadata.generation.unwrap_or_default())))
             }
             GuardAction::CanaryAbort => {
-                let router = super::canary::router_of(deployment, self.settings.rollouts.get(deployment))
+                let router = super::split::router_of(deployment, self.settings.rollouts.get(deployment))
                     .map_err(|e| e.to_string())?;
-                let (read, split) = super::canary::split(conn, router.as_ref())
+                let (read, split) = super::split::split(conn, router.as_ref())
                     .await
                     .map_err(|e| e.to_string())?;
                 let versions: Vec<&str> = read
@@ -355,32 +355,15 @@ impl Watcher {
         action: GuardAction,
         service: &str,
     ) -> Result<String, String> {
-        match action {
-            GuardAction::CanaryAbort => {
-                let op = Canary::new(
-                    deployment,
-                    self.settings.rollouts.get(deployment),
-                    &self.settings.canary.ladder,
-                    Move::Abort,
-                );
-                run(ctx, &op).await
-            }
-            GuardAction::SwitchBack => {
-                let op = BlueGreenSwitch {
-                    service: service.to_owned(),
-                    to: SwitchTo::Back,
-                };
-                run(ctx, &op).await
-            }
-            GuardAction::Undo => {
-                let op = Rollback {
-                    deployment: deployment.to_owned(),
-                    to_revision: None,
-                    traffic: self.settings.rollouts.get(deployment).cloned(),
-                };
-                run(ctx, &op).await
-            }
-        }
+        let kind = match action {
+            GuardAction::CanaryAbort => OpKind::CanaryAbort,
+            GuardAction::SwitchBack => OpKind::BlueGreenBack {
+                service: service.to_owned(),
+            },
+            GuardAction::Undo => OpKind::Rollback(None),
+        };
+        let op = RolloutOp::new(&kind, deployment, &TrafficSettings::from(&self.settings));
+        run(ctx, &op).await
     }
 }
 

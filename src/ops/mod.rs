@@ -11,10 +11,12 @@ pub mod audit;
 pub mod bluegreen;
 pub mod canary;
 pub mod guard;
+pub mod op;
 pub mod permission;
 pub mod promote;
 pub mod rollback;
 pub mod shadow;
+pub mod split;
 
 use std::future::Future;
 

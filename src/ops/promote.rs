@@ -121,7 +121,7 @@ pub async fn plan(
             ]),
         )],
         // 4. All traffic back to the stable side.
-        super::canary::writes_for(router, &read, router.set_canary(&read, 0).map_err(OpsError::Refused)?),
+        super::split::writes_for(router, &read, router.set_canary(&read, 0).map_err(OpsError::Refused)?),
     ]
     .concat();
     Ok(PlanOrSkip::Plan(Box::new(Plan {
@@ -287,11 +287,11 @@ pub async fn undo_plan(
     let mut read = [rollback.read, vec![service]].concat();
     let mut weight = String::new();
     if let Some(router) = router {
-        let (objects, split) = super::canary::split(conn, router).await?;
+        let (objects, split) = super::split::split(conn, router).await?;
         let patches = router
             .set_canary(&objects, record.canary_weight)
             .map_err(OpsError::Refused)?;
-        writes.extend(super::canary::writes_for(router, &objects, patches));
+        writes.extend(super::split::writes_for(router, &objects, patches));
         weight = format!(
             "; the canary gets {}% again (now {}%)",
             record.canary_weight, split.canary

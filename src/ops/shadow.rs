@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use super::canary::{router_of, split, traffic_permission, where_split, writes_for};
 use super::permission::Permission;
+use super::split::{router_of, split, traffic_permission, where_split, writes_for};
 use super::{Operation, OpsError, Plan, PlanOrSkip};
 use crate::backends::kube::Connection;
 use crate::config::settings::RolloutSettings;

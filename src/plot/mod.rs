@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::backends::panels::Line;
+use crate::domain::series::Line;
 
 const FONT: &[u8] = include_bytes!("DejaVuSansMono.ttf");
 const FAMILY: &str = "modeldeck-mono";
@@ -157,7 +157,7 @@ impl Plot<'_> {
                 label
             };
             // No straight line across a stretch without data.
-            for (run, points) in crate::backends::panels::segments(&line.points, 2.5)
+            for (run, points) in crate::domain::series::segments(&line.points, 2.5)
                 .into_iter()
                 .enumerate()
             {

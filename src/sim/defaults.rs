@@ -6,14 +6,15 @@ use serde_json::{Value, json};
 use super::api::selector::LabelSelector;
 use super::error::ApiError;
 use super::resources::{self, ResourceType};
-use super::store::Store;
 
-/// Fills defaults the way the API server's defaulting does.
-pub fn apply(ty: ResourceType, object: &mut Value, store: &mut Store) {
+/// Fills defaults the way the API server's defaulting does; `suffix` gives
+/// the store's next random name suffix (a Service's cluster IP is made from
+/// one).
+pub fn apply(ty: ResourceType, object: &mut Value, suffix: &mut dyn FnMut() -> String) {
     match ty {
         resources::DEPLOYMENTS => deployment(object),
         resources::REPLICASETS => set_if_missing(&mut object["spec"], "replicas", json!(1)),
-        resources::SERVICES => service(object, store),
+        resources::SERVICES => service(object, suffix),
         resources::PODS if object.get("status").is_none_or(Value::is_null) => {
             object["status"] = json!({"phase": "Pending"});
         }
@@ -61,7 +62,7 @@ fn deployment(object: &mut Value) {
     }
 }
 
-fn service(object: &mut Value, store: &mut Store) {
+fn service(object: &mut Value, suffix: &mut dyn FnMut() -> String) {
     let spec = &mut object["spec"];
     set_if_missing(spec, "type", json!("ClusterIP"));
     set_if_missing(spec, "sessionAffinity", json!("None"));
@@ -69,8 +70,7 @@ fn service(object: &mut Value, store: &mut Store) {
         .get("clusterIP")
         .is_none_or(|ip| ip.is_null() || ip.as_str() == Some(""))
     {
-        let n = store
-            .suffix()
+        let n = suffix()
             .bytes()
             .fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b)));
         let ip = format!("10.96.{}.{}", (n >> 8) % 256, n % 254 + 1);

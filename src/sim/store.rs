@@ -85,7 +85,8 @@ pub struct Store {
     events: broadcast::Sender<Arc<WatchEvent>>,
     clock: Arc<dyn Clock>,
     next_uid: u64,
-    rng: u64,
+    /// Seeded: a simulated world replays the same way.
+    rng: fastrand::Rng,
 }
 
 impl Store {
@@ -100,7 +101,7 @@ impl Store {
             events,
             clock,
             next_uid: 1,
-            rng: 0x9E37_79B9_7F4A_7C15,
+            rng: fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15),
         };
         for ns in ["default", "kube-system"] {
             // Cannot fail on an empty store.
@@ -211,7 +212,7 @@ impl Store {
         if info.has_spec {
             meta["generation"] = json!(1);
         }
-        super::defaults::apply(ty, &mut object, self);
+        super::defaults::apply(ty, &mut object, &mut || self.suffix());
         super::defaults::validate(ty, &object)?;
         Ok(self.commit(key, object, EventType::Added))
     }
@@ -267,7 +268,7 @@ impl Store {
             };
             next["metadata"]["generation"] = json!(bumped);
         }
-        super::defaults::apply(key.ty, &mut next, self);
+        super::defaults::apply(key.ty, &mut next, &mut || self.suffix());
         super::defaults::validate(key.ty, &next)?;
         // A write that changes nothing keeps the resourceVersion, as on a
         // real API server, so watchers see no event.
@@ -329,7 +330,7 @@ impl Store {
     fn uid(&mut self) -> String {
         let n = self.next_uid;
         self.next_uid += 1;
-        let r = self.random();
+        let r = self.rng.u64(..);
         format!(
             "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
             r as u32,
@@ -343,24 +344,9 @@ impl Store {
     /// Five characters from Kubernetes's safe alphabet, for generated names.
     pub fn suffix(&mut self) -> String {
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-        let mut r = self.random();
         (0..5)
-            .map(|_| {
-                let c = ALPHABET[(r % ALPHABET.len() as u64) as usize] as char;
-                r /= ALPHABET.len() as u64;
-                c
-            })
+            .map(|_| char::from(ALPHABET[self.rng.usize(..ALPHABET.len())]))
             .collect()
-    }
-
-    /// xorshift64: deterministic, so a simulated world replays the same way.
-    fn random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
     }
 }
 

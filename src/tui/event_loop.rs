@@ -17,9 +17,9 @@ use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
 use super::terminal;
 use crate::app::effects::EffectRunner;
-use crate::app::kube_runner::KubeConfig;
 use crate::app::{Action, State, keys, update};
 use crate::config::Config;
+use crate::ops::op::OpsConfig;
 use crate::ui::{self, Glyphs, Ui};
 
 /// Most terminal events handled before a redraw, so a paste or key repeat
@@ -42,7 +42,7 @@ pub enum Exit {
 pub async fn run(
     mut state: State,
     config: &Config,
-    kube: KubeConfig,
+    kube: OpsConfig,
     metrics: Option<std::sync::Arc<crate::backends::metrics::MetricsBackend>>,
     watch: Option<crate::app::metrics_watch::WatchSetup>,
 ) -> anyhow::Result<Exit> {

@@ -12,7 +12,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType};
 
 use super::Ui;
-use crate::backends::panels::Line;
+use crate::domain::series::Line;
 
 /// Markers that tell lines apart without colour, in ASCII.
 const PLAIN_MARKERS: [char; 5] = ['*', '+', 'o', 'x', '#'];
@@ -106,7 +106,7 @@ impl TimeChart<'_> {
         let mut datasets: Vec<Dataset> = Vec::new();
         for (i, points) in points.iter().enumerate() {
             let Some(s) = self.styles.get(i) else { continue };
-            for run in crate::backends::panels::segments(points, 2.5) {
+            for run in crate::domain::series::segments(points, 2.5) {
                 datasets.push(
                     Dataset::default()
                         .marker(s.marker)

@@ -21,7 +21,7 @@ use super::chart::{SeriesStyle, TimeChart, series_styles};
 use super::widgets::{line, list_table, not_connected, panel};
 use crate::app::State;
 use crate::app::metrics::{MetricsState, PanelView, now};
-use crate::backends::panels::Line;
+use crate::domain::series::Line;
 use crate::text::{clean, format_value, human_age};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
@@ -81,7 +81,7 @@ pub fn version_summary(m: &MetricsState, version: &str, track: &str, ui: &Ui) ->
                     .settings
                     .quantiles
                     .iter()
-                    .map(|q| crate::backends::panels::quantile_stat(*q))
+                    .map(|q| crate::domain::series::quantile_stat(*q))
                     .collect();
                 // The p95 is the headline; other distributions stay in Metrics.
                 match stats.iter().find(|s| *s == "p95") {
@@ -104,18 +104,6 @@ pub fn version_summary(m: &MetricsState, version: &str, track: &str, ui: &Ui) ->
         }
     }
     (!parts.is_empty()).then(|| parts.join(&format!(" {} ", ui.glyphs.separator)))
-}
-
-/// The line of `version` on `track` for `stat` in a panel, if it has one:
-/// one version may run on two tracks (stable now, shadow before), and
-/// their series are different series.
-pub fn line_of<'a>(panel: &'a PanelView, (version, track): (&str, &str), stat: &str) -> Option<&'a Line> {
-    panel
-        .data
-        .as_ref()?
-        .lines
-        .iter()
-        .find(|l| l.version == version && l.track == track && l.stat == stat)
 }
 
 fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, String)], now: f64, ui: &Ui) {
@@ -211,7 +199,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, rows: &[(usize, Stri
 /// "18.0/s ↑2%": the newest value and its change over the range.
 fn value_cell<'a>(panel: &PanelView, series: (&str, &str), stat: &str, ui: &Ui) -> TextLine<'a> {
     let t = ui.theme;
-    let Some(line) = line_of(panel, series, stat) else {
+    let Some(line) = panel.line(series, stat) else {
         return TextLine::styled(ui.glyphs.none, t.muted);
     };
     let (Some(first), Some(last)) = (line.points.first(), line.points.last()) else {

@@ -8,7 +8,6 @@ use ratatui::text::{Line as TextLine, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::Ui;
-use super::metrics::line_of;
 use super::widgets::panel;
 use crate::app::metrics::{MetricsState, PanelView};
 use crate::config::metrics::{PanelKind, duration_seconds};
@@ -35,7 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &MetricsState, ui: &Ui) {
     // Requests served over the span with data, for the proportion tests.
     let served = |series: (&str, &str)| -> Option<f64> {
         let rate = m.panels.iter().find(|p| p.settings.kind == PanelKind::Rate)?;
-        let points = &line_of(rate, series, "")?.points;
+        let points = &rate.line(series, "")?.points;
         let span = points.last()?.0 - points.first()?.0 + window_seconds(rate);
         let values: Vec<f64> = points.iter().map(|p| p.1).collect();
         ab::mean(&values).map(|r| r * span)
@@ -48,7 +47,7 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &MetricsState, ui: &Ui) {
         .map(|(i, stat)| {
             let p = &m.panels[i];
             let values = |series: (&str, &str)| -> Vec<f64> {
-                line_of(p, series, &stat)
+                p.line(series, &stat)
                     .map(|l| ab::independent(&l.points, window_seconds(p)))
                     .unwrap_or_default()
             };

@@ -12,8 +12,8 @@ use super::widgets::{count, field, list_table, panel};
 use crate::app::State;
 use crate::app::resource::Load;
 use crate::app::state::{Pane, VersionRow};
-use crate::backends::local::RegistryLoad;
 use crate::config::Theme;
+use crate::domain::RegistryLoad;
 use crate::domain::{Model, ModelVersion, Stage};
 
 /// Widths at and above which the detail pane sits beside the list.

@@ -11,8 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Ui;
-use super::rollouts::{op_word, phase_mark};
-use super::widgets::{line, panel, wrap};
+use super::widgets::{line, panel, phase_mark, wrap};
 use crate::app::State;
 use crate::app::resource::Load;
 use crate::app::rollouts::RolloutDetail;
@@ -225,7 +224,7 @@ fn denied_and_services(detail: &RolloutDetail, ui: &Ui) -> Vec<Line<'static>> {
     let theme = ui.theme;
     let mut lines = Vec::new();
     if let Some((_, reason)) = detail.denied.first() {
-        let what: Vec<&str> = detail.denied.iter().map(|(kind, _)| op_word(kind)).collect();
+        let what: Vec<&str> = detail.denied.iter().map(|(kind, _)| kind.verb()).collect();
         lines.push(labelled(
             "not allowed",
             format!("{} ({reason})", what.join(", ")),

@@ -21,18 +21,16 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
 use super::Ui;
-use super::widgets::{count, line, not_connected, panel};
+use super::widgets::{count, line, not_connected, panel, phase_mark};
 use crate::app::State;
 use crate::app::resource::Load;
-use crate::app::rollouts::OpKind;
 use crate::app::state::Pane;
 use crate::domain::guard::{GuardReport, GuardState};
-use crate::domain::rollout::{Rollout, RolloutPhase};
+use crate::domain::rollout::Rollout;
 use crate::domain::traffic::Track;
 use crate::domain::version::Versioned;
 
@@ -100,16 +98,6 @@ pub fn areas(area: Rect, state: &State, ui: &Ui) -> (Option<Rect>, Rect) {
     let wanted = (rows + 3).max(5).min(area.height * 3 / 5);
     let [l, d] = Layout::vertical([Constraint::Length(wanted), Constraint::Fill(1)]).areas(area);
     (Some(l), d)
-}
-
-pub fn phase_mark(phase: RolloutPhase, ui: &Ui) -> (&'static str, Style) {
-    let (g, t) = (ui.glyphs, ui.theme);
-    match phase {
-        RolloutPhase::Healthy => (g.ok, t.ok),
-        RolloutPhase::Progressing => (g.pending, t.warn),
-        RolloutPhase::Paused => (g.paused, t.warn),
-        RolloutPhase::Degraded => (g.failed, t.error),
-    }
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
@@ -433,15 +421,4 @@ fn rate_cell<'a>(state: &State, rollout: &Rollout, ui: &Ui) -> Line<'a> {
         Span::styled(super::widgets::sparkline(&values, 8, ui.glyphs.ascii), ui.theme.ok),
         Span::styled(format!(" {}", crate::text::format_value(last, unit)), ui.theme.text),
     ])
-}
-
-pub fn op_word(kind: &OpKind) -> &'static str {
-    match kind {
-        OpKind::Rollback(_) => "roll back",
-        OpKind::CanarySet(_) | OpKind::CanaryStep => "move the canary",
-        OpKind::CanaryAbort => "abort",
-        OpKind::CanaryPromote => "promote",
-        OpKind::ShadowOn(_) | OpKind::ShadowOff => "shadow",
-        OpKind::BlueGreenSwitch { .. } | OpKind::BlueGreenBack { .. } => "switch blue-green",
-    }
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Table, TableState, Wrap};
 
 use super::{MIN_SIZE, Ui};
 use crate::config::Theme;
+use crate::domain::rollout::RolloutPhase;
 
 /// A bordered panel; `focused` lights the border.
 pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, ui: &Ui) -> Block<'a> {
@@ -201,6 +202,17 @@ pub fn wrap(lines: Vec<Line<'static>>, width: usize, indent: usize) -> Vec<Line<
         }
     }
     out
+}
+
+/// The mark and style of a rollout's phase, in the list and its detail.
+pub fn phase_mark(phase: RolloutPhase, ui: &Ui) -> (&'static str, Style) {
+    let (g, t) = (ui.glyphs, ui.theme);
+    match phase {
+        RolloutPhase::Healthy => (g.ok, t.ok),
+        RolloutPhase::Progressing => (g.pending, t.warn),
+        RolloutPhase::Paused => (g.paused, t.warn),
+        RolloutPhase::Degraded => (g.failed, t.error),
+    }
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ impl Harness {
         let mut state = State::new(session, ViewId::Models);
         // As the console starts: the Alerts view knows its rules' units and
         // the track label.
-        state.alerts = modeldeck::startup::alerts_state(&config.settings);
+        state.alerts = modeldeck::app::alerts::AlertsState::for_settings(&config.settings);
         state.clock = Some(
             jiff::civil::date(2026, 11, 30)
                 .at(12, 34, 56, 0)

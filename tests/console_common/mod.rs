@@ -9,15 +9,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use modeldeck::app::effects::EffectRunner;
-use modeldeck::app::kube_runner::KubeConfig;
 use modeldeck::app::metrics_watch::WatchSetup;
 use modeldeck::app::state::{Mode, Session};
 use modeldeck::app::{Action, State, ViewId, keys, update};
 use modeldeck::backends::kube::KubeTarget;
 use modeldeck::backends::metrics::MetricsBackend;
-use modeldeck::config::settings::{RolloutSettings, RouterKind};
+use modeldeck::config::settings::{RolloutSettings, RouterKind, TrafficSettings};
 use modeldeck::config::{self, Config, Key, LoadOptions, Settings};
 use modeldeck::ops::ReadOnlyRule;
+use modeldeck::ops::op::OpsConfig;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
@@ -75,7 +75,7 @@ impl Console {
                 ..RolloutSettings::default()
             },
         );
-        let kube = KubeConfig {
+        let kube = OpsConfig {
             target: KubeTarget {
                 kubeconfig: Some(attach.kubeconfig.clone()),
                 context: attach.context.clone(),
@@ -87,8 +87,10 @@ impl Console {
                 everywhere: attach.readonly.clone(),
                 contexts: Vec::new(),
             },
-            rollouts: rollouts.clone(),
-            ladder: vec![5, 10, 25, 50, 100],
+            settings: TrafficSettings {
+                rollouts: rollouts.clone(),
+                ladder: vec![5, 10, 25, 50, 100],
+            },
             audit: attach.audit.clone(),
             login: "tester".into(),
         };
@@ -112,7 +114,7 @@ impl Console {
                     let backend = Arc::new(MetricsBackend::new(&settings.metrics, &|_| None).unwrap());
                     state.metrics =
                         modeldeck::app::metrics::MetricsState::new(&settings.metrics, backend.describe(), None);
-                    state.alerts = modeldeck::startup::alerts_state(&settings);
+                    state.alerts = modeldeck::app::alerts::AlertsState::for_settings(&settings);
                     let watch = WatchSetup {
                         settings,
                         kube: kube.clone(),

@@ -24,7 +24,7 @@ use super::Connection;
 use super::objects::{DEPLOYMENT, Kind};
 use super::rollouts::rollout_of;
 use super::routers::{self, Router};
-use crate::config::settings::{RolloutSettings, RouterKind};
+use crate::config::settings::{RolloutSettings, RouterKind, TrafficSettings, ladder_for};
 use crate::domain::rollout::{ClusterState, Rollout, RolloutKey};
 use crate::domain::traffic::{Role, Track, Traffic};
 use crate::text::clean;
@@ -34,25 +34,6 @@ use crate::text::clean;
 const DRAIN_LIMIT: usize = 4096;
 
 pub type Snapshot = Result<ClusterState, String>;
-
-/// The traffic settings the watch needs to compute splits and roles.
-#[derive(Debug, Clone, Default)]
-pub struct TrafficPlan {
-    /// `[rollouts.NAME]`, by Deployment name.
-    pub rollouts: BTreeMap<String, RolloutSettings>,
-    /// `[canary] ladder`, for rollouts without their own.
-    pub ladder: Vec<u32>,
-}
-
-impl TrafficPlan {
-    fn ladder_of(&self, settings: &RolloutSettings) -> Vec<u32> {
-        if settings.ladder.is_empty() {
-            self.ladder.clone()
-        } else {
-            settings.ladder.clone()
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Source {
@@ -84,7 +65,7 @@ fn step<K>(event: Result<watcher::Event<K>, watcher::Error>, server: &str) -> St
 /// (nobody listens) or the task is aborted.
 pub fn watch_cluster(
     conn: &Connection,
-    plan: TrafficPlan,
+    plan: TrafficSettings,
     send: impl Fn(Snapshot) -> bool + Send + 'static,
 ) -> JoinHandle<()> {
     let client = conn.client.clone();
@@ -240,7 +221,7 @@ fn cluster_state(
     services: &Store<Service>,
     objects: &[(Kind, Store<DynamicObject>)],
     errors: &BTreeMap<Source, String>,
-    plan: &TrafficPlan,
+    plan: &TrafficSettings,
 ) -> ClusterState {
     let mut traffic = BTreeMap::new();
     let mut roles = BTreeMap::new();
@@ -254,7 +235,7 @@ fn cluster_state(
             (rollout.namespace.clone(), rollout.name.clone()),
             Traffic {
                 split,
-                ladder: plan.ladder_of(settings),
+                ladder: ladder_for(Some(settings), &plan.ladder).to_vec(),
             },
         );
         for (track, backend) in backends(settings) {

@@ -1,7 +1,7 @@
 //! What a key can be bound to in the keymap: the named, typed actions an
 //! operator triggers by keyboard. The names are the keymap's `run` values.
 
-use super::ViewId;
+use super::view_id::ViewId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyAction {
