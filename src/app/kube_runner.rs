@@ -110,7 +110,7 @@ impl KubeRunner {
                 Err(e) => Err(e),
             }),
             KubeEffect::Decline(prepared) => KubeAction::Finished(match self.ctx_in(&prepared.namespace) {
-                Ok(ctx) => Err(ops::decline(&ctx, &prepared).to_string()),
+                Ok(ctx) => Err(ops::decline(&ctx, &prepared).await.to_string()),
                 Err(e) => Err(e),
             }),
         };

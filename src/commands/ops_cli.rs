@@ -23,15 +23,21 @@ pub async fn run<O: Operation>(ctx: &OpsContext, op: &O, yes: bool) -> Result<St
         let confirmed = if std::io::stdin().is_terminal() {
             let _ = write!(err, "Proceed? [y/N] ");
             let _ = err.flush();
-            let mut answer = String::new();
-            let _ = std::io::stdin().lock().read_line(&mut answer);
+            // The operator may take their time: wait off the runtime's threads.
+            let answer = tokio::task::spawn_blocking(|| {
+                let mut answer = String::new();
+                let _ = std::io::stdin().lock().read_line(&mut answer);
+                answer
+            })
+            .await
+            .unwrap_or_default();
             matches!(answer.trim(), "y" | "Y" | "yes")
         } else {
             let _ = writeln!(err, "no terminal to confirm on: pass --yes to proceed");
             false
         };
         if !confirmed {
-            return Err(ops::decline(ctx, &prepared));
+            return Err(ops::decline(ctx, &prepared).await);
         }
     }
     Ok(outcome_line(&ops::execute(ctx, prepared).await?))

@@ -186,20 +186,21 @@ pub enum PlanOrSkip {
 pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<Prepared, Outcome>, OpsError> {
     let action = op.action();
     let target = op.target(&ctx.conn);
-    let refuse = |error: OpsError| {
-        record(ctx, action, &target, &Value::Null, &Value::Null, &error.to_string())?;
+    let refuse = async |error: OpsError| {
+        record(ctx, action, &target, &Value::Null, &Value::Null, &error.to_string()).await?;
         Err(error)
     };
     if let Some(reason) = &ctx.readonly {
         return refuse(OpsError::ReadOnly(format!(
             "{reason}; {action} on {target} not attempted"
-        )));
+        )))
+        .await;
     }
     for permission in op.permissions(&ctx.conn) {
         match permission::check(&ctx.conn, &permission).await {
             Ok(None) => {}
-            Ok(Some(reason)) => return refuse(OpsError::Forbidden(reason)),
-            Err(e) => return refuse(e.into()),
+            Ok(Some(reason)) => return refuse(OpsError::Forbidden(reason)).await,
+            Err(e) => return refuse(e.into()).await,
         }
     }
     match op.plan(&ctx.conn).await {
@@ -217,15 +218,16 @@ pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<Pr
                 &Value::Null,
                 &Value::Null,
                 &format!("skipped: {why}"),
-            )?;
+            )
+            .await?;
             Ok(Err(Outcome::Skipped(why)))
         }
-        Err(e) => refuse(e),
+        Err(e) => refuse(e).await,
     }
 }
 
 /// The operator said no: nothing is written, the attempt is audited.
-pub fn decline(ctx: &OpsContext, prepared: &Prepared) -> OpsError {
+pub async fn decline(ctx: &OpsContext, prepared: &Prepared) -> OpsError {
     let error = OpsError::Cancelled(prepared.plan.summary.clone());
     if let Err(e) = record(
         ctx,
@@ -234,7 +236,9 @@ pub fn decline(ctx: &OpsContext, prepared: &Prepared) -> OpsError {
         &prepared.plan.before,
         &prepared.plan.after,
         "cancelled",
-    ) {
+    )
+    .await
+    {
         return e;
     }
     error
@@ -250,7 +254,7 @@ pub async fn execute(ctx: &OpsContext, prepared: Prepared) -> Result<Outcome, Op
         Ok(()) => "done".to_owned(),
         Err(e) => format!("failed: {e}"),
     };
-    record(ctx, action, &target, &plan.before, &plan.after, &outcome)?;
+    record(ctx, action, &target, &plan.before, &plan.after, &outcome).await?;
     result.map(|()| Outcome::Done(plan.summary))
 }
 
@@ -357,7 +361,7 @@ pub fn precondition(read: &Value) -> Value {
     serde_json::json!({"op": "replace", "path": "/metadata/resourceVersion", "value": read["metadata"]["resourceVersion"]})
 }
 
-fn record(
+async fn record(
     ctx: &OpsContext,
     action: &str,
     target: &str,
@@ -377,5 +381,5 @@ fn record(
         outcome: outcome.to_owned(),
         reason: ctx.reason.clone().unwrap_or_default(),
     };
-    ctx.audit.append(&entry).map_err(OpsError::Audit)
+    ctx.audit.write(entry).await.map_err(OpsError::Audit)
 }
