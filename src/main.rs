@@ -6,7 +6,7 @@ use clap::{CommandFactory, Parser};
 use modeldeck::app::State;
 use modeldeck::app::alerts::AlertsState;
 use modeldeck::app::metrics::MetricsState;
-use modeldeck::app::state::Session;
+use modeldeck::app::shared::Session;
 use modeldeck::backends::kube::Connection;
 use modeldeck::cli::{BlueGreenCommand, CanaryCommand, Cli, Command, ShadowCommand};
 use modeldeck::commands::CliError;

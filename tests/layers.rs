@@ -233,3 +233,151 @@ fn the_reader_sees_through_groups_and_super() {
         ["backends::panels::Line", "domain::a", "domain::b::C", "ops::prepare"]
     );
 }
+
+/// The file a path names: its longest prefix that is a module, seen
+/// through a `mod.rs`'s `pub use` of the item named after it.
+fn file_of<'a>(path: &[String], modules: &'a BTreeMap<Vec<String>, Source>) -> Option<&'a Source> {
+    let (len, source) = (1..=path.len())
+        .rev()
+        .find_map(|n| modules.get(&path[..n]).map(|s| (n, s)))?;
+    let is_mod_rs = source.file.file_name().is_some_and(|f| f == "mod.rs");
+    if let (true, Some(item)) = (is_mod_rs, path.get(len)) {
+        let reexported = paths_named(source)
+            .into_iter()
+            .find(|p| p.last() == Some(item) && source.code.contains("pub use"));
+        if let Some(origin) = reexported.filter(|p| p.as_slice() != path) {
+            return file_of(&origin, modules).or(Some(source));
+        }
+    }
+    Some(source)
+}
+
+/// Groups of files that import each other in a ring (Tarjan's strongly
+/// connected components of the file graph), each member with the ring
+/// members it names.
+fn rings(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<(String, Vec<String>)>> {
+    struct Walk<'a> {
+        edges: &'a BTreeMap<String, BTreeSet<String>>,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        found: Vec<Vec<&'a str>>,
+    }
+    fn visit<'a>(w: &mut Walk<'a>, v: &'a str) {
+        let n = w.index.len();
+        w.index.insert(v, n);
+        w.low.insert(v, n);
+        w.stack.push(v);
+        for next in w.edges.get(v).into_iter().flatten() {
+            let next = next.as_str();
+            if !w.index.contains_key(next) {
+                visit(w, next);
+                let low = w.low[v].min(w.low[next]);
+                w.low.insert(v, low);
+            } else if w.stack.contains(&next) {
+                let low = w.low[v].min(w.index[next]);
+                w.low.insert(v, low);
+            }
+        }
+        if w.low[v] == w.index[v] {
+            let mut group = Vec::new();
+            while let Some(top) = w.stack.pop() {
+                group.push(top);
+                if top == v {
+                    break;
+                }
+            }
+            if group.len() > 1 {
+                w.found.push(group);
+            }
+        }
+    }
+    let mut walk = Walk {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
+    for v in edges.keys() {
+        if !walk.index.contains_key(v.as_str()) {
+            visit(&mut walk, v);
+        }
+    }
+    walk.found
+        .into_iter()
+        .map(|group| {
+            let mut members: Vec<(String, Vec<String>)> = group
+                .iter()
+                .map(|m| {
+                    let named = edges[*m]
+                        .iter()
+                        .filter(|t| group.contains(&t.as_str()))
+                        .cloned()
+                        .collect();
+                    ((*m).to_owned(), named)
+                })
+                .collect();
+            members.sort();
+            members
+        })
+        .collect()
+}
+
+fn file_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let modules: BTreeMap<Vec<String>, Source> = sources().into_iter().map(|s| (s.module.clone(), s)).collect();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for source in modules.values() {
+        let from = relative(&source.file);
+        let targets = edges.entry(from.clone()).or_default();
+        for path in paths_named(source) {
+            if let Some(target) = file_of(&path, &modules).map(|t| relative(&t.file))
+                && target != from
+            {
+                targets.insert(target);
+            }
+        }
+    }
+    edges
+}
+
+#[test]
+fn no_files_import_each_other_in_a_ring() {
+    let found = rings(&file_graph());
+    let shown: Vec<String> = found
+        .iter()
+        .map(|ring| {
+            ring.iter()
+                .map(|(file, named)| format!("{file} → {}", named.join(", ")))
+                .collect::<Vec<_>>()
+                .join("\n    ")
+        })
+        .collect();
+    assert!(
+        shown.is_empty(),
+        "files that import each other in a ring:\n    {}",
+        shown.join("\n  and\n    ")
+    );
+}
+
+#[test]
+fn a_ring_of_three_is_found_and_a_chain_is_not() {
+    let graph = |pairs: &[(&str, &str)]| {
+        let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (a, b) in pairs {
+            edges.entry((*a).into()).or_default().insert((*b).into());
+            edges.entry((*b).into()).or_default();
+        }
+        edges
+    };
+    let ring = rings(&graph(&[("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]));
+    assert_eq!(
+        ring,
+        [vec![
+            ("a".to_owned(), vec!["b".to_owned()]),
+            ("b".to_owned(), vec!["c".to_owned()]),
+            ("c".to_owned(), vec!["a".to_owned()]),
+        ]]
+    );
+    assert!(rings(&graph(&[("a", "b"), ("b", "c"), ("a", "c")])).is_empty());
+}

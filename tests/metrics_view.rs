@@ -10,7 +10,7 @@ mod common;
 use common::Harness;
 use insta::assert_snapshot;
 use modeldeck::app::action::{MetricsAction, MetricsEffect};
-use modeldeck::app::metrics::{MetricsState, now};
+use modeldeck::app::metrics::MetricsState;
 use modeldeck::app::{Action, Effect, KeyAction, ViewId, update};
 use modeldeck::backends::metrics::PanelData;
 use modeldeck::config::metrics::MetricsSource;
@@ -74,7 +74,7 @@ fn lines(end: f64, stat: &str, values: [(f64, f64); 3]) -> Vec<Line> {
 
 /// Answers every panel with the demo's shape of data.
 fn answer_all(h: &mut Harness, generation: u64) {
-    let end = now(&h.state).unwrap();
+    let end = h.state.now().unwrap();
     let data = |lines: Vec<Line>| PanelData {
         lines,
         newest: Some(end),
@@ -144,7 +144,7 @@ fn a_failed_panel_keeps_its_lines_marked_stale_and_others_go_on() {
     let mut h = harness();
     let generation = open(&mut h);
     answer_all(&mut h, generation);
-    let at = now(&h.state).unwrap();
+    let at = h.state.now().unwrap();
     h.dispatch(panel_answer(
         generation,
         "latency",
@@ -256,7 +256,7 @@ fn alerts_and_the_guard_banner() {
     use modeldeck::config::guard::GuardAction;
     use modeldeck::ops::guard::GuardEvent;
     let mut h = harness();
-    let at = now(&h.state).unwrap();
+    let at = h.state.now().unwrap();
     let alert = |name: &str, state: &str, version: &str, track: &str, value: f64, ago: i64| ActiveAlert {
         name: name.into(),
         state: state.into(),
@@ -325,7 +325,7 @@ fn alerts_and_the_guard_banner() {
 fn one_version_on_two_tracks_is_two_series_and_a_finished_track_says_so() {
     let mut h = harness();
     let generation = open(&mut h);
-    let end = now(&h.state).unwrap();
+    let end = h.state.now().unwrap();
     // 2.0.5 serves 20/s as stable now; ten minutes ago it was a shadow,
     // mirrored at 4/s, and that series stopped.
     let old: Vec<(f64, f64)> = (0..20).map(|i| (end - 900.0 + f64::from(i) * 5.0, 4.0)).collect();
@@ -363,7 +363,7 @@ fn alerts_read_in_the_panels_units_and_resolve_when_their_version_is_gone() {
     use modeldeck::backends::prometheus::ActiveAlert;
     use modeldeck::domain::rollout::RolloutPhase;
     let mut h = harness();
-    let at = now(&h.state).unwrap();
+    let at = h.state.now().unwrap();
     let alert = |name: &str, version: &str, track: &str, value: f64| ActiveAlert {
         name: name.into(),
         state: "firing".into(),
@@ -419,7 +419,7 @@ fn a_rollouts_request_rate_is_its_own_tracks_series() {
     settings.source = MetricsSource::Scrape;
     h.state.metrics = MetricsState::new(&settings, "3 scraped URLs".into(), None);
     let generation = open(&mut h);
-    let end = now(&h.state).unwrap();
+    let end = h.state.now().unwrap();
     // 2.1.1 was released into the canary and undone (its canary series is
     // at 0); it still runs as the shadow at 9.8/s.
     let line = |track: &str, value: f64| Line {
@@ -466,7 +466,7 @@ fn a_range_longer_than_the_data_says_how_far_back_it_goes() {
 fn a_quantile_on_the_top_bucket_is_marked_as_bounded_by_it() {
     let mut h = harness();
     let generation = open(&mut h);
-    let end = now(&h.state).unwrap();
+    let end = h.state.now().unwrap();
     // Confidences mostly above 0.95, the highest finite bucket: the p90 is
     // the bound itself, and only known to be at least that.
     let line = |stat: &str, value: f64| Line {

@@ -9,7 +9,7 @@ mod common;
 
 use modeldeck::app::Action;
 use modeldeck::app::action::{KubeAction, MetricsAction};
-use modeldeck::app::state::Level;
+use modeldeck::app::shared::Level;
 use modeldeck::config::guard::GuardAction;
 use modeldeck::domain::guard::GuardEvent;
 

@@ -7,7 +7,7 @@ mod console_common;
 mod sim_common;
 
 use console_common::{Attach, Console};
-use modeldeck::app::state::Mode;
+use modeldeck::app::screen::Mode;
 use sim_common::Sim;
 
 /// The console attached to `sim` in ml-serving (or `namespace`).

@@ -8,7 +8,8 @@ mod console_common;
 mod sim_common;
 
 use console_common::{Attach, Console};
-use modeldeck::app::state::{Level, Mode};
+use modeldeck::app::screen::Mode;
+use modeldeck::app::shared::Level;
 use sim_common::Sim;
 
 fn console(sim: &Sim, readonly: Option<&str>) -> Console {

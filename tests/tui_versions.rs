@@ -8,7 +8,7 @@ mod console_common;
 mod sim_common;
 
 use console_common::{Attach, Console};
-use modeldeck::app::state::Mode;
+use modeldeck::app::screen::Mode;
 use sim_common::Sim;
 
 const BAD: &str = "predictor=ghcr.io/modeldeck/malaria-predictor:2.1.1";

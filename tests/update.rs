@@ -7,7 +7,8 @@ mod common;
 
 use common::Harness;
 use modeldeck::app::input::Input;
-use modeldeck::app::state::{Level, Mode, Pane};
+use modeldeck::app::screen::{Mode, Pane};
+use modeldeck::app::shared::Level;
 use modeldeck::app::{Action, ViewId};
 
 fn selected_version(h: &Harness) -> String {
@@ -301,7 +302,7 @@ fn tab_completes_command_names() {
 #[test]
 fn a_refresh_asked_for_while_a_read_is_out_is_not_lost() {
     use modeldeck::app::action::{Effect, KubeAction, KubeEffect};
-    use modeldeck::app::rollouts::{KubeInfo, RolloutDetail};
+    use modeldeck::app::cluster_reads::{KubeInfo, RolloutDetail};
     use modeldeck::app::update;
     use modeldeck::domain::rollout::{Rollout, RolloutPhase, RolloutStatus};
 
@@ -426,7 +427,7 @@ fn a_list_that_arrived_on_another_view_gets_its_detail_when_rollouts_opens() {
     use modeldeck::domain::rollout::RolloutPhase;
     let mut h = Harness::new();
     let generation = h.state.rollouts.kube.generation();
-    let info = modeldeck::app::rollouts::KubeInfo {
+    let info = modeldeck::app::cluster_reads::KubeInfo {
         context: "c".into(),
         namespace: "ml-serving".into(),
         server: "https://x".into(),

@@ -2,8 +2,8 @@
 //! answers from the world (from effects, ticks, the terminal).
 
 use super::KeyAction;
+use super::cluster_reads::{KubeInfo, RolloutDetail};
 use super::input::Edit;
-use super::rollouts::{KubeInfo, RolloutDetail};
 use crate::backends::audit_log::AuditRead;
 use crate::domain::RegistryLoad;
 use crate::domain::operation::OpRequest;
@@ -29,7 +29,7 @@ pub enum Action {
     Tick(jiff::Zoned),
     Resize(u16, u16),
     /// What the frame just drawn measured of its scrollable panes.
-    Measured(super::state::Measure),
+    Measured(super::screen::Measure),
     RegistryLoaded {
         generation: u64,
         result: Result<RegistryLoad, String>,

@@ -3,11 +3,11 @@
 //! kept with their age when a refresh fails, and every guard action, which
 //! stays in a banner for the session.
 
-use super::action::MetricsAction;
 use super::list_cursor::ListCursor;
-use super::state::{Level, State};
+use super::shared::{Level, Shared};
 use crate::backends::prometheus::ActiveAlert;
 use crate::domain::guard::{GuardEvent, GuardReport};
+use crate::domain::rollout::Rollout;
 use crate::text::clean;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -114,46 +114,59 @@ impl AlertsState {
     }
 }
 
-pub fn receive_alerts(state: &mut State, result: Result<Vec<ActiveAlert>, String>, at: f64) {
-    let a = &mut state.alerts;
+/// Active alerts, or why they could not be read; `configured`: whether a
+/// metrics source is set at all (without one there is nothing to fail).
+pub fn receive_alerts(
+    a: &mut AlertsState,
+    shared: &mut Shared,
+    configured: bool,
+    result: Result<Vec<ActiveAlert>, String>,
+    at: f64,
+) {
     match result {
         Ok(list) => {
             a.alerts = Some(list);
             a.at = Some(at);
             if a.error.clear() {
-                state.note(Level::Info, "alerts: answering again; the list is current");
+                shared.note(Level::Info, "alerts: answering again; the list is current");
             }
         }
         // Without a metrics source there is nothing to fail: the view
         // says none is configured.
-        Err(_) if !state.metrics.configured => {}
+        Err(_) if !configured => {}
         Err(e) => {
-            if a.error.fail(&e, state.clock.as_ref()) {
+            if a.error.fail(&e, shared.clock) {
                 let text = format!("cannot read the alerts: {}", clean(&e));
-                state.note(Level::Error, text);
+                shared.note(Level::Error, text);
             }
         }
     }
-    let a = &mut state.alerts;
     let len = a.rows().len();
     a.cursor.clamp(len);
 }
 
-pub fn receive(state: &mut State, action: MetricsAction) {
-    match action {
-        MetricsAction::Alerts { result, at } => receive_alerts(state, result, at),
-        MetricsAction::Guards { reports, events } => {
-            for event in events {
-                let level = if event.outcome.is_ok() {
-                    Level::Warn
-                } else {
-                    Level::Error
-                };
-                state.note(level, clean(&event.describe()));
-                state.alerts.guard_events.push(event);
-            }
-            state.alerts.guards = reports;
-        }
-        MetricsAction::Panel { .. } => {}
+/// Every guard's state after a check, and what they did in it: each
+/// action in the log, as a warning (an error when it failed).
+pub fn receive_guards(a: &mut AlertsState, shared: &mut Shared, reports: Vec<GuardReport>, events: Vec<GuardEvent>) {
+    for event in events {
+        let level = if event.outcome.is_ok() {
+            Level::Warn
+        } else {
+            Level::Error
+        };
+        shared.note(level, clean(&event.describe()));
+        a.guard_events.push(event);
     }
+    a.guards = reports;
+}
+
+/// What runs where, from the watch's list, as the alerts compare it:
+/// (namespace, version, track label's value).
+pub fn running_of(list: &[Rollout], track_label: &str) -> Vec<(String, String, Option<String>)> {
+    list.iter()
+        .filter_map(|r| {
+            let version = r.version.name.clone()?;
+            Some((r.namespace.clone(), version, r.labels.get(track_label).cloned()))
+        })
+        .collect()
 }

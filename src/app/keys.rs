@@ -3,7 +3,8 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::input::Edit;
-use super::state::{Mode, State};
+use super::screen::Mode;
+use super::state::State;
 use super::{Action, KeyAction, ViewId};
 use crate::config::{Key, KeyContext, Keymap};
 
@@ -30,7 +31,7 @@ pub fn resolve(state: &State, keymap: &Keymap, event: &KeyEvent) -> Option<Actio
     }
     // Too small to draw the console: only quitting works, so nothing acts
     // (and no dialog is answered) where the operator cannot see it.
-    if !super::state::fits(state.size) {
+    if !super::screen::fits(state.size) {
         let quit = keymap.lookup(&[KeyContext::Global], Key::from_event(event)) == Some(KeyAction::Quit);
         return quit.then_some(Action::Key(KeyAction::Quit));
     }

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use super::Action;
 use super::action::{KubeAction, KubeEffect};
-use super::rollouts::{KubeInfo, RolloutDetail};
+use super::cluster_reads::{KubeInfo, RolloutDetail};
 use crate::backends::kube::history::{history, replica_sets};
 use crate::backends::kube::rollouts::{self, rollout_of};
 use crate::backends::kube::watch::watch_cluster;

@@ -4,12 +4,13 @@
 //! when a fetch fails (the old lines, marked stale, never a blank).
 
 use super::ViewId;
-use super::action::{Effect, MetricsAction, MetricsEffect};
+use super::action::{Effect, MetricsEffect};
 use super::list_cursor::ListCursor;
-use super::state::{Level, State};
+use super::shared::{Level, Shared};
 use crate::backends::metrics::PanelData;
 use crate::backends::panels::Scope;
 use crate::config::metrics::{MetricsSettings, MetricsSource, PanelKind, PanelSettings};
+use crate::domain::rollout::Rollout;
 use crate::domain::series::{Line, quantile_stat};
 
 /// The time ranges the range keys step through, in seconds.
@@ -126,7 +127,7 @@ impl MetricsState {
 
     /// The notice while panels fail: how many, the first reason, and since
     /// when the first of them has been failing.
-    pub fn outage_notice(&self) -> Option<super::state::Notice> {
+    pub fn outage_notice(&self) -> Option<super::shared::Notice> {
         let failing: Vec<&PanelView> = self.panels.iter().filter(|p| p.error.is_failing()).collect();
         let first = failing.iter().min_by_key(|p| p.error.since().map(|t| t.timestamp()))?;
         let why = first.error.why()?;
@@ -141,7 +142,7 @@ impl MetricsState {
         } else {
             "nothing read yet"
         };
-        Some(super::state::Notice {
+        Some(super::shared::Notice {
             key: format!("metrics {why}"),
             level: Level::Error,
             text: format!("{headline} ({which}); {kept}, retrying"),
@@ -251,40 +252,31 @@ impl PanelView {
 pub use crate::domain::alerting::stale_after;
 
 /// The rollout the panels are drawn for: the one selected in Rollouts, or
-/// the session's namespace (also when no panel depends on the deployment,
-/// so moving through the list does not refetch the same series).
-pub fn scope(state: &State) -> Scope {
-    match state.rollouts.selected() {
-        Some(rollout) if state.metrics.uses_deployment => Scope {
-            namespace: rollout.namespace.clone(),
-            deployment: rollout.name.clone(),
-        },
+/// the session's namespace (the Deployment only when a panel's query
+/// depends on it, so moving through the list does not refetch the same
+/// series).
+pub fn scope(m: &MetricsState, selected: Option<&Rollout>, namespace: &str) -> Scope {
+    match selected {
         Some(rollout) => Scope {
             namespace: rollout.namespace.clone(),
-            deployment: String::new(),
+            deployment: if m.uses_deployment {
+                rollout.name.clone()
+            } else {
+                String::new()
+            },
         },
         None => Scope {
-            namespace: state.session.namespace.clone(),
+            namespace: namespace.to_owned(),
             deployment: String::new(),
         },
     }
 }
 
-/// Unix seconds from the last tick (update never reads a clock).
-pub fn now(state: &State) -> Option<f64> {
-    state
-        .clock
-        .as_ref()
-        .map(|c| c.timestamp().as_millisecond() as f64 / 1000.0)
-}
-
 /// Asks for every panel that is due: not in flight, not paused, and not
 /// fetched within the refresh interval (or all of them when `force`).
-pub fn fetch_due(state: &mut State, force: bool) -> Vec<Effect> {
-    let Some(now) = now(state) else { return Vec::new() };
-    let scope = scope(state);
-    let view = state.view;
-    let m = &mut state.metrics;
+pub fn fetch_due(m: &mut MetricsState, shared: &Shared, scope: Scope, force: bool) -> Vec<Effect> {
+    let Some(now) = shared.now() else { return Vec::new() };
+    let view = shared.view;
     // Rollouts shows the rate as sparklines and each version's headline
     // values beside the rollout; both views need the panels.
     let shown = matches!(view, ViewId::Metrics | ViewId::Rollouts);
@@ -326,29 +318,27 @@ pub fn fetch_due(state: &mut State, force: bool) -> Vec<Effect> {
 
 /// Starts over: a new range, rollout or resume makes every answer on its
 /// way stale, and every panel due now.
-pub fn restart(state: &mut State) -> Vec<Effect> {
-    let m = &mut state.metrics;
+pub fn restart(m: &mut MetricsState, shared: &Shared, scope: Scope) -> Vec<Effect> {
     m.generation += 1;
     for panel in &mut m.panels {
         panel.in_flight = false;
     }
-    fetch_due(state, true)
+    fetch_due(m, shared, scope, true)
 }
 
-pub fn receive(state: &mut State, action: MetricsAction) -> Vec<Effect> {
-    match action {
-        other @ (MetricsAction::Alerts { .. } | MetricsAction::Guards { .. }) => {
-            super::alerts::receive(state, other);
-            Vec::new()
-        }
-        MetricsAction::Panel {
-            generation,
-            name,
-            result,
-        } => {
-            let m = &mut state.metrics;
+/// One panel's lines, or why there are none; answers for an older
+/// generation (range, rollout, pause) are dropped.
+pub fn receive_panel(
+    m: &mut MetricsState,
+    shared: &mut Shared,
+    generation: u64,
+    name: &str,
+    result: Result<PanelData, String>,
+) {
+    {
+        {
             if generation != m.generation {
-                return Vec::new();
+                return;
             }
             let was_failing = m.panels.iter().any(|p| p.error.is_failing());
             let seen = |e: &str| m.panels.iter().any(|p| p.error.why() == Some(e));
@@ -358,7 +348,7 @@ pub fn receive(state: &mut State, action: MetricsAction) -> Vec<Effect> {
                 .map(|e| crate::text::clean(e))
                 .filter(|e| !seen(e));
             let Some(panel) = m.panels.iter_mut().find(|p| p.settings.name == name) else {
-                return Vec::new();
+                return;
             };
             panel.in_flight = false;
             match result {
@@ -367,43 +357,41 @@ pub fn receive(state: &mut State, action: MetricsAction) -> Vec<Effect> {
                     panel.error.clear();
                 }
                 Err(e) => {
-                    panel.error.fail(&e, state.clock.as_ref());
+                    panel.error.fail(&e, shared.clock);
                 }
             }
             let failing = m.panels.iter().any(|p| p.error.is_failing());
             if let Some(why) = new_reason {
-                let text = format!("cannot read the metrics ({} panel): {why}", crate::text::clean(&name));
-                state.note(Level::Error, text);
+                let text = format!("cannot read the metrics ({} panel): {why}", crate::text::clean(name));
+                shared.note(Level::Error, text);
             } else if was_failing && !failing {
-                state.note(Level::Info, "metrics: every panel answers again");
+                shared.note(Level::Info, "metrics: every panel answers again");
             }
-            Vec::new()
         }
     }
 }
 
-pub fn range_step(state: &mut State, longer: bool) -> Vec<Effect> {
-    let m = &mut state.metrics;
+pub fn range_step(m: &mut MetricsState, shared: &mut Shared, scope: Scope, longer: bool) -> Vec<Effect> {
     m.range = if longer {
         (m.range + 1).min(RANGES.len() - 1)
     } else {
         m.range.saturating_sub(1)
     };
     let label = m.range_label();
-    state.set_status(Level::Info, format!("showing the last {label}"));
-    restart(state)
+    shared.set_status(Level::Info, format!("showing the last {label}"));
+    restart(m, shared, scope)
 }
 
-pub fn set_range(state: &mut State, label: &str) -> Vec<Effect> {
+pub fn set_range(m: &mut MetricsState, shared: &mut Shared, scope: Scope, label: &str) -> Vec<Effect> {
     match RANGES.iter().position(|(_, l)| *l == label) {
         Some(i) => {
-            state.metrics.range = i;
-            state.set_status(Level::Info, format!("showing the last {label}"));
-            restart(state)
+            m.range = i;
+            shared.set_status(Level::Info, format!("showing the last {label}"));
+            restart(m, shared, scope)
         }
         None => {
             let known: Vec<&str> = RANGES.iter().map(|(_, l)| *l).collect();
-            state.set_status(
+            shared.set_status(
                 Level::Error,
                 format!("range: expected one of {}, found {label:?}", known.join(", ")),
             );
@@ -413,8 +401,7 @@ pub fn set_range(state: &mut State, label: &str) -> Vec<Effect> {
 }
 
 /// Shows the comparison, or, when shown, sets the next version against A.
-pub fn compare_next(state: &mut State) {
-    let m = &mut state.metrics;
+pub fn compare_next(m: &mut MetricsState, shared: &mut Shared) {
     if !m.compare {
         m.compare = true;
         return;
@@ -428,21 +415,21 @@ pub fn compare_next(state: &mut State) {
     if let Some(v) = others.get(next) {
         let text = format!("comparing {} {} with {} {}", a.0, a.1, v.0, v.1);
         m.compare_with = Some(v.clone());
-        state.set_status(Level::Info, crate::text::clean(&text));
+        shared.set_status(Level::Info, crate::text::clean(&text));
     }
 }
 
-pub fn toggle_pause(state: &mut State) -> Vec<Effect> {
-    state.metrics.paused = !state.metrics.paused;
-    if state.metrics.paused {
-        state.set_status(
+pub fn toggle_pause(m: &mut MetricsState, shared: &mut Shared, scope: Scope) -> Vec<Effect> {
+    m.paused = !m.paused;
+    if m.paused {
+        shared.set_status(
             Level::Info,
             "metrics paused: the charts hold still (press again to resume)",
         );
         Vec::new()
     } else {
-        state.set_status(Level::Info, "metrics resumed");
-        restart(state)
+        shared.set_status(Level::Info, "metrics resumed");
+        restart(m, shared, scope)
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod alerts;
+pub mod cluster_reads;
 pub mod command;
 pub mod effects;
 mod in_flight;
@@ -18,6 +19,8 @@ pub mod outage;
 pub mod resource;
 pub mod rollout_keys;
 pub mod rollouts;
+pub mod screen;
+pub mod shared;
 pub mod state;
 pub mod update;
 

@@ -6,7 +6,7 @@
 
 use super::KeyAction;
 use super::resource::Load;
-use super::state::State;
+use super::rollouts::RolloutsState;
 use crate::domain::operation::OpKind;
 use crate::domain::rollout::Rollout;
 use crate::domain::traffic::next_rung;
@@ -23,43 +23,18 @@ pub fn op_of(key: KeyAction) -> Option<(OpKind, &'static str)> {
     })
 }
 
-/// Whether an operation moves a rollout's traffic (so it belongs to the
-/// rollout a canary or shadow row serves).
-fn moves_traffic(kind: &OpKind) -> bool {
-    matches!(
-        kind,
-        OpKind::CanarySet(_)
-            | OpKind::CanaryStep
-            | OpKind::CanaryAbort
-            | OpKind::CanaryPromote
-            | OpKind::ShadowOn(_)
-            | OpKind::ShadowOff
-    )
-}
-
-/// The Deployment `kind` acts on from `row`: the row itself, or for
-/// traffic the rollout it is the canary or shadow of.
-pub fn target(state: &State, row: &Rollout, kind: &OpKind) -> String {
-    if moves_traffic(kind)
-        && let Some((owner, _)) = state.rollouts.traffic_of(row)
-    {
-        return owner.to_owned();
-    }
-    row.name.clone()
-}
-
 /// The operation `key` would start on the selected row (the switch back
 /// with its Service filled in), or why it cannot act there now.
-pub fn planned(state: &State, key: KeyAction) -> Option<Result<(OpKind, &'static str), String>> {
+pub fn planned(r: &RolloutsState, key: KeyAction) -> Option<Result<(OpKind, &'static str), String>> {
     let (kind, what) = op_of(key)?;
-    let Some(row) = state.rollouts.selected() else {
+    let Some(row) = r.selected() else {
         return Some(Err("no rollout selected".into()));
     };
-    if let Some(why) = why_not(state, row, &kind) {
+    if let Some(why) = why_not(r, row, &kind) {
         return Some(Err(why));
     }
     Some(match kind {
-        OpKind::BlueGreenBack { .. } => switch_back_service(state, row)
+        OpKind::BlueGreenBack { .. } => switch_back_service(r, row)
             .map(|service| (OpKind::BlueGreenBack { service }, what))
             .ok_or_else(|| {
                 "no Service of this rollout records a version to switch back to; use :switch SERVICE VERSION".into()
@@ -70,10 +45,10 @@ pub fn planned(state: &State, key: KeyAction) -> Option<Result<(OpKind, &'static
 
 /// Why `kind` has nothing to act on from `row`, judged from what the watch
 /// and the detail show (the cluster is asked again when it runs).
-fn why_not(state: &State, row: &Rollout, kind: &OpKind) -> Option<String> {
+fn why_not(r: &RolloutsState, row: &Rollout, kind: &OpKind) -> Option<String> {
     let name = &row.name;
-    if moves_traffic(kind) {
-        let Some((owner, traffic)) = state.rollouts.traffic_of(row) else {
+    if kind.moves_traffic() {
+        let Some((owner, traffic)) = r.traffic_of(row) else {
             return Some(format!(
                 "no traffic router is configured for deployment {name:?}, nor is it the canary or shadow of a \
                  configured rollout: add [rollouts.{name}] to the configuration (modeldeck info shows which file)"
@@ -93,7 +68,7 @@ fn why_not(state: &State, row: &Rollout, kind: &OpKind) -> Option<String> {
             _ => {}
         }
     }
-    if let (OpKind::Rollback(None), Load::Loaded(detail)) = (kind, &state.rollouts.detail.load)
+    if let (OpKind::Rollback(None), Load::Loaded(detail)) = (kind, &r.detail.load)
         && detail.name == *name
         && detail.revisions.len() < 2
     {
@@ -104,8 +79,8 @@ fn why_not(state: &State, row: &Rollout, kind: &OpKind) -> Option<String> {
 
 /// The Service `b` switches back: one pointing at the row's version with a
 /// recorded previous version, else any with one.
-fn switch_back_service(state: &State, row: &Rollout) -> Option<String> {
-    match &state.rollouts.detail.load {
+fn switch_back_service(r: &RolloutsState, row: &Rollout) -> Option<String> {
+    match &r.detail.load {
         Load::Loaded(detail) if detail.name == row.name => detail
             .switch_back_target(row.version.name.as_deref())
             .map(str::to_owned),
@@ -114,17 +89,17 @@ fn switch_back_service(state: &State, row: &Rollout) -> Option<String> {
 }
 
 /// Why `key` is dimmed on the selected row: it cannot act there, writes
-/// are refused (read-only), or the cluster said this user may not.
-pub fn dimmed(state: &State, key: KeyAction) -> Option<String> {
+/// are refused (`readonly`), or the cluster said this user may not.
+pub fn dimmed(r: &RolloutsState, readonly: bool, key: KeyAction) -> Option<String> {
     let (kind, _) = op_of(key)?;
-    if state.session.readonly {
+    if readonly {
         return Some("read-only mode".into());
     }
-    if let Load::Loaded(detail) = &state.rollouts.detail.load {
+    if let Load::Loaded(detail) = &r.detail.load {
         let same = |k: &OpKind| std::mem::discriminant(k) == std::mem::discriminant(&kind);
         if let Some((_, reason)) = detail.denied.iter().find(|(k, _)| same(k)) {
             return Some(reason.clone());
         }
     }
-    planned(state, key)?.err()
+    planned(r, key)?.err()
 }

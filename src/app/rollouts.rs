@@ -3,59 +3,17 @@
 //! through `ops` in two steps with a confirmation in between.
 
 use super::action::{Effect, KubeAction, KubeEffect};
+use super::cluster_reads::{KubeInfo, RolloutDetail};
 use super::list_cursor::ListCursor;
 use super::resource::{Load, Resource};
-use super::state::{Level, Mode, Pane, State};
+use super::screen::{Mode, Pane};
+use super::shared::Level;
+use super::shared::{Session, Shared};
+use crate::domain::RegistryLoad;
 use crate::domain::operation::{OpKind, OpRequest};
-use crate::domain::rollout::{ClusterState, PodSummary, Revision, Rollout, RolloutKey};
+use crate::domain::rollout::{ClusterState, Rollout, RolloutKey};
 use crate::domain::traffic::{Role, Traffic};
 use crate::ops::Prepared;
-
-/// The cluster the console is attached to.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KubeInfo {
-    pub context: String,
-    pub namespace: String,
-    pub server: String,
-    pub user: String,
-    /// Why writes are refused here, if they are.
-    pub readonly: Option<String>,
-    /// Listing every namespace (`:ns all`).
-    pub all_namespaces: bool,
-    /// The kubeconfig's contexts, for `:ctx`.
-    pub contexts: Vec<String>,
-    /// The namespaces this user may list (`None`: it may not), for `:ns`.
-    pub namespaces: Option<Vec<String>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RolloutDetail {
-    pub namespace: String,
-    pub name: String,
-    pub revisions: Vec<Revision>,
-    pub pods: Vec<PodSummary>,
-    /// Actions the cluster says this user may not take, and why, asked
-    /// before any key is pressed.
-    pub denied: Vec<(OpKind, String)>,
-    /// Blue-green Services for this rollout's app, and the version each
-    /// points to.
-    pub services: Vec<crate::ops::bluegreen::Side>,
-    /// The cluster's clock minus the console's, in seconds, at the read:
-    /// ages are the cluster's (as kubectl's AGE), not the local clock's.
-    pub clock_skew: Option<i64>,
-}
-
-impl RolloutDetail {
-    /// The Service `b` switches back: one pointing at `version` with a
-    /// recorded previous version, else any with one.
-    pub fn switch_back_target(&self, version: Option<&str>) -> Option<&str> {
-        let with_previous = || self.services.iter().filter(|s| s.previous.is_some());
-        with_previous()
-            .find(|s| s.runs.name.as_deref() == version)
-            .or_else(|| with_previous().next())
-            .map(|s| s.service.as_str())
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RolloutsState {
@@ -141,6 +99,17 @@ impl RolloutsState {
         Some((role.rollout.as_str(), traffic))
     }
 
+    /// The Deployment `kind` acts on from `row`: the row itself, or for
+    /// traffic the rollout it is the canary or shadow of.
+    pub fn target(&self, row: &Rollout, kind: &OpKind) -> String {
+        if kind.moves_traffic()
+            && let Some((owner, _)) = self.traffic_of(row)
+        {
+            return owner.to_owned();
+        }
+        row.name.clone()
+    }
+
     pub fn role_of(&self, rollout: &Rollout) -> Option<&Role> {
         self.roles.get(&(rollout.namespace.clone(), rollout.name.clone()))
     }
@@ -172,51 +141,47 @@ struct DetailInputs {
 
 /// Connects (or reconnects, after `:ctx`/`:ns`): everything read from the
 /// old connection is dropped, answers still on their way are stale.
-pub fn connect(state: &mut State) -> Vec<Effect> {
-    let r = &mut state.rollouts;
+pub fn connect(r: &mut RolloutsState, session: &Session) -> Vec<Effect> {
     r.list.invalidate();
     r.detail.invalidate();
     r.stale.clear();
     r.pending = None;
     r.kube
         .request()
-        .map(|generation| connect_effect(state, generation))
+        .map(|generation| connect_effect(session, generation))
         .into_iter()
         .collect()
 }
 
-fn connect_effect(state: &State, generation: u64) -> Effect {
+fn connect_effect(session: &Session, generation: u64) -> Effect {
     Effect::Kube(KubeEffect::Connect {
         generation,
-        context: state.session.context.clone(),
-        namespace: Some(state.session.namespace.clone()).filter(|_| state.session.namespace_set),
+        context: session.context.clone(),
+        namespace: Some(session.namespace.clone()).filter(|_| session.namespace_set),
     })
 }
 
-fn load_detail(state: &mut State) -> Vec<Effect> {
-    if state.rollouts.selected().is_none() {
+fn load_detail(r: &mut RolloutsState) -> Vec<Effect> {
+    if r.selected().is_none() {
         return Vec::new();
     }
-    state.rollouts.detail_outdated = false;
-    state
-        .rollouts
-        .detail
+    r.detail_outdated = false;
+    r.detail
         .request()
-        .map(|generation| detail_effect(state, generation))
+        .map(|generation| detail_effect(r, generation))
         .unwrap_or_default()
 }
 
 /// A read of the selected rollout's detail, tagged `generation`.
-fn detail_effect(state: &State, generation: u64) -> Vec<Effect> {
-    state
-        .rollouts
+fn detail_effect(rollouts: &RolloutsState, generation: u64) -> Vec<Effect> {
+    rollouts
         .selected()
         .map(|r| {
             Effect::Kube(KubeEffect::LoadDetail {
                 generation,
                 namespace: r.namespace.clone(),
                 deployment: r.name.clone(),
-                traffic_owner: super::rollout_keys::target(state, r, &OpKind::CanaryStep),
+                traffic_owner: rollouts.target(r, &OpKind::CanaryStep),
             })
         })
         .into_iter()
@@ -224,20 +189,16 @@ fn detail_effect(state: &State, generation: u64) -> Vec<Effect> {
 }
 
 /// The rollouts view's keys: one of the mutating actions on the selection.
-pub fn request(state: &mut State, kind: OpKind, what: &str) -> Vec<Effect> {
-    if state.rollouts.busy.is_some() {
-        state.set_status(Level::Warn, "another action is still running");
+pub fn request(r: &mut RolloutsState, shared: &mut Shared, kind: OpKind, what: &str) -> Vec<Effect> {
+    if r.busy.is_some() {
+        shared.set_status(Level::Warn, "another action is still running");
         return Vec::new();
     }
-    let Some((namespace, name)) = state
-        .rollouts
-        .selected()
-        .map(|r| (r.namespace.clone(), super::rollout_keys::target(state, r, &kind)))
-    else {
-        state.set_status(Level::Warn, "no rollout selected");
+    let Some((namespace, name)) = r.selected().map(|row| (row.namespace.clone(), r.target(row, &kind))) else {
+        shared.set_status(Level::Warn, "no rollout selected");
         return Vec::new();
     };
-    state.rollouts.busy = Some(format!("planning {what} of {namespace}/{name}"));
+    r.busy = Some(format!("planning {what} of {namespace}/{name}"));
     vec![Effect::Kube(KubeEffect::Prepare(OpRequest {
         kind,
         namespace,
@@ -246,30 +207,30 @@ pub fn request(state: &mut State, kind: OpKind, what: &str) -> Vec<Effect> {
 }
 
 /// Answers from the cluster and the operator's yes/no.
-pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
+pub fn update(r: &mut RolloutsState, shared: &mut Shared, action: KubeAction) -> Vec<Effect> {
     match action {
         KubeAction::Connected { generation, result } => {
             if let Ok(info) = &result {
-                state.session.context = Some(info.context.clone());
-                state.session.namespace = if info.all_namespaces {
+                shared.session.context = Some(info.context.clone());
+                shared.session.namespace = if info.all_namespaces {
                     crate::backends::kube::client::ALL_NAMESPACES.into()
                 } else {
                     info.namespace.clone()
                 };
-                state.session.readonly |= info.readonly.is_some();
+                shared.session.readonly |= info.readonly.is_some();
             }
             // A reconnect asked for meanwhile (:ns, :ctx) goes now.
-            if let Some(again) = state.rollouts.kube.receive(generation, result) {
-                return vec![connect_effect(state, again)];
+            if let Some(again) = r.kube.receive(generation, result) {
+                return vec![connect_effect(shared.session, again)];
             }
-            if state.rollouts.kube.loaded().is_some() {
-                state.rollouts.list.request();
+            if r.kube.loaded().is_some() {
+                r.list.request();
             }
             Vec::new()
         }
         KubeAction::Snapshot { generation, result } => {
             // Only the watch of the current connection speaks for the list.
-            if generation != state.rollouts.kube.generation() {
+            if generation != r.kube.generation() {
                 return Vec::new();
             }
             match result {
@@ -280,21 +241,10 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                     services,
                     services_changed,
                 }) => {
-                    let track_label = &state.alerts.track_label;
-                    state.alerts.running = Some(
-                        list.iter()
-                            .filter_map(|r| {
-                                let version = r.version.name.clone()?;
-                                Some((r.namespace.clone(), version, r.labels.get(track_label).cloned()))
-                            })
-                            .collect(),
-                    );
-                    let r = &mut state.rollouts;
                     let before = r.detail_inputs();
                     if r.stale.clear() {
-                        state.note(Level::Info, "the cluster answers again; the list is current");
+                        shared.note(Level::Info, "the cluster answers again; the list is current");
                     }
-                    let r = &mut state.rollouts;
                     r.traffic = traffic;
                     r.roles = roles;
                     r.services = services;
@@ -316,13 +266,13 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                         return Vec::new();
                     }
                     // Not shown: read when the view opens.
-                    if state.view != super::ViewId::Rollouts {
+                    if shared.view != super::ViewId::Rollouts {
                         r.detail_outdated = true;
                         return Vec::new();
                     }
                     return match (before, now) {
                         (_, None) => Vec::new(),
-                        (Some(b), Some(n)) if b.key == n.key => load_detail(state),
+                        (Some(b), Some(n)) if b.key == n.key => load_detail(r),
                         // Another rollout under the cursor is read as a
                         // selection change, after this update.
                         _ => Vec::new(),
@@ -331,51 +281,49 @@ pub fn update(state: &mut State, action: KubeAction) -> Vec<Effect> {
                 Err(e) => {
                     // Each new reason once in the log; the notice line says
                     // since when.
-                    if state.rollouts.stale.fail(&e, state.clock.as_ref()) {
-                        state.note(Level::Error, format!("cannot read the cluster: {e}"));
+                    if r.stale.fail(&e, shared.clock) {
+                        shared.note(Level::Error, format!("cannot read the cluster: {e}"));
                     }
                 }
             }
             Vec::new()
         }
         KubeAction::Detail { generation, result } => {
-            let r = &mut state.rollouts;
             // A refresh asked for while this read was out goes now.
             match r.detail.receive(generation, result) {
-                Some(again) => detail_effect(state, again),
+                Some(again) => detail_effect(r, again),
                 None => Vec::new(),
             }
         }
         KubeAction::Prepared(result) => {
-            let r = &mut state.rollouts;
             r.busy = None;
             match result {
                 Ok(Ok(prepared)) => {
                     r.pending = Some(prepared);
-                    state.mode = Mode::Confirm;
+                    *shared.mode = Mode::Confirm;
                 }
-                Ok(Err(message)) => state.note(Level::Info, message),
-                Err(message) => state.note(Level::Error, message),
+                Ok(Err(message)) => shared.note(Level::Info, message),
+                Err(message) => shared.note(Level::Error, message),
             }
             Vec::new()
         }
         KubeAction::Finished(result) => {
-            state.rollouts.busy = None;
+            r.busy = None;
             match result {
-                Ok(message) => state.note(Level::Info, format!("done: {message}")),
-                Err(message) => state.note(Level::Error, message),
+                Ok(message) => shared.note(Level::Info, format!("done: {message}")),
+                Err(message) => shared.note(Level::Error, message),
             }
-            load_detail(state)
+            load_detail(r)
         }
     }
 }
 
 /// y / enter in the confirmation dialog.
-pub fn confirm(state: &mut State) -> Vec<Effect> {
-    state.mode = Mode::Normal;
-    match state.rollouts.pending.take() {
+pub fn confirm(r: &mut RolloutsState, mode: &mut Mode) -> Vec<Effect> {
+    *mode = Mode::Normal;
+    match r.pending.take() {
         Some(prepared) => {
-            state.rollouts.busy = Some(prepared.plan.summary.clone());
+            r.busy = Some(prepared.plan.summary.clone());
             vec![Effect::Kube(KubeEffect::Execute(prepared))]
         }
         None => Vec::new(),
@@ -383,84 +331,83 @@ pub fn confirm(state: &mut State) -> Vec<Effect> {
 }
 
 /// n / esc in the confirmation dialog: nothing is written; ops audits it.
-pub fn cancel(state: &mut State) -> Vec<Effect> {
-    state.mode = Mode::Normal;
-    match state.rollouts.pending.take() {
+pub fn cancel(r: &mut RolloutsState, mode: &mut Mode) -> Vec<Effect> {
+    *mode = Mode::Normal;
+    match r.pending.take() {
         Some(prepared) => vec![Effect::Kube(KubeEffect::Decline(prepared))],
         None => Vec::new(),
     }
 }
 
 /// The selection moved: its detail is fetched.
-pub fn selection_changed(state: &mut State) -> Vec<Effect> {
-    state.rollouts.detail.invalidate();
-    state.rollouts.detail_scroll = 0;
-    load_detail(state)
+pub fn selection_changed(r: &mut RolloutsState) -> Vec<Effect> {
+    r.detail.invalidate();
+    r.detail_scroll = 0;
+    load_detail(r)
 }
 
 /// `:ns NAME`: refused, the current one kept, when the cluster's list of
 /// namespaces (if this user may read it) does not have it; `:ns` alone
 /// lists them.
-pub fn switch_namespace(state: &mut State, ns: Option<String>) -> Vec<Effect> {
-    let known = state.rollouts.kube.loaded().and_then(|k| k.namespaces.clone());
+pub fn switch_namespace(r: &mut RolloutsState, shared: &mut Shared, ns: Option<String>) -> Vec<Effect> {
+    let known = r.kube.loaded().and_then(|k| k.namespaces.clone());
     let all = crate::backends::kube::client::ALL_NAMESPACES;
     let Some(ns) = ns else {
         let text = match known {
             Some(names) => format!("namespaces: {} (or all); :ns NAME switches", names.join("  ")),
             None => "this user may not list namespaces; :ns NAME switches to one by name".into(),
         };
-        state.set_status(Level::Info, text);
+        shared.set_status(Level::Info, text);
         return Vec::new();
     };
     if let Some(names) = known.filter(|names| ns != all && !names.contains(&ns)) {
-        state.note(
+        shared.note(
             Level::Error,
             format!(
                 "no namespace {ns:?} in context {}: staying in {}; the namespaces are {}",
-                state.session.context.clone().unwrap_or_default(),
-                state.session.namespace,
+                shared.session.context.clone().unwrap_or_default(),
+                shared.session.namespace,
                 names.join(", ")
             ),
         );
         return Vec::new();
     }
-    state.session.namespace = ns.clone();
-    state.session.namespace_set = true;
-    state.note(Level::Info, format!("namespace {ns}"));
-    connect(state)
+    shared.session.namespace = ns.clone();
+    shared.session.namespace_set = true;
+    shared.note(Level::Info, format!("namespace {ns}"));
+    connect(r, shared.session)
 }
 
 /// `:ctx NAME`: refused, the current one kept, when the kubeconfig has no
 /// such context; `:ctx` alone lists them.
-pub fn switch_context(state: &mut State, ctx: Option<String>) -> Vec<Effect> {
-    let known = state.rollouts.kube.loaded().map(|k| k.contexts.clone());
+pub fn switch_context(r: &mut RolloutsState, shared: &mut Shared, ctx: Option<String>) -> Vec<Effect> {
+    let known = r.kube.loaded().map(|k| k.contexts.clone());
     let Some(ctx) = ctx else {
         let text = match known {
             Some(names) => format!("contexts: {}; :ctx NAME switches", names.join("  ")),
             None => "not connected yet: the contexts are read from the kubeconfig on connecting".into(),
         };
-        state.set_status(Level::Info, text);
+        shared.set_status(Level::Info, text);
         return Vec::new();
     };
     if let Some(names) = known.filter(|names| !names.contains(&ctx)) {
-        state.note(
+        shared.note(
             Level::Error,
             format!(
                 "no context {ctx:?} in the kubeconfig: staying in {}; the contexts are {}",
-                state.session.context.clone().unwrap_or_default(),
+                shared.session.context.clone().unwrap_or_default(),
                 names.join(", ")
             ),
         );
         return Vec::new();
     }
-    state.note(Level::Info, format!("context {ctx}"));
-    state.session.context = Some(ctx);
-    connect(state)
+    shared.note(Level::Info, format!("context {ctx}"));
+    shared.session.context = Some(ctx);
+    connect(r, shared.session)
 }
 
 /// What `:` command arguments complete from, as the console knows it now.
-pub fn choices(state: &State) -> super::command::Choices {
-    let r = &state.rollouts;
+pub fn choices(r: &RolloutsState, registry: Option<&RegistryLoad>) -> super::command::Choices {
     let info = r.kube.loaded();
     let mut versions: Vec<String> = r
         .list
@@ -469,7 +416,7 @@ pub fn choices(state: &State) -> super::command::Choices {
         .flatten()
         .filter_map(|ro| ro.version.name.clone())
         .collect();
-    if let Some(load) = state.models.registry.loaded() {
+    if let Some(load) = registry {
         versions.extend(
             load.models
                 .iter()

@@ -1,15 +1,14 @@
 //! Everything the console shows, as plain data. Views render from it; only
 //! `update` changes it.
 
-use std::path::PathBuf;
-
 use super::ViewId;
 use super::alerts::AlertsState;
-use super::input::Input;
 use super::list_cursor::ListCursor;
 use super::metrics::MetricsState;
 use super::resource::Resource;
 use super::rollouts::RolloutsState;
+use super::screen::{Measure, Mode, Pane};
+use super::shared::{Level, Message, Notice, Session, Shared, Status};
 use crate::backends::audit_log::AuditRead;
 use crate::domain::RegistryLoad;
 
@@ -50,74 +49,6 @@ pub struct State {
     pub quit: bool,
 }
 
-/// Where the console is pointed: cluster context, namespace, safety mode.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Session {
-    pub context: Option<String>,
-    pub namespace: String,
-    /// Whether the namespace was chosen (flag, setting, `:ns`) rather than
-    /// left to the kubeconfig context.
-    pub namespace_set: bool,
-    pub readonly: bool,
-    pub registry_location: PathBuf,
-    pub audit_path: PathBuf,
-}
-
-impl Session {
-    /// Where the settings point the console; the audit log is at `audit`.
-    pub fn new(settings: &crate::config::Settings, audit_path: PathBuf) -> Session {
-        Session {
-            context: Some(settings.kubernetes.context.clone()).filter(|c| !c.is_empty()),
-            namespace: settings.kubernetes.namespace_or_default(),
-            namespace_set: !settings.kubernetes.namespace.is_empty(),
-            readonly: settings.kubernetes.readonly,
-            registry_location: settings.registry.path.clone(),
-            audit_path,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Mode {
-    Normal,
-    Help,
-    Command(Input),
-    /// Filtering the current view's list; the filter applies as typed.
-    Filter(Input),
-    /// A planned change waits for yes or no.
-    Confirm,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Status {
-    pub level: Level,
-    pub text: String,
-}
-
-/// What the notice line (in place of the tabs) says until dismissed: the
-/// guard's last action, a rejected configuration, its warnings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notice {
-    /// What `esc` remembers as dismissed.
-    pub key: String,
-    pub level: Level,
-    pub text: String,
-    /// More notices wait behind it.
-    pub more: usize,
-}
-
-/// A message kept in the log: what happened, how bad, and when.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    /// The console's clock when it came (update reads no clock itself).
-    pub at: Option<jiff::Zoned>,
-    pub level: Level,
-    pub text: String,
-}
-
-/// Messages kept at most; the oldest go first.
-const MESSAGES_KEPT: usize = 500;
-
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogState {
     pub cursor: ListCursor,
@@ -131,40 +62,6 @@ impl LogState {
             .filter(|&i| self.cursor.matches([messages[i].text.as_str()]))
             .collect()
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Warn,
-    Error,
-}
-
-/// How much text a scrollable pane holds and how much of it shows, as the
-/// last frame drew it: scrolling stops at the last line, never in blank
-/// space. The event loop measures after drawing and sends the measure
-/// back as an action when it changed (rendering stays pure, so does update).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Measure {
-    /// (lines, visible rows) of the Rollouts detail pane.
-    pub rollout_detail: (u16, u16),
-    /// (lines, visible rows) of the help screen.
-    pub help: (u16, u16),
-}
-
-impl Measure {
-    /// The furthest a pane of (lines, visible) may scroll.
-    pub fn limit((lines, visible): (u16, u16)) -> u16 {
-        lines.saturating_sub(visible)
-    }
-}
-
-/// Which pane of a two-pane view has the keyboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Pane {
-    #[default]
-    List,
-    Detail,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -247,16 +144,6 @@ impl AuditState {
             })
             .collect()
     }
-}
-
-/// The smallest terminal the layout is designed for. Below it nothing but
-/// a notice is drawn, so no key may act: an action or a dialog answered
-/// there would be answered unseen.
-pub const MIN_SIZE: (u16, u16) = (80, 24);
-
-/// Whether a terminal of `size` cells shows the console (not the notice).
-pub fn fits(size: (u16, u16)) -> bool {
-    size.0 >= MIN_SIZE.0 && size.1 >= MIN_SIZE.1
 }
 
 impl State {
@@ -418,27 +305,62 @@ impl State {
         all
     }
 
-    /// A passing hint on the status line (completion candidates, the range
-    /// shown): not kept in the log.
-    pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
-        self.status = Some(Status {
-            level,
-            text: text.into(),
-        });
+    /// The rest of the console, lent to a view's update beside its state.
+    fn shared(&mut self) -> (Views<'_>, Shared<'_>) {
+        (
+            Views {
+                rollouts: &mut self.rollouts,
+                metrics: &mut self.metrics,
+                alerts: &mut self.alerts,
+            },
+            Shared {
+                session: &mut self.session,
+                view: self.view,
+                mode: &mut self.mode,
+                clock: self.clock.as_ref(),
+                status: &mut self.status,
+                messages: &mut self.messages,
+            },
+        )
     }
 
-    /// A message worth keeping — an action's outcome, a refusal, an error,
-    /// what the guard did: on the status line, and whole in the log.
-    pub fn note(&mut self, level: Level, text: impl Into<String>) {
-        let text = text.into();
-        if self.messages.len() == MESSAGES_KEPT {
-            self.messages.remove(0);
-        }
-        self.messages.push(Message {
-            at: self.clock.clone(),
-            level,
-            text: text.clone(),
-        });
-        self.status = Some(Status { level, text });
+    /// Runs a Rollouts update on its state and the shared rest.
+    pub fn with_rollouts<T>(&mut self, f: impl FnOnce(&mut RolloutsState, &mut Shared) -> T) -> T {
+        let (views, mut shared) = self.shared();
+        f(views.rollouts, &mut shared)
     }
+
+    /// Runs a Metrics update on its state and the shared rest.
+    pub fn with_metrics<T>(&mut self, f: impl FnOnce(&mut MetricsState, &mut Shared) -> T) -> T {
+        let (views, mut shared) = self.shared();
+        f(views.metrics, &mut shared)
+    }
+
+    /// Runs an Alerts update on its state and the shared rest.
+    pub fn with_alerts<T>(&mut self, f: impl FnOnce(&mut AlertsState, &mut Shared) -> T) -> T {
+        let (views, mut shared) = self.shared();
+        f(views.alerts, &mut shared)
+    }
+
+    /// See [`Shared::set_status`].
+    pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
+        self.shared().1.set_status(level, text);
+    }
+
+    /// See [`Shared::note`].
+    pub fn note(&mut self, level: Level, text: impl Into<String>) {
+        self.shared().1.note(level, text);
+    }
+
+    /// The console's clock in Unix seconds (set by ticks).
+    pub fn now(&self) -> Option<f64> {
+        super::shared::unix_seconds(self.clock.as_ref())
+    }
+}
+
+/// The views' states, borrowed apart from the shared rest.
+struct Views<'a> {
+    rollouts: &'a mut RolloutsState,
+    metrics: &'a mut MetricsState,
+    alerts: &'a mut AlertsState,
 }

@@ -1,13 +1,16 @@
 //! The one place the state changes. Pure: no IO, no clock, no awaiting;
 //! work for the outside world is returned as effects.
 
-use super::action::{Action, Effect};
+use super::action::{Action, Effect, KubeAction, MetricsAction};
 use super::command::{self, Command};
 use super::input::Input;
-use super::metrics;
-use super::state::{Level, Measure, Mode, Pane, State};
+use super::screen::{Measure, Mode, Pane};
+use super::shared::Level;
+use super::state::State;
 use super::{KeyAction, ViewId};
+use super::{alerts, metrics};
 use super::{rollout_keys, rollouts};
+use crate::backends::panels::Scope;
 
 /// Rows taken by everything that is not the list (header, tabs, borders,
 /// status and footer), to size a page.
@@ -27,7 +30,7 @@ pub fn init(state: &mut State) -> Vec<Effect> {
     }
     state.status = None;
     let mut effects = load_registry(state);
-    effects.extend(rollouts::connect(state));
+    effects.extend(rollouts::connect(&mut state.rollouts, &state.session));
     if state.view == ViewId::Audit {
         effects.extend(load_audit(state));
     }
@@ -84,7 +87,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Tick(now) => {
             state.clock = Some(now);
-            metrics::fetch_due(state, false)
+            fetch_metrics(state)
         }
         Action::Resize(width, height) => {
             state.size = (width, height);
@@ -105,10 +108,34 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.models.cursor.clamp(len);
             again.map(|g| registry_effect(state, g)).into_iter().collect()
         }
-        Action::Kube(answer) => rollouts::update(state, answer),
-        Action::Metrics(answer) => metrics::receive(state, answer),
-        Action::Confirm => rollouts::confirm(state),
-        Action::Decline => rollouts::cancel(state),
+        Action::Kube(answer) => {
+            let snapshot = matches!(answer, KubeAction::Snapshot { .. });
+            let effects = state.with_rollouts(|r, shared| rollouts::update(r, shared, answer));
+            // The Alerts view judges alerts by what runs where now.
+            if let (true, Some(list)) = (snapshot, state.rollouts.list.loaded()) {
+                state.alerts.running = Some(alerts::running_of(list, &state.alerts.track_label));
+            }
+            effects
+        }
+        Action::Metrics(MetricsAction::Panel {
+            generation,
+            name,
+            result,
+        }) => {
+            state.with_metrics(|m, shared| metrics::receive_panel(m, shared, generation, &name, result));
+            Vec::new()
+        }
+        Action::Metrics(MetricsAction::Alerts { result, at }) => {
+            let configured = state.metrics.configured;
+            state.with_alerts(|a, shared| alerts::receive_alerts(a, shared, configured, result, at));
+            Vec::new()
+        }
+        Action::Metrics(MetricsAction::Guards { reports, events }) => {
+            state.with_alerts(|a, shared| alerts::receive_guards(a, shared, reports, events));
+            Vec::new()
+        }
+        Action::Confirm => rollouts::confirm(&mut state.rollouts, &mut state.mode),
+        Action::Decline => rollouts::cancel(&mut state.rollouts, &mut state.mode),
         Action::AuditLoaded { generation, result } => {
             let again = state.audit.log.receive(generation, result);
             let len = state.audit.rows().len();
@@ -204,11 +231,16 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
         | KeyAction::Promote
         | KeyAction::SwitchBack => return rollout_key(state, key),
         KeyAction::RangeShorter | KeyAction::RangeLonger if state.view == ViewId::Metrics => {
-            return metrics::range_step(state, key == KeyAction::RangeLonger);
+            let scope = metrics_scope(state);
+            let longer = key == KeyAction::RangeLonger;
+            return state.with_metrics(|m, shared| metrics::range_step(m, shared, scope, longer));
         }
-        KeyAction::Pause if state.view == ViewId::Metrics => return metrics::toggle_pause(state),
+        KeyAction::Pause if state.view == ViewId::Metrics => {
+            let scope = metrics_scope(state);
+            return state.with_metrics(|m, shared| metrics::toggle_pause(m, shared, scope));
+        }
         KeyAction::Compare if state.view == ViewId::Metrics => state.metrics.compare = !state.metrics.compare,
-        KeyAction::CompareNext if state.view == ViewId::Metrics => metrics::compare_next(state),
+        KeyAction::CompareNext if state.view == ViewId::Metrics => state.with_metrics(metrics::compare_next),
         KeyAction::RangeShorter
         | KeyAction::RangeLonger
         | KeyAction::Pause
@@ -224,14 +256,25 @@ fn rollout_key(state: &mut State, key: KeyAction) -> Vec<Effect> {
     if state.view != ViewId::Rollouts {
         return Vec::new();
     }
-    match rollout_keys::planned(state, key) {
-        Some(Ok((kind, what))) => rollouts::request(state, kind, what),
+    match rollout_keys::planned(&state.rollouts, key) {
+        Some(Ok((kind, what))) => state.with_rollouts(|r, shared| rollouts::request(r, shared, kind, what)),
         Some(Err(why)) => {
             state.note(Level::Warn, why);
             Vec::new()
         }
         None => Vec::new(),
     }
+}
+
+/// What the metrics are read for, with the rollout selected now.
+fn metrics_scope(state: &State) -> Scope {
+    metrics::scope(&state.metrics, state.rollouts.selected(), &state.session.namespace)
+}
+
+/// The panels that are due, for the rollout selected now.
+fn fetch_metrics(state: &mut State) -> Vec<Effect> {
+    let scope = metrics_scope(state);
+    state.with_metrics(|m, shared| metrics::fetch_due(m, shared, scope, false))
 }
 
 fn page(state: &State) -> u16 {
@@ -258,7 +301,7 @@ fn move_by(state: &mut State, scroll: Scroll, rows: isize) {
 fn after_move(state: &mut State, before: Option<(String, String)>) -> Vec<Effect> {
     let now = state.rollouts.selected_key();
     if state.view == ViewId::Rollouts && now != before {
-        rollouts::selection_changed(state)
+        rollouts::selection_changed(&mut state.rollouts)
     } else {
         Vec::new()
     }
@@ -361,11 +404,11 @@ fn switch_view(state: &mut State, view: ViewId) -> Vec<Effect> {
     // selection's detail is read when the view opens.
     let mut effects = Vec::new();
     if view == ViewId::Rollouts && !state.rollouts.detail_is_current() {
-        effects.extend(rollouts::selection_changed(state));
+        effects.extend(rollouts::selection_changed(&mut state.rollouts));
     }
     // Metrics, and the Rollouts view's sparklines and per-version values
     // (the cluster is connected from start-up on, see `init`).
-    effects.extend(metrics::fetch_due(state, false));
+    effects.extend(fetch_metrics(state));
     effects
 }
 
@@ -373,7 +416,7 @@ fn refresh(state: &mut State) -> Vec<Effect> {
     let effects = match state.view {
         ViewId::Models => load_registry(state),
         ViewId::Audit => load_audit(state),
-        ViewId::Rollouts => rollouts::connect(state),
+        ViewId::Rollouts => rollouts::connect(&mut state.rollouts, &state.session),
         other => {
             state.set_status(Level::Info, format!("{} has no source to refresh yet", other.title()));
             return Vec::new();
@@ -399,8 +442,8 @@ fn submit(state: &mut State) -> Vec<Effect> {
     }
     match command::parse(input.text()) {
         Ok(Command::View(view)) => switch_view(state, view),
-        Ok(Command::Namespace(ns)) => rollouts::switch_namespace(state, ns),
-        Ok(Command::Context(ctx)) => rollouts::switch_context(state, ctx),
+        Ok(Command::Namespace(ns)) => state.with_rollouts(|r, shared| rollouts::switch_namespace(r, shared, ns)),
+        Ok(Command::Context(ctx)) => state.with_rollouts(|r, shared| rollouts::switch_context(r, shared, ctx)),
         Ok(Command::Op(kind)) => {
             if state.view != ViewId::Rollouts {
                 state.set_status(
@@ -409,11 +452,12 @@ fn submit(state: &mut State) -> Vec<Effect> {
                 );
                 return Vec::new();
             }
-            rollouts::request(state, kind, "the action")
+            state.with_rollouts(|r, shared| rollouts::request(r, shared, kind, "the action"))
         }
         Ok(Command::Range(label)) => {
             let mut effects = switch_view(state, ViewId::Metrics);
-            effects.extend(metrics::set_range(state, &label));
+            let scope = metrics_scope(state);
+            effects.extend(state.with_metrics(|m, shared| metrics::set_range(m, shared, scope, &label)));
             effects
         }
         Ok(Command::Help) => {
@@ -454,7 +498,7 @@ fn complete(state: &mut State) {
     if !matches!(state.mode, Mode::Command(_)) {
         return;
     }
-    let choices = rollouts::choices(state);
+    let choices = rollouts::choices(&state.rollouts, state.models.registry.loaded());
     let Mode::Command(input) = &mut state.mode else { return };
     match command::complete(input.text(), &choices) {
         Ok(line) => *input = Input::with_text(&line),

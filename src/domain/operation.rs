@@ -40,4 +40,18 @@ impl OpKind {
             OpKind::BlueGreenSwitch { .. } | OpKind::BlueGreenBack { .. } => "switch blue-green",
         }
     }
+
+    /// Whether it moves a rollout's traffic (so from a canary or shadow
+    /// row it acts on the rollout that row serves).
+    pub fn moves_traffic(&self) -> bool {
+        matches!(
+            self,
+            OpKind::CanarySet(_)
+                | OpKind::CanaryStep
+                | OpKind::CanaryAbort
+                | OpKind::CanaryPromote
+                | OpKind::ShadowOn(_)
+                | OpKind::ShadowOff
+        )
+    }
 }

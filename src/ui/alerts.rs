@@ -20,7 +20,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use super::Ui;
 use super::widgets::{line, list_table, not_connected, panel};
 use crate::app::State;
-use crate::app::metrics::now;
+
 use crate::text::{clean, human_age};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         Constraint::Length(guard_height),
     ])
     .areas(area);
-    let now = now(state).unwrap_or_default();
+    let now = state.now().unwrap_or_default();
     draw_list(frame, list_area, state, now, ui);
     draw_detail(frame, detail_area, state, ui);
     if guard_height > 0 {

@@ -9,7 +9,9 @@ use ratatui::widgets::Paragraph;
 use super::Ui;
 use crate::app::keys::contexts;
 use crate::app::rollout_keys;
-use crate::app::state::{Level, Mode, Pane, State};
+use crate::app::screen::{Mode, Pane};
+use crate::app::shared::Level;
+use crate::app::state::State;
 use crate::app::{KeyAction, ViewId};
 use crate::config::KeyContext;
 
@@ -83,7 +85,9 @@ pub fn draw_hints(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         KeyAction::SwitchBack,
     ]
     .into_iter()
-    .filter(|key| state.view == ViewId::Rollouts && rollout_keys::dimmed(state, *key).is_some())
+    .filter(|key| {
+        state.view == ViewId::Rollouts && rollout_keys::dimmed(&state.rollouts, state.session.readonly, *key).is_some()
+    })
     .filter_map(|a| ui.keymap.key_for(KeyContext::Rollouts, a).map(|k| k.to_string()))
     .collect();
     let mut spans = vec![Span::raw(" ")];

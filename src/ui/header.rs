@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::Ui;
 use crate::app::resource::Load;
-use crate::app::state::Level;
+use crate::app::shared::Level;
 use crate::app::{State, ViewId};
 use crate::config::Theme;
 

@@ -9,7 +9,7 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 use super::Ui;
 use super::widgets::{count, panel, wrap};
 use crate::app::State;
-use crate::app::state::Level;
+use crate::app::shared::Level;
 use crate::text::clean;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {

@@ -20,7 +20,7 @@ use super::Ui;
 use super::chart::{SeriesStyle, TimeChart, series_styles};
 use super::widgets::{line, list_table, not_connected, panel};
 use crate::app::State;
-use crate::app::metrics::{MetricsState, PanelView, now};
+use crate::app::metrics::{MetricsState, PanelView};
 use crate::domain::series::Line;
 use crate::text::{clean, format_value, human_age};
 
@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let table_height = (rows.len() as u16 + 3).min(area.height.saturating_sub(8).max(area.height / 2));
     let [table_area, chart_area] =
         Layout::vertical([Constraint::Length(table_height), Constraint::Fill(1)]).areas(area);
-    let now = now(state).unwrap_or_default();
+    let now = state.now().unwrap_or_default();
     draw_table(frame, table_area, state, &rows, now, ui);
     if m.compare {
         super::metrics_compare::draw(frame, chart_area, m, ui);

@@ -33,12 +33,12 @@ pub mod widgets;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use crate::app::state::Mode;
+use crate::app::screen::Mode;
 use crate::app::{State, ViewId};
 use crate::config::{Keymap, Theme};
 pub use glyphs::Glyphs;
 
-pub use crate::app::state::MIN_SIZE;
+pub use crate::app::screen::MIN_SIZE;
 
 /// What rendering needs besides the state.
 pub struct Ui<'a> {
@@ -61,10 +61,10 @@ fn rows(area: Rect) -> [Rect; 5] {
 
 /// What a frame of `size` holds in its scrollable panes, for `update` to
 /// stop scrolling at their last line (sent back as `Action::Measured`).
-pub fn measure(state: &State, ui: &Ui, size: (u16, u16)) -> crate::app::state::Measure {
+pub fn measure(state: &State, ui: &Ui, size: (u16, u16)) -> crate::app::screen::Measure {
     let area = Rect::new(0, 0, size.0, size.1);
-    if !crate::app::state::fits(size) {
-        return crate::app::state::Measure::default();
+    if !crate::app::screen::fits(size) {
+        return crate::app::screen::Measure::default();
     }
     let [_, _, body, _, _] = rows(area);
     let rollout_detail = if state.view == ViewId::Rollouts {
@@ -73,7 +73,7 @@ pub fn measure(state: &State, ui: &Ui, size: (u16, u16)) -> crate::app::state::M
     } else {
         (0, 0)
     };
-    crate::app::state::Measure {
+    crate::app::screen::Measure {
         rollout_detail,
         help: help::measure(body, ui),
     }
@@ -81,7 +81,7 @@ pub fn measure(state: &State, ui: &Ui, size: (u16, u16)) -> crate::app::state::M
 
 pub fn draw(frame: &mut Frame, state: &State, ui: &Ui) {
     let area = frame.area();
-    if !crate::app::state::fits((area.width, area.height)) {
+    if !crate::app::screen::fits((area.width, area.height)) {
         widgets::too_small(frame, area, ui);
         return;
     }

@@ -13,9 +13,9 @@ use ratatui::widgets::Paragraph;
 use super::Ui;
 use super::widgets::{line, panel, phase_mark, wrap};
 use crate::app::State;
+use crate::app::cluster_reads::RolloutDetail;
 use crate::app::resource::Load;
-use crate::app::rollouts::RolloutDetail;
-use crate::app::state::Pane;
+use crate::app::screen::Pane;
 use crate::domain::rollout::Rollout;
 use crate::domain::traffic::Track;
 use crate::text::clean;
@@ -124,7 +124,7 @@ fn lines(state: &State, selected: &Rollout, ui: &Ui, width: u16) -> Vec<Line<'st
     }
     // Every version's headline metrics, so the next canary step is decided
     // with them in sight.
-    let now = crate::app::metrics::now(state).unwrap_or_default();
+    let now = state.now().unwrap_or_default();
     for (version, track) in state.metrics.versions() {
         if state.metrics.ended(&version, &track, now) {
             continue;

@@ -28,7 +28,7 @@ use super::Ui;
 use super::widgets::{count, line, not_connected, panel, phase_mark};
 use crate::app::State;
 use crate::app::resource::Load;
-use crate::app::state::Pane;
+use crate::app::screen::Pane;
 use crate::domain::guard::{GuardReport, GuardState};
 use crate::domain::rollout::Rollout;
 use crate::domain::traffic::Track;

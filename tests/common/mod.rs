@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub mod rollouts;
 
 use modeldeck::app::effects::perform;
-use modeldeck::app::state::Session;
+use modeldeck::app::shared::Session;
 use modeldeck::app::{Action, State, ViewId, keys, update};
 use modeldeck::config::{self, Config, Key, LoadOptions};
 use modeldeck::ui::{self, Ui};

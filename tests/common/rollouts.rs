@@ -2,7 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 use modeldeck::app::Action;
 use modeldeck::app::action::KubeAction;
-use modeldeck::app::rollouts::{KubeInfo, RolloutDetail};
+use modeldeck::app::cluster_reads::{KubeInfo, RolloutDetail};
 use modeldeck::domain::rollout::{ClusterState, PodSummary, Revision, Rollout, RolloutPhase, RolloutStatus};
 use modeldeck::domain::traffic::{Role, Track, Traffic, TrafficSplit};
 use modeldeck::domain::version::Versioned;

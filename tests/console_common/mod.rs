@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use modeldeck::app::effects::EffectRunner;
 use modeldeck::app::metrics_watch::WatchSetup;
-use modeldeck::app::state::{Mode, Session};
+use modeldeck::app::screen::Mode;
+use modeldeck::app::shared::Session;
 use modeldeck::app::{Action, State, ViewId, keys, update};
 use modeldeck::backends::kube::KubeTarget;
 use modeldeck::backends::metrics::MetricsBackend;
@@ -224,7 +225,7 @@ impl Console {
             assert!(
                 !s.status
                     .as_ref()
-                    .is_some_and(|t| t.level == modeldeck::app::state::Level::Error),
+                    .is_some_and(|t| t.level == modeldeck::app::shared::Level::Error),
                 "{:?}",
                 s.status
             );
