@@ -259,7 +259,7 @@ fn alerts_and_the_guard_banner() {
     let at = h.state.now().unwrap();
     let alert = |name: &str, state: &str, version: &str, track: &str, value: f64, ago: i64| ActiveAlert {
         name: name.into(),
-        state: state.into(),
+        state: modeldeck::domain::alerting::RuleState::from_prometheus(state).unwrap(),
         active_at: jiff::Timestamp::from_second(at as i64 - ago).unwrap().to_string(),
         value,
         labels: [
@@ -366,7 +366,7 @@ fn alerts_read_in_the_panels_units_and_resolve_when_their_version_is_gone() {
     let at = h.state.now().unwrap();
     let alert = |name: &str, version: &str, track: &str, value: f64| ActiveAlert {
         name: name.into(),
-        state: "firing".into(),
+        state: modeldeck::domain::alerting::RuleState::Firing,
         active_at: jiff::Timestamp::from_second(at as i64 - 95).unwrap().to_string(),
         value,
         labels: [

@@ -131,7 +131,7 @@ fn the_shipped_alerts_fire_for_the_bad_candidate() {
         world.runtime.block_on(prom.alerts()).is_ok_and(|alerts| {
             alerts.iter().any(|a| {
                 a.name == "ModelAccuracyDegraded"
-                    && a.state == "firing"
+                    && a.state == modeldeck::domain::alerting::RuleState::Firing
                     && a.labels.get("version").map(String::as_str) == Some("2.1.1")
             })
         })
@@ -216,6 +216,24 @@ fn hanging_huge_and_foreign_answers_become_errors() {
             status: 502,
             body: "<html>oops</html>".into()
         }
+    );
+
+    // An alert in a state Prometheus does not have is named, not shown
+    // as some other state.
+    let body = r#"{"status":"success","data":{"alerts":[{"labels":{"alertname":"X"},"state":"burning","activeAt":"2026-01-01T00:00:00Z","value":"1"}]}}"#;
+    let odd = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let odd = client(
+        &prom_common::fake_server(Some(odd.into_bytes())),
+        Duration::from_secs(5),
+    );
+    let err = runtime.block_on(odd.alerts()).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("alert state: expected pending, firing or inactive, found \"burning\""),
+        "{err}"
     );
 
     let closed = client("http://127.0.0.1:1", Duration::from_secs(5));

@@ -102,7 +102,7 @@ fn metrics_and_alerts_views_fill_from_the_exporter() {
     ticking_until(&mut console, "2.1.1 firing", Duration::from_secs(60), |s| {
         s.alerts.rows().iter().any(|a| {
             a.name == "ModelAccuracyDegraded"
-                && a.state == "firing"
+                && a.state == modeldeck::domain::alerting::RuleState::Firing
                 && a.labels.get("version").is_some_and(|v| v == "2.1.1")
         })
     });
@@ -221,7 +221,7 @@ fn quitting_while_the_guard_rolls_back_lets_it_finish_and_audit() {
     ticking_until(&mut console, "the canary's alert", Duration::from_secs(90), |s| {
         s.alerts.rows().iter().any(|a| {
             a.name == "ModelAccuracyDegraded"
-                && a.state == "firing"
+                && a.state == modeldeck::domain::alerting::RuleState::Firing
                 && a.labels.iter().any(|(k, v)| k == "track" && v == "canary")
         })
     });
@@ -284,7 +284,7 @@ fn against_a_real_prometheus_the_views_show_its_data_and_alerts() {
             s.alerts
                 .rows()
                 .iter()
-                .any(|a| a.name == "ModelAccuracyDegraded" && a.state == "firing")
+                .any(|a| a.name == "ModelAccuracyDegraded" && a.state == modeldeck::domain::alerting::RuleState::Firing)
         },
     );
     let screen = console.render(160, 40);

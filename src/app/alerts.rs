@@ -6,6 +6,7 @@
 use super::list_cursor::ListCursor;
 use super::shared::{Level, Shared};
 use crate::backends::prometheus::ActiveAlert;
+use crate::domain::alerting::RuleState;
 use crate::domain::guard::{GuardEvent, GuardReport};
 use crate::domain::rollout::Rollout;
 use crate::text::clean;
@@ -70,12 +71,12 @@ impl AlertsState {
             .filter(|a| {
                 let labels = a.labels.values().map(String::as_str);
                 self.cursor
-                    .matches([a.name.as_str(), a.state.as_str()].into_iter().chain(labels))
+                    .matches([a.name.as_str(), a.state.name()].into_iter().chain(labels))
             })
             .collect();
-        let rank = |a: &ActiveAlert| match (self.resolved(a).is_some(), a.state.as_str()) {
+        let rank = |a: &ActiveAlert| match (self.resolved(a).is_some(), a.state) {
             (true, _) => 2,
-            (false, "firing") => 0,
+            (false, RuleState::Firing) => 0,
             (false, _) => 1,
         };
         rows.sort_by(|a, b| (rank(a), &a.name).cmp(&(rank(b), &b.name)));
@@ -109,7 +110,7 @@ impl AlertsState {
     pub fn firing(&self) -> usize {
         self.rows()
             .iter()
-            .filter(|a| a.state == "firing" && self.resolved(a).is_none())
+            .filter(|a| a.state == RuleState::Firing && self.resolved(a).is_none())
             .count()
     }
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::config::metrics::PrometheusSettings;
+use crate::domain::alerting::RuleState;
 
 /// Answers larger than this are refused rather than parsed.
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -39,7 +40,7 @@ pub struct RangeSeries {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActiveAlert {
     pub name: String,
-    pub state: String,
+    pub state: RuleState,
     pub active_at: String,
     pub value: f64,
     pub labels: Labels,
@@ -263,20 +264,25 @@ impl Prometheus {
     pub async fn alerts(&self) -> Result<Vec<ActiveAlert>, PromError> {
         let data = self.call("/api/v1/alerts", &[]).await?;
         let alerts = data["alerts"].as_array().map(Vec::as_slice).unwrap_or_default();
-        Ok(alerts
+        alerts
             .iter()
             .map(|a| {
                 let labels = labels(&a["labels"]);
-                ActiveAlert {
+                let word = a["state"].as_str().unwrap_or_default();
+                let state = RuleState::from_prometheus(word).ok_or_else(|| PromError::Malformed {
+                    url: self.endpoint("/api/v1/alerts"),
+                    message: format!("alert state: expected pending, firing or inactive, found {word:?}"),
+                })?;
+                Ok(ActiveAlert {
                     name: labels.get("alertname").cloned().unwrap_or_default(),
-                    state: a["state"].as_str().unwrap_or_default().to_owned(),
+                    state,
                     active_at: a["activeAt"].as_str().unwrap_or_default().to_owned(),
                     value: a["value"].as_str().map_or(f64::NAN, parse_value),
                     summary: a["annotations"]["summary"].as_str().unwrap_or_default().to_owned(),
                     labels,
-                }
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// `/api/v1/rules`: the rule groups, as Prometheus reports them.

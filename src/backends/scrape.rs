@@ -326,13 +326,53 @@ pub fn buckets_by_series(samples: &[Sample], histogram: &str) -> Vec<(Labels, Bu
 #[derive(Debug, Clone)]
 pub struct Ring<K = String> {
     capacity: usize,
+    /// Series kept at most: a churn of label values (a pod name, a
+    /// request id) must not grow memory without end.
+    max_series: usize,
     series: HashMap<K, VecDeque<(f64, f64)>>,
+    /// Series dropped to stay within `max_series`.
+    evicted: u64,
 }
 
-impl<K: Hash + Eq> Ring<K> {
+impl<K: Hash + Eq + Clone> Ring<K> {
     pub fn new(capacity: usize) -> Ring<K> {
-        let series = HashMap::new();
-        Ring { capacity, series }
+        Ring::with_series_limit(capacity, usize::MAX)
+    }
+
+    /// `capacity` points per series, `max_series` series: past it, the
+    /// series updated longest ago go first (a tenth at a time, so a churn
+    /// does not scan every series on every new one).
+    pub fn with_series_limit(capacity: usize, max_series: usize) -> Ring<K> {
+        Ring {
+            capacity,
+            max_series: max_series.max(1),
+            series: HashMap::new(),
+            evicted: 0,
+        }
+    }
+
+    /// How many series were dropped to stay within the limit.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    fn evict_oldest(&mut self) {
+        let count = (self.max_series / 10).max(1);
+        let mut by_age: Vec<(f64, &K)> = self
+            .series
+            .iter()
+            .map(|(k, points)| (points.back().map_or(f64::NEG_INFINITY, |p| p.0), k))
+            .collect();
+        let count = count.min(by_age.len());
+        if count == 0 {
+            return;
+        }
+        by_age.select_nth_unstable_by(count - 1, |a, b| a.0.total_cmp(&b.0));
+        let gone: Vec<K> = by_age[..count].iter().map(|(_, k)| (*k).clone()).collect();
+        for key in gone {
+            self.series.remove(&key);
+        }
+        self.evicted += count as u64;
     }
 
     pub fn push<Q>(&mut self, key: &Q, time: f64, value: f64)
@@ -344,6 +384,9 @@ impl<K: Hash + Eq> Ring<K> {
             return;
         }
         if !self.series.contains_key(key) {
+            if self.series.len() >= self.max_series {
+                self.evict_oldest();
+            }
             self.series.insert(key.to_owned(), VecDeque::new());
         }
         let Some(points) = self.series.get_mut(key) else { return };
@@ -385,6 +428,22 @@ impl<K: Hash + Eq> Ring<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_churn_of_series_keeps_the_newest_within_the_limit() {
+        let mut ring: Ring<String> = Ring::with_series_limit(4, 20);
+        // "steady" is scraped every round; a new pod name comes each round.
+        for round in 0..1000 {
+            let t = f64::from(round);
+            ring.push("steady", t, 1.0);
+            ring.push(format!("pod-{round}").as_str(), t, 1.0);
+        }
+        assert!(ring.series() <= 20, "{} series kept", ring.series());
+        assert_eq!(ring.len("steady"), 4);
+        assert_eq!(ring.len("pod-999"), 1);
+        assert_eq!(ring.len("pod-0"), 0);
+        assert!(ring.evicted() >= 980);
+    }
 
     fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()

@@ -12,6 +12,10 @@ use super::scrape::{self, Ring};
 /// Expositions larger than this are refused rather than parsed.
 pub const MAX_EXPOSITION_BYTES: usize = 16 * 1024 * 1024;
 
+/// Series kept across every URL: enough for many versions' histograms,
+/// bounded against label churn (the series updated longest ago go).
+pub const MAX_SERIES: usize = 20_000;
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetStatus {
     pub url: String,
@@ -57,7 +61,7 @@ impl Scraper {
             client,
             interval,
             state: Mutex::new(ScrapeState {
-                ring: Ring::new(samples.max(2)),
+                ring: Ring::with_series_limit(samples.max(2), MAX_SERIES),
                 targets,
             }),
         })

@@ -28,6 +28,17 @@ impl RuleState {
             RuleState::Stale => "stale",
         }
     }
+
+    /// The state as Prometheus's `/api/v1/alerts` and `/api/v1/rules`
+    /// name it (they have no stale).
+    pub fn from_prometheus(word: &str) -> Option<RuleState> {
+        match word {
+            "inactive" => Some(RuleState::Inactive),
+            "pending" => Some(RuleState::Pending),
+            "firing" => Some(RuleState::Firing),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -148,14 +148,7 @@ impl Operation for BlueGreenSwitch {
     }
 
     fn permission(&self, conn: &Connection) -> Permission {
-        Permission {
-            verb: "patch",
-            group: "",
-            resource: "services",
-            subresource: None,
-            namespace: conn.namespace.clone(),
-            name: self.service.clone(),
-        }
+        Permission::patch(&SERVICE, &conn.namespace, &self.service)
     }
 
     async fn plan(&self, conn: &Connection) -> Result<PlanOrSkip, OpsError> {

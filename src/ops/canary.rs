@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::permission::Permission;
 use super::split::{router_of, split, traffic_permission, where_split, writes_for};
 use super::{Operation, OpsError, Plan, PlanOrSkip};
-use crate::backends::kube::Connection;
 use crate::backends::kube::routers::{Router, TrafficSplit};
+use crate::backends::kube::{Connection, objects};
 use crate::config::settings::{RolloutSettings, ladder_for};
 
 pub const SET: &str = "canary.set";
@@ -98,22 +98,14 @@ impl Canary {
         if self.movement != Move::Promote {
             return Vec::new();
         }
-        let patch = |group: &'static str, resource: &'static str, name: String| Permission {
-            verb: "patch",
-            group,
-            resource,
-            subresource: None,
-            namespace: namespace.to_owned(),
-            name,
-        };
-        let mut all = vec![patch("apps", "deployments", self.deployment.clone())];
+        let mut all = vec![Permission::patch(&objects::DEPLOYMENT, namespace, &self.deployment)];
         if let Some(stable) = self
             .settings
             .as_ref()
             .map(|s| s.stable.clone())
             .filter(|s| !s.is_empty())
         {
-            all.push(patch("", "services", stable));
+            all.push(Permission::patch(&objects::SERVICE, namespace, &stable));
         }
         all
     }

@@ -56,7 +56,7 @@ impl RuleStatus {
         .collect();
         Some(ActiveAlert {
             name: self.rule.clone(),
-            state: self.eval.state.name().to_owned(),
+            state: self.eval.state,
             active_at,
             value: self.eval.value.unwrap_or(f64::NAN),
             labels,
@@ -444,8 +444,8 @@ mod tests {
             .as_alert("ml")
             .unwrap();
         assert_eq!(
-            (alert.state.as_str(), alert.labels["track"].as_str()),
-            ("firing", "canary")
+            (alert.state, alert.labels["track"].as_str()),
+            (RuleState::Firing, "canary")
         );
         // A minute later with no scrape since: the same points are stale.
         let later = w.evaluate("", t0 + 70.0).await;

@@ -6,6 +6,7 @@ use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessR
 use kube::Api;
 use kube::api::PostParams;
 
+use crate::backends::kube::objects::Kind;
 use crate::backends::kube::{Connection, KubeError};
 
 /// One API permission: verb on a resource (and subresource) in a namespace.
@@ -20,6 +21,19 @@ pub struct Permission {
 }
 
 impl Permission {
+    /// Patching the object `name` of `kind` in `namespace`: what every
+    /// operation here writes with.
+    pub fn patch(kind: &Kind, namespace: &str, name: &str) -> Permission {
+        Permission {
+            verb: "patch",
+            group: kind.group,
+            resource: kind.plural,
+            subresource: None,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
     pub fn describe(&self) -> String {
         let resource = match self.subresource {
             Some(sub) => format!("{}/{sub}", self.resource),

@@ -196,14 +196,7 @@ impl Operation for Rollback {
     }
 
     fn permission(&self, conn: &Connection) -> Permission {
-        Permission {
-            verb: "patch",
-            group: "apps",
-            resource: "deployments",
-            subresource: None,
-            namespace: conn.namespace.clone(),
-            name: self.deployment.clone(),
-        }
+        Permission::patch(&objects::DEPLOYMENT, &conn.namespace, &self.deployment)
     }
 
     async fn plan(&self, conn: &Connection) -> Result<PlanOrSkip, OpsError> {

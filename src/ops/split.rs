@@ -15,17 +15,9 @@ use crate::config::settings::RolloutSettings;
 /// without a router, the deployment itself.
 pub fn traffic_permission(conn: &Connection, deployment: &str, settings: Option<&RolloutSettings>) -> Permission {
     let first = settings.and_then(|s| routers::for_rollout(s).objects().into_iter().next());
-    let (group, resource, name) = match first {
-        Some((kind, name)) => (kind.group, kind.plural, name),
-        None => ("apps", "deployments", deployment.to_owned()),
-    };
-    Permission {
-        verb: "patch",
-        group,
-        resource,
-        subresource: None,
-        namespace: conn.namespace.clone(),
-        name,
+    match first {
+        Some((kind, name)) => Permission::patch(&kind, &conn.namespace, &name),
+        None => Permission::patch(&objects::DEPLOYMENT, &conn.namespace, deployment),
     }
 }
 

@@ -20,6 +20,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use super::Ui;
 use super::widgets::{line, list_table, not_connected, panel};
 use crate::app::State;
+use crate::domain::alerting::RuleState;
 
 use crate::text::{clean, human_age};
 
@@ -67,7 +68,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
     let firing = a.firing();
     let pending = rows
         .iter()
-        .filter(|r| r.state == "pending" && a.resolved(r).is_none())
+        .filter(|r| r.state == RuleState::Pending && a.resolved(r).is_none())
         .count();
     let sep = g.separator;
     let source = if a.source.is_empty() {
@@ -114,9 +115,9 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
         .map(|h| Cell::from(h).style(t.table_header));
     let body = rows.iter().map(|alert| {
         let resolved = a.resolved(alert);
-        let (mark, style, word) = match (resolved.is_some(), alert.state.as_str()) {
+        let (mark, style, word) = match (resolved.is_some(), alert.state) {
             (true, _) => (g.ok, t.muted, "resolved"),
-            (false, "firing") => (g.failed, t.error, "firing"),
+            (false, RuleState::Firing) => (g.failed, t.error, "firing"),
             (false, _) => (g.pending, t.warn, "pending"),
         };
         let label = |k: &str| clean(alert.labels.get(k).map_or("", String::as_str));

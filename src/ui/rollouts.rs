@@ -29,6 +29,7 @@ use super::widgets::{count, line, not_connected, panel, phase_mark};
 use crate::app::State;
 use crate::app::resource::Load;
 use crate::app::screen::Pane;
+use crate::domain::alerting::RuleState;
 use crate::domain::guard::{GuardReport, GuardState};
 use crate::domain::rollout::Rollout;
 use crate::domain::traffic::Track;
@@ -383,7 +384,7 @@ fn firing_for(state: &State, ro: &Rollout) -> usize {
     let track = ro.labels.get(&a.track_label);
     a.rows()
         .iter()
-        .filter(|alert| alert.state == "firing" && a.resolved(alert).is_none())
+        .filter(|alert| alert.state == RuleState::Firing && a.resolved(alert).is_none())
         .filter(|alert| {
             let label = |k: &str| alert.labels.get(k);
             label("version").is_some_and(|v| crate::domain::version::same(v, version))

@@ -1,5 +1,6 @@
 //! Connecting to a cluster the way kubectl does: the kubeconfig from
-//! `--kubeconfig`/settings, else `$KUBECONFIG`, else `~/.kube/config`; the
+//! `--kubeconfig`/settings, else every file in `$KUBECONFIG` merged as kubectl
+//! merges them, else `~/.kube/config`; the
 //! context from `--context`, else the kubeconfig's current one; the
 //! namespace from `--namespace`, else the context's, else `default`.
 
@@ -76,26 +77,62 @@ impl std::fmt::Debug for Connection {
     }
 }
 
-fn read_kubeconfig(target: &KubeTarget) -> Result<(Kubeconfig, PathBuf), KubeError> {
-    let path = match &target.kubeconfig {
-        Some(path) => path.clone(),
-        None => match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-            Some(paths) => std::env::split_paths(&paths).next().unwrap_or_default(),
-            None => std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .unwrap_or_default()
-                .join(".kube/config"),
-        },
+/// The kubeconfig files to read, as kubectl finds them: the one named,
+/// else every path in `$KUBECONFIG` (colon-separated), else the home's.
+fn kubeconfig_paths(named: Option<&PathBuf>, env: Option<std::ffi::OsString>, home: Option<PathBuf>) -> Vec<PathBuf> {
+    if let Some(path) = named {
+        return vec![path.clone()];
+    }
+    let listed: Vec<PathBuf> = env
+        .iter()
+        .flat_map(std::env::split_paths)
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect();
+    if !listed.is_empty() {
+        return listed;
+    }
+    vec![home.unwrap_or_default().join(".kube/config")]
+}
+
+/// The kubeconfig, merged from `paths` as kubectl merges `$KUBECONFIG`
+/// (the first file to set a value wins; files that do not exist are
+/// skipped while one does), and how messages name it.
+fn read_merged(paths: &[PathBuf]) -> Result<(Kubeconfig, PathBuf), KubeError> {
+    let shown = PathBuf::from(std::env::join_paths(paths).unwrap_or_default());
+    let present: Vec<&PathBuf> = paths.iter().filter(|p| p.exists()).collect();
+    let read: Vec<&PathBuf> = if present.is_empty() {
+        paths.iter().collect()
+    } else {
+        present
     };
-    let config = Kubeconfig::read_from(&path).map_err(|e| KubeError::Kubeconfig {
-        path: path.clone(),
-        // kube's own message repeats the path, quoted twice over.
-        reason: crate::text::clean(&match e {
-            KubeconfigError::ReadConfig(io, _) => format!("cannot read it: {io}"),
-            other => other.to_string(),
-        }),
-    })?;
-    Ok((config, path))
+    let mut merged: Option<Kubeconfig> = None;
+    for path in read {
+        let config = Kubeconfig::read_from(path).map_err(|e| KubeError::Kubeconfig {
+            path: path.clone(),
+            // kube's own message repeats the path, quoted twice over.
+            reason: crate::text::clean(&match e {
+                KubeconfigError::ReadConfig(io, _) => format!("cannot read it: {io}"),
+                other => other.to_string(),
+            }),
+        })?;
+        merged = Some(match merged {
+            None => config,
+            Some(first) => first.merge(config).map_err(|e| KubeError::Kubeconfig {
+                path: path.clone(),
+                reason: crate::text::clean(&format!("cannot merge it with the files before it: {e}")),
+            })?,
+        });
+    }
+    Ok((merged.unwrap_or_default(), shown))
+}
+
+fn read_kubeconfig(target: &KubeTarget) -> Result<(Kubeconfig, PathBuf), KubeError> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    read_merged(&kubeconfig_paths(
+        target.kubeconfig.as_ref(),
+        std::env::var_os("KUBECONFIG"),
+        home,
+    ))
 }
 
 pub async fn connect(target: &KubeTarget) -> Result<Connection, KubeError> {
@@ -146,4 +183,44 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, KubeError> {
         versions: target.versions.clone(),
         contexts: known.into_iter().map(|c| crate::text::clean(&c)).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kubeconfig(current: &str, context: &str, server: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: {current}\nclusters:\n- name: {context}\n  cluster:\n    server: {server}\ncontexts:\n- name: {context}\n  context:\n    cluster: {context}\n    user: {context}\nusers:\n- name: {context}\n  user:\n    token: t\n"
+        )
+    }
+
+    #[test]
+    fn every_path_in_kubeconfig_is_read_and_merged_first_wins() {
+        let dir = std::env::temp_dir().join(format!("modeldeck-kubeconfig-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        std::fs::write(&a, kubeconfig("one", "one", "https://127.0.0.1:1")).unwrap();
+        std::fs::write(&b, kubeconfig("two", "two", "https://127.0.0.1:2")).unwrap();
+        let env = std::env::join_paths([dir.join("missing"), a.clone(), b.clone()]).unwrap();
+        let paths = kubeconfig_paths(None, Some(env), None);
+        assert_eq!(paths.len(), 3);
+        let (config, shown) = read_merged(&paths).unwrap();
+        let names: Vec<&str> = config.contexts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["one", "two"]);
+        // The first file to set the current context wins, as in kubectl.
+        assert_eq!(config.current_context.as_deref(), Some("one"));
+        assert!(shown.to_string_lossy().contains(&*a.to_string_lossy()));
+        // A file named with --kubeconfig is the only one read.
+        assert_eq!(kubeconfig_paths(Some(&b), Some("x:y".into()), None), [b]);
+        // Without $KUBECONFIG, the home's.
+        assert_eq!(
+            kubeconfig_paths(None, Some("".into()), Some("/home/o".into())),
+            [PathBuf::from("/home/o/.kube/config")]
+        );
+        // None exists: the error names the file.
+        let err = read_merged(&[dir.join("missing")]).unwrap_err();
+        assert!(err.to_string().contains("missing: cannot read it"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -3,9 +3,9 @@
 //! (as `kubectl rollout history` counts them).
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::Api;
 use kube::api::ListParams;
+use kube::core::Selector;
 
 use super::rollouts::{REVISION_ANNOTATION, template_labels};
 use super::{Connection, KubeError};
@@ -14,26 +14,6 @@ use crate::domain::version::VersionRule;
 use crate::text::clean;
 
 pub const CHANGE_CAUSE_ANNOTATION: &str = "kubernetes.io/change-cause";
-
-/// A label selector in query syntax (`app=web,tier in (a,b)`).
-pub fn selector_string(selector: &LabelSelector) -> String {
-    let mut parts: Vec<String> = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    for e in selector.match_expressions.iter().flatten() {
-        let values = e.values.clone().unwrap_or_default().join(",");
-        parts.push(match e.operator.as_str() {
-            "In" => format!("{} in ({values})", e.key),
-            "NotIn" => format!("{} notin ({values})", e.key),
-            "Exists" => e.key.clone(),
-            _ => format!("!{}", e.key),
-        });
-    }
-    parts.join(",")
-}
 
 pub fn revision_number(rs: &ReplicaSet) -> i64 {
     rs.metadata
@@ -54,15 +34,25 @@ where
         + std::fmt::Debug,
     <K as kube::Resource>::DynamicType: Default,
 {
+    // kube's own selector type writes the query syntax, as the API
+    // server parses it (an operator it does not know is refused here).
+    let name = deployment.metadata.name.as_deref().unwrap_or_default();
     let selector = deployment
         .spec
         .as_ref()
-        .map(|s| selector_string(&s.selector))
+        .map(|s| Selector::try_from(s.selector.clone()))
+        .transpose()
+        .map_err(|e| {
+            KubeError::Other(format!(
+                "deployment {name}: its selector cannot be read: {}",
+                clean(&e.to_string())
+            ))
+        })?
         .unwrap_or_default();
     let namespace = deployment.metadata.namespace.as_deref().unwrap_or(&conn.namespace);
     let api: Api<K> = Api::namespaced(conn.client.clone(), namespace);
     let list = api
-        .list(&ListParams::default().labels(&selector))
+        .list(&ListParams::default().labels_from(&selector))
         .await
         .map_err(|e| KubeError::from_kube(e, &conn.server))?;
     Ok(list.items)

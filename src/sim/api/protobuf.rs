@@ -306,18 +306,11 @@ fn rfc3339(secs: i64) -> Option<String> {
     if !(-62_135_596_800..=253_402_300_799).contains(&secs) {
         return None;
     }
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days to civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, min, s) = (sod / 3600, sod % 3600 / 60, sod % 60);
-    Some(format!("{year:04}-{month:02}-{day:02}T{h:02}:{min:02}:{s:02}Z"))
+    // A civil (zone-less) date time: jiff's Timestamp stops a day short
+    // of 9999-12-31 to leave room for offsets.
+    let epoch = jiff::civil::DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
+    let at = epoch.checked_add(jiff::SignedDuration::from_secs(secs)).ok()?;
+    Some(at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 /// One field's payload, by wire type.

@@ -207,3 +207,13 @@ fn hostile_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn times_are_written_as_meta_v1_time_marshals_them() {
+    assert_eq!(super::rfc3339(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+    assert_eq!(super::rfc3339(1_767_225_600).as_deref(), Some("2026-01-01T00:00:00Z"));
+    assert_eq!(super::rfc3339(-62_135_596_800).as_deref(), Some("0001-01-01T00:00:00Z"));
+    assert_eq!(super::rfc3339(253_402_300_799).as_deref(), Some("9999-12-31T23:59:59Z"));
+    assert_eq!(super::rfc3339(253_402_300_800), None);
+    assert_eq!(super::rfc3339(-62_135_596_801), None);
+}
