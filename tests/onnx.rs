@@ -61,6 +61,8 @@ fn probabilities_match_onnxruntime_in_python() {
         let out = Command::new(python).args(["-c", &script]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let theirs: Vec<f64> = serde_json::from_slice(&out.stdout).unwrap();
+        // One answer per row of the batch, from both: a short answer fails.
+        assert_eq!((ours.len(), theirs.len()), (32, 32), "{version}: answers per row");
         for (a, b) in ours.iter().zip(&theirs) {
             assert!((f64::from(*a) - b).abs() < 1e-6, "{version}: {a} vs {b}");
             assert!((0.0..=1.0).contains(a));

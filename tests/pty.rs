@@ -377,14 +377,6 @@ fn a_dialog_open_when_the_terminal_goes_away_is_declined_and_audited() {
 
 #[test]
 fn the_demo_opens_on_the_simulated_world_and_a_canary_step_goes_through() {
-    if Command::new("kubectl").arg("version").arg("--client").output().is_err() {
-        assert!(
-            !require_servers(),
-            "kubectl is required (MODELDECK_REQUIRE_SERVERS=1) but is not installed"
-        );
-        eprintln!("skipping: kubectl is not installed");
-        return;
-    }
     let Some(tmux) = Tmux::start("demo --speed 20") else {
         return;
     };

@@ -369,8 +369,14 @@ fn a_dropped_watch_reconnects_by_itself() {
     let Some(sim) = Sim::start() else { return };
     let mut console = console(&sim, None);
     console.open_rollouts();
-    // Every open watch ends, as when an API server restarts.
+    // Every open watch ends, as when an API server restarts; the change
+    // after it can reach the console only over a watch opened again.
     sim.server.cluster.drop_watches();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while sim.server.cluster.watches_dropped() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no watch was ended by the drop");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     sim.ok(&[
         "scale",
         "deploy/malaria-predictor-canary",

@@ -558,3 +558,26 @@ fn the_detail_is_read_again_only_when_the_selected_rollout_changed() {
     let effects = update(&mut h.state, s);
     assert_eq!(reads(&effects), 1, "{effects:?}");
 }
+
+#[test]
+fn a_late_snapshot_of_the_old_namespace_never_shows_as_the_new_ones_list() {
+    use modeldeck::domain::rollout::RolloutPhase;
+    let mut h = common::rollouts::connected();
+    let old = h.state.rollouts.kube.generation();
+    h.press(":");
+    h.type_text("ns default");
+    h.press("enter");
+    assert_eq!(h.state.session.namespace, "default");
+    assert_ne!(h.state.rollouts.kube.generation(), old, "switching reconnects");
+    // The old watch's answer, still on its way when the switch happened.
+    let stray = common::rollouts::rollout("stray-from-ml-serving", "v9.9.9", RolloutPhase::Healthy, "", 1);
+    let mut late = common::rollouts::snapshot(&h, vec![stray], Default::default(), Default::default());
+    if let Action::Kube(modeldeck::app::action::KubeAction::Snapshot { generation, .. }) = &mut late {
+        *generation = old;
+    }
+    h.dispatch(late);
+    assert!(h.state.rollouts.list.loaded().is_none(), "the late list was taken");
+    let screen = h.render(80, 24);
+    assert!(!screen.contains("stray-from"), "{screen}");
+    assert!(screen.contains("ns default"), "{screen}");
+}

@@ -1,7 +1,7 @@
 //! Running an operation from the command line: the same `ops` path as the
 //! console, with the confirmation asked on the terminal (or `--yes`).
 
-use std::io::{BufRead, IsTerminal, Write as _};
+use std::io::{BufRead as _, IsTerminal, Write as _};
 
 use crate::ops::{self, Operation, OpsContext, OpsError, Outcome};
 
@@ -23,14 +23,7 @@ pub async fn run<O: Operation>(ctx: &OpsContext, op: &O, yes: bool) -> Result<St
         let confirmed = if std::io::stdin().is_terminal() {
             let _ = write!(err, "Proceed? [y/N] ");
             let _ = err.flush();
-            // The operator may take their time: wait off the runtime's threads.
-            let answer = tokio::task::spawn_blocking(|| {
-                let mut answer = String::new();
-                let _ = std::io::stdin().lock().read_line(&mut answer);
-                answer
-            })
-            .await
-            .unwrap_or_default();
+            let answer = answer_from(std::io::stdin()).await;
             matches!(answer.trim(), "y" | "Y" | "yes")
         } else {
             let _ = writeln!(err, "no terminal to confirm on: pass --yes to proceed");
@@ -43,9 +36,55 @@ pub async fn run<O: Operation>(ctx: &OpsContext, op: &O, yes: bool) -> Result<St
     Ok(outcome_line(&ops::execute(ctx, prepared).await?))
 }
 
+/// One line of the operator's answer. They may take their time: it is
+/// read on tokio's blocking pool, never on a runtime thread.
+async fn answer_from<R: std::io::Read + Send + 'static>(input: R) -> String {
+    tokio::task::spawn_blocking(move || {
+        let mut answer = String::new();
+        let _ = std::io::BufReader::new(input).read_line(&mut answer);
+        answer
+    })
+    .await
+    .unwrap_or_default()
+}
+
 pub fn outcome_line(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Done(summary) => format!("done: {summary}"),
         Outcome::Skipped(why) => format!("skipped: {why}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A terminal whose operator answers only once another task ran.
+    struct SlowOperator(mpsc::Receiver<&'static str>);
+
+    impl std::io::Read for SlowOperator {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let line = self
+                .0
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or("never answered\n");
+            buf[..line.len()].copy_from_slice(line.as_bytes());
+            Ok(line.len())
+        }
+    }
+
+    #[test]
+    fn waiting_for_the_answer_leaves_the_runtime_thread_free() {
+        // One runtime thread: were the read on it, the task that lets the
+        // operator answer could not run until the read gave up.
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let answer = runtime.block_on(async move {
+            let reading = tokio::spawn(super::answer_from(SlowOperator(rx)));
+            tokio::spawn(async move { tx.send("y\n").unwrap() });
+            reading.await.unwrap()
+        });
+        assert_eq!(answer, "y\n");
     }
 }

@@ -50,6 +50,8 @@ pub struct Cluster {
     faults: Mutex<Faults>,
     /// Bumped to end every open watch, as an API server restart does.
     watch_epoch: tokio::sync::watch::Sender<u64>,
+    /// Watches ended by `drop_watches`, so a test can tell it ended some.
+    watches_dropped: std::sync::atomic::AtomicU64,
 }
 
 impl Cluster {
@@ -61,6 +63,7 @@ impl Cluster {
             kick: Notify::new(),
             faults: Mutex::new(Faults::default()),
             watch_epoch: tokio::sync::watch::channel(0).0,
+            watches_dropped: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -85,6 +88,16 @@ impl Cluster {
 
     pub fn watch_epoch(&self) -> tokio::sync::watch::Receiver<u64> {
         self.watch_epoch.subscribe()
+    }
+
+    /// A watch ended because of `drop_watches`.
+    fn watch_dropped(&self) {
+        self.watches_dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Watches `drop_watches` has ended since start.
+    pub fn watches_dropped(&self) -> u64 {
+        self.watches_dropped.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The injected delay, and the injected failure if one is due.

@@ -136,7 +136,10 @@ pub fn start(cluster: &Arc<Cluster>, request: WatchRequest) -> Result<Response<B
                 }
                 _ = &mut deadline => return,
                 _ = tx.closed() => return,
-                _ = epoch.changed() => return,
+                _ = epoch.changed() => {
+                    cluster.watch_dropped();
+                    return;
+                }
             };
             if tx.send(next).await.is_err() {
                 return;
