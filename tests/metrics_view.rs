@@ -231,6 +231,12 @@ fn the_ab_comparison_names_its_test() {
     assert!(accuracy.contains("z = ") && accuracy.contains("p "), "{accuracy}");
     let rate = screen.lines().rfind(|l| l.contains("Request rate")).unwrap();
     assert!(rate.contains("no verdict: follows the weight"), "{rate}");
+    // The tests ran when the data came, not while drawing: the table is
+    // in the state, and a new answer recomputes it.
+    let before = h.state.metrics.ab.clone().expect("the A/B table is computed on update");
+    assert_eq!(before.b.0, "2.1.0");
+    answer_all(&mut h, generation);
+    assert_eq!(h.state.metrics.ab.as_ref(), Some(&before), "same data, same table");
     // v sets the next version against A, round the others.
     h.press("v");
     assert!(h.render(200, 60).contains("B = 2.1.1 shadow"));
@@ -494,4 +500,43 @@ fn a_quantile_on_the_top_bucket_is_marked_as_bounded_by_it() {
         screen.contains("≥ top bucket"),
         "the table says what ≥ means:\n{screen}"
     );
+}
+
+#[test]
+fn which_side_of_a_threshold_is_bad_comes_from_the_panel_not_its_metric_name() {
+    use modeldeck::config::metrics::Breach;
+    let mut h = Harness::new();
+    let mut settings = h.config.settings.metrics.clone();
+    settings.source = MetricsSource::Scrape;
+    for panel in &mut settings.panels {
+        if panel.name == "accuracy" {
+            // A quality gauge whose metric does not say "accuracy".
+            panel.metric = "model_quality".into();
+            assert_eq!(panel.breach, Breach::Below, "the shipped accuracy panel breaches below");
+        }
+        if panel.name == "confidence" {
+            // A line on a panel that does not say its side: above is bad.
+            panel.threshold = Some(0.5);
+        }
+    }
+    h.state.metrics = MetricsState::new(&settings, "3 scraped URLs".into(), None);
+    let generation = open(&mut h);
+    answer_all(&mut h, generation);
+    let screen = h.render(200, 60);
+    let row = |title: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(title))
+            .unwrap_or_else(|| panic!("no {title} row:\n{screen}"))
+            .to_owned()
+    };
+    let marks = |title: &str| row(title).matches('⚠').count();
+    // Only the shadow's 0.738 is below 0.85: marked, whatever the
+    // metric's name; the healthy 0.904 and 0.934 are not.
+    assert_eq!(marks("Accuracy"), 1, "{}", row("Accuracy"));
+    assert!(!row("Accuracy").contains("0.904 ⚠"), "{}", row("Accuracy"));
+    // Every version's confidence is above 0.5: all three marked.
+    assert_eq!(marks("Mean confidence"), 3, "{}", row("Mean confidence"));
+    // The latency's p50 stays under its 0.5 s line: not marked.
+    assert!(!row("Latency p50").contains('⚠'), "{}", row("Latency p50"));
 }

@@ -12,6 +12,7 @@ use crate::backends::panels::Scope;
 use crate::config::metrics::{MetricsSettings, MetricsSource, PanelKind, PanelSettings};
 use crate::domain::rollout::Rollout;
 use crate::domain::series::{Line, quantile_stat};
+use crate::domain::traffic::Track;
 
 /// The time ranges the range keys step through, in seconds.
 pub const RANGES: [(u32, &str); 4] = [(300, "5m"), (900, "15m"), (3600, "1h"), (21600, "6h")];
@@ -47,6 +48,9 @@ pub struct MetricsState {
     /// The version the A/B comparison sets against A, when the operator
     /// picked one (else the canary, or the shadow).
     pub compare_with: Option<(String, String)>,
+    /// The A/B table while the comparison is shown, computed when data
+    /// arrives ([`MetricsState::refresh_ab`]).
+    pub ab: Option<crate::domain::ab::AbTable>,
     /// Whether the matchers or a panel name `{deployment}`: only then does
     /// the selected rollout change what is fetched.
     pub uses_deployment: bool,
@@ -115,12 +119,12 @@ impl MetricsState {
     /// canary, else the shadow, else the next version.
     pub fn ab_pair(&self) -> Option<((String, String), (String, String))> {
         let all = self.versions();
-        let find = |track: &str| all.iter().find(|(_, t)| t == track).cloned();
-        let a = find("stable").or_else(|| all.first().cloned())?;
+        let find = |track: Track| all.iter().find(|(_, t)| Track::of_label(t) == Some(track)).cloned();
+        let a = find(Track::Stable).or_else(|| all.first().cloned())?;
         let picked = self.compare_with.clone().filter(|b| all.contains(b) && *b != a);
         let b = picked
-            .or_else(|| find("canary"))
-            .or_else(|| find("shadow"))
+            .or_else(|| find(Track::Canary))
+            .or_else(|| find(Track::Shadow))
             .or_else(|| all.iter().find(|v| **v != a).cloned())?;
         (a != b).then_some((a, b))
     }
@@ -293,6 +297,7 @@ pub fn fetch_due(m: &mut MetricsState, shared: &Shared, scope: Scope, force: boo
             panel.requested_at = None;
         }
         m.scope = Some(scope.clone());
+        m.refresh_ab();
     }
     let refresh = m.refresh;
     let mut names = Vec::new();
@@ -360,6 +365,7 @@ pub fn receive_panel(
                     panel.error.fail(&e, shared.clock);
                 }
             }
+            m.refresh_ab();
             let failing = m.panels.iter().any(|p| p.error.is_failing());
             if let Some(why) = new_reason {
                 let text = format!("cannot read the metrics ({} panel): {why}", crate::text::clean(name));
@@ -404,6 +410,7 @@ pub fn set_range(m: &mut MetricsState, shared: &mut Shared, scope: Scope, label:
 pub fn compare_next(m: &mut MetricsState, shared: &mut Shared) {
     if !m.compare {
         m.compare = true;
+        m.refresh_ab();
         return;
     }
     let Some((a, b)) = m.ab_pair() else { return };
@@ -415,6 +422,7 @@ pub fn compare_next(m: &mut MetricsState, shared: &mut Shared) {
     if let Some(v) = others.get(next) {
         let text = format!("comparing {} {} with {} {}", a.0, a.1, v.0, v.1);
         m.compare_with = Some(v.clone());
+        m.refresh_ab();
         shared.set_status(Level::Info, crate::text::clean(&text));
     }
 }

@@ -2,6 +2,7 @@
 //! `update` that returns `Effect`s, and the runner that performs them on
 //! tokio tasks and answers with actions tagged by generation.
 
+mod ab_table;
 pub mod action;
 pub mod alerts;
 pub mod cluster_reads;

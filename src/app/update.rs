@@ -239,7 +239,10 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
             let scope = metrics_scope(state);
             return state.with_metrics(|m, shared| metrics::toggle_pause(m, shared, scope));
         }
-        KeyAction::Compare if state.view == ViewId::Metrics => state.metrics.compare = !state.metrics.compare,
+        KeyAction::Compare if state.view == ViewId::Metrics => {
+            state.metrics.compare = !state.metrics.compare;
+            state.metrics.refresh_ab();
+        }
         KeyAction::CompareNext if state.view == ViewId::Metrics => state.with_metrics(metrics::compare_next),
         KeyAction::RangeShorter
         | KeyAction::RangeLonger

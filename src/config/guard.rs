@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::metrics::{MetricsSettings, duration_seconds};
 use super::problem::Problem;
 use super::tree::Segment;
+use crate::domain::traffic::Track;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -43,7 +44,11 @@ pub struct GuardSettings {
 impl GuardSettings {
     /// The track it watches: "canary" unless set.
     pub fn track(&self) -> &str {
-        if self.track.is_empty() { "canary" } else { &self.track }
+        if self.track.is_empty() {
+            Track::Canary.name()
+        } else {
+            &self.track
+        }
     }
 }
 

@@ -87,6 +87,18 @@ pub struct PanelSettings {
     pub unit: String,
     /// A line drawn across the chart (an alert threshold), if any.
     pub threshold: Option<f64>,
+    /// Which side of the threshold is bad: "above" (latency, errors; the
+    /// default) or "below" (accuracy).
+    pub breach: Breach,
+}
+
+/// The side of a panel's threshold where a value is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Breach {
+    #[default]
+    Above,
+    Below,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -108,6 +120,15 @@ pub enum PanelKind {
 }
 
 impl PanelSettings {
+    /// Whether `value` is on the bad side of the threshold (never without
+    /// one).
+    pub fn breached(&self, value: f64) -> bool {
+        self.threshold.is_some_and(|limit| match self.breach {
+            Breach::Above => value > limit,
+            Breach::Below => value < limit,
+        })
+    }
+
     /// The rate window; "1m" when the panel leaves it out.
     pub fn window(&self) -> &str {
         if self.window.is_empty() { "1m" } else { &self.window }

@@ -36,6 +36,27 @@ pub struct Comparison {
     pub beyond_noise: Option<bool>,
 }
 
+/// The A/B comparison as the view shows it, computed when data arrives
+/// (never while drawing): A and B as (version, track), a row per panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AbTable {
+    pub a: (String, String),
+    pub b: (String, String),
+    pub rows: Vec<AbRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AbRow {
+    /// The panel's title and statistic ("Latency p95").
+    pub name: String,
+    pub unit: String,
+    /// None: too little data on one side.
+    pub comparison: Option<Comparison>,
+    /// A request rate is a version's share of the traffic: it measures
+    /// the weight, not the version, so it gets no verdict.
+    pub follows_weight: bool,
+}
+
 /// Values at least `spacing` seconds apart, newest kept: points of a rate
 /// over a 1m window taken every few seconds share most of their data, and
 /// a test that treated them as independent would call any wobble real.

@@ -83,6 +83,18 @@ impl Track {
             Track::Shadow => "shadow",
         }
     }
+
+    /// The track a series' or pod's track label names: its own name, or
+    /// a blue-green colour (blue the side serving, green the new one).
+    /// One reading for the charts, the plots and the A/B pair.
+    pub fn of_label(label: &str) -> Option<Track> {
+        match label {
+            "stable" | "blue" => Some(Track::Stable),
+            "canary" | "green" => Some(Track::Canary),
+            "shadow" => Some(Track::Shadow),
+            _ => None,
+        }
+    }
 }
 
 /// A configured rollout's traffic, as the watch last saw it.

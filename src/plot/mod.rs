@@ -9,17 +9,18 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::domain::series::Line;
+use crate::domain::traffic::Track;
 
 const FONT: &[u8] = include_bytes!("DejaVuSansMono.ttf");
 const FAMILY: &str = "modeldeck-mono";
 
 /// Line colours by track, as the console's default theme.
 fn colour(track: &str, index: usize) -> RGBColor {
-    match track {
-        "stable" | "blue" => RGBColor(34, 139, 34),
-        "canary" | "green" => RGBColor(204, 153, 0),
-        "shadow" => RGBColor(170, 0, 170),
-        _ => {
+    match Track::of_label(track) {
+        Some(Track::Stable) => RGBColor(34, 139, 34),
+        Some(Track::Canary) => RGBColor(204, 153, 0),
+        Some(Track::Shadow) => RGBColor(170, 0, 170),
+        None => {
             let (r, g, b) = Palette99::pick(index).to_rgba().rgb();
             RGBColor(r, g, b)
         }
@@ -151,7 +152,7 @@ impl Plot<'_> {
             }
             used.push(c);
             let label = format!("{} {}", line.version, line.track).trim_end().to_owned();
-            let label = if line.track == "shadow" {
+            let label = if Track::of_label(&line.track) == Some(Track::Shadow) {
                 format!("{label} (serves no answers)")
             } else {
                 label

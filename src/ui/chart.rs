@@ -13,6 +13,7 @@ use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType};
 
 use super::Ui;
 use crate::domain::series::Line;
+use crate::domain::traffic::Track;
 
 /// Markers that tell lines apart without colour, in ASCII.
 const PLAIN_MARKERS: [char; 5] = ['*', '+', 'o', 'x', '#'];
@@ -37,11 +38,11 @@ pub fn series_styles(keys: &[(String, String)], ui: &Ui) -> Vec<SeriesStyle> {
     keys.iter()
         .enumerate()
         .map(|(index, (_, track))| {
-            let preferred = match track.as_str() {
-                "stable" | "blue" => t.series_stable,
-                "canary" | "green" => t.series_canary,
-                "shadow" => t.series_shadow,
-                _ => t.series_other,
+            let preferred = match Track::of_label(track) {
+                Some(Track::Stable) => t.series_stable,
+                Some(Track::Canary) => t.series_canary,
+                Some(Track::Shadow) => t.series_shadow,
+                None => t.series_other,
             };
             let style = if used.contains(&preferred) && !plain {
                 palette.iter().copied().find(|s| !used.contains(s)).unwrap_or(preferred)

@@ -22,6 +22,7 @@ use super::widgets::{line, list_table, not_connected, panel};
 use crate::app::State;
 use crate::app::metrics::{MetricsState, PanelView};
 use crate::domain::series::Line;
+use crate::domain::traffic::Track;
 use crate::text::{clean, format_value, human_age};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
@@ -206,14 +207,7 @@ fn value_cell<'a>(panel: &PanelView, series: (&str, &str), stat: &str, ui: &Ui) 
         return TextLine::styled(ui.glyphs.none, t.muted);
     };
     let unit = &panel.settings.unit;
-    let breach = panel.settings.threshold.is_some_and(|limit| {
-        // Accuracy-like gauges breach below; everything else above.
-        if panel.settings.metric.contains("accuracy") {
-            last.1 < limit
-        } else {
-            last.1 > limit
-        }
-    });
+    let breach = panel.settings.breached(last.1);
     // On the highest finite bucket, a quantile is only known to be at least
     // that: histogram_quantile answers the bound itself.
     let bounded = panel
@@ -307,7 +301,7 @@ fn draw_chart(frame: &mut Frame, area: Rect, m: &MetricsState, now: f64, ui: &Ui
         .flat_map(|(l, SeriesStyle { style, swatch, .. })| {
             let style = *style;
             let ended = m.ended(&l.version, &l.track, now);
-            let note = if l.track == "shadow" && !ended {
+            let note = if Track::of_label(&l.track) == Some(Track::Shadow) && !ended {
                 " (shadow: serves no answers)"
             } else {
                 ""

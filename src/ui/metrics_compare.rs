@@ -9,71 +9,49 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::Ui;
 use super::widgets::panel;
-use crate::app::metrics::{MetricsState, PanelView};
-use crate::config::metrics::{PanelKind, duration_seconds};
+use crate::app::metrics::MetricsState;
 use crate::domain::ab::{self, Comparison};
 use crate::text::{clean, format_value};
 
 pub fn draw(frame: &mut Frame, area: Rect, m: &MetricsState, ui: &Ui) {
     let t = ui.theme;
     let sep = ui.glyphs.separator;
-    let Some(((a, a_track), (b, b_track))) = m.ab_pair() else {
+    let Some(table) = &m.ab else {
         let block = panel(" A/B comparison ", false, ui);
         let text = "Two versions with data are needed to compare; only one (or none) has answered so far.";
         frame.render_widget(Paragraph::new(text).style(t.muted).block(block), area);
         return;
     };
+    let ((a, a_track), (b, b_track)) = (&table.a, &table.b);
     let title = format!(
-        " A/B {sep} A = {} {a_track} {sep} B = {} {b_track} {sep} last {} ",
-        clean(&a),
-        clean(&b),
+        " A/B {sep} A = {} {} {sep} B = {} {} {sep} last {} ",
+        clean(a),
+        clean(a_track),
+        clean(b),
+        clean(b_track),
         m.range_label()
     );
     let block = panel(title, false, ui)
         .title_bottom(" means over the range; Welch over non-overlapping windows; beyond noise: p < 0.05 (two-sided) ");
-    // Requests served over the span with data, for the proportion tests.
-    let served = |series: (&str, &str)| -> Option<f64> {
-        let rate = m.panels.iter().find(|p| p.settings.kind == PanelKind::Rate)?;
-        let points = &rate.line(series, "")?.points;
-        let span = points.last()?.0 - points.first()?.0 + window_seconds(rate);
-        let values: Vec<f64> = points.iter().map(|p| p.1).collect();
-        ab::mean(&values).map(|r| r * span)
-    };
-    let (a, b) = ((a.as_str(), a_track.as_str()), (b.as_str(), b_track.as_str()));
-    let counts = served(a).zip(served(b));
-    let rows: Vec<Row> = m
-        .rows()
-        .into_iter()
-        .map(|(i, stat)| {
-            let p = &m.panels[i];
-            let values = |series: (&str, &str)| -> Vec<f64> {
-                p.line(series, &stat)
-                    .map(|l| ab::independent(&l.points, window_seconds(p)))
-                    .unwrap_or_default()
+    let rows: Vec<Row> = table
+        .rows
+        .iter()
+        .map(|row| {
+            let name = Cell::from(row.name.clone());
+            let Some(c) = &row.comparison else {
+                return Row::new(vec![name, Cell::from(ui.glyphs.none)]).style(t.muted);
             };
-            let proportion = matches!(p.settings.kind, PanelKind::Ratio)
-                || (p.settings.kind == PanelKind::Gauge && p.settings.unit.is_empty());
-            let name = format!("{} {stat}", clean(&p.settings.title)).trim_end().to_owned();
-            let Some(c) = ab::compare(&values(a), &values(b), proportion, counts) else {
-                return Row::new(vec![Cell::from(name), Cell::from(ui.glyphs.none)]).style(t.muted);
+            let verdict = if row.follows_weight {
+                TextLine::styled("no verdict: follows the weight", t.muted)
+            } else {
+                verdict(c, ui)
             };
-            // A version's request rate is its share of the traffic: it
-            // measures the weight, not the version, so it is no verdict.
-            if p.settings.kind == PanelKind::Rate {
-                return Row::new(vec![
-                    Cell::from(name),
-                    Cell::from(format_value(c.a, &p.settings.unit)),
-                    Cell::from(format_value(c.b, &p.settings.unit)),
-                    Cell::from(difference(&c, &p.settings.unit)),
-                    Cell::from(TextLine::styled("no verdict: follows the weight", t.muted)),
-                ]);
-            }
             Row::new(vec![
-                Cell::from(name),
-                Cell::from(format_value(c.a, &p.settings.unit)),
-                Cell::from(format_value(c.b, &p.settings.unit)),
-                Cell::from(difference(&c, &p.settings.unit)),
-                Cell::from(verdict(&c, ui)),
+                name,
+                Cell::from(format_value(c.a, &row.unit)),
+                Cell::from(format_value(c.b, &row.unit)),
+                Cell::from(difference(c, &row.unit)),
+                Cell::from(verdict),
             ])
         })
         .collect();
@@ -86,10 +64,6 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &MetricsState, ui: &Ui) {
         Constraint::Fill(1),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
-}
-
-fn window_seconds(panel: &PanelView) -> f64 {
-    duration_seconds(panel.settings.window()).unwrap_or(60.0)
 }
 
 fn difference(c: &Comparison, unit: &str) -> String {

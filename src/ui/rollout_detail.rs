@@ -191,13 +191,13 @@ fn traffic_lines(state: &State, selected: &Rollout, ui: &Ui) -> Vec<Line<'static
         ));
     }
     lines.push(labelled(
-        "stable",
+        Track::Stable.name(),
         format!("{:>3}%  {}", split.stable, split.stable_backend),
         theme.text,
         ui,
     ));
     lines.push(labelled(
-        "canary",
+        Track::Canary.name(),
         format!(
             "{:>3}%  {}  (ladder {})",
             split.canary,
@@ -209,7 +209,7 @@ fn traffic_lines(state: &State, selected: &Rollout, ui: &Ui) -> Vec<Line<'static
     ));
     if let Some(shadow) = split.shadow {
         lines.push(labelled(
-            "shadow",
+            Track::Shadow.name(),
             format!("{shadow:>3}%  mirrored, answers dropped"),
             theme.text,
             ui,
