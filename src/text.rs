@@ -26,13 +26,68 @@ pub fn clean(s: &str) -> String {
 }
 
 fn needs_cleaning(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    c.is_control() || is_format(c)
 }
 
-/// Bidirectional formatting characters can make drawn text read differently
-/// from what it is ("Trojan Source"), so they are dropped too.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+/// Unicode's format characters (general category Cf), which
+/// `char::is_control` does not cover: bidirectional overrides and marks
+/// can make drawn text read differently from what it is ("Trojan
+/// Source"), zero-width ones hide text; all are dropped. The ranges are
+/// Cf as of Unicode 15.
+fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}'
+        | '\u{08E2}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{110BD}' | '\u{110CD}' | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+}
+
+/// Text from outside, cleaned: only [`Clean::new`] (through [`clean`])
+/// makes one, so a field of this type cannot hold an escape sequence, a
+/// control or a format character.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Clean(String);
+
+impl Clean {
+    pub fn new(s: &str) -> Clean {
+        Clean(clean(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Clean {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Clean {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Clean {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Clean {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl From<Clean> for String {
+    fn from(c: Clean) -> String {
+        c.0
+    }
 }
 
 /// 1-based line and column of byte `offset` in `text`.
@@ -161,6 +216,12 @@ mod tests {
         assert_eq!(clean("a\rb\nc\u{7}d\u{9b}e"), "abcde");
         assert_eq!(clean("tab\there"), "tab here");
         assert_eq!(clean("abc\u{202E}fed"), "abcfed");
+        // Format characters is_control misses: the Arabic letter mark (a
+        // bidi mark), zero-width joiners and spaces, a byte-order mark.
+        assert_eq!(clean("a\u{061C}b\u{200B}c\u{2066}d\u{FEFF}e\u{E0041}f"), "abcdef");
+        // Letters of right-to-left scripts stay: only the controls go.
+        assert_eq!(clean("نموذج"), "نموذج");
+        assert_eq!(super::Clean::new("x\u{1b}[31my"), "xy");
     }
 
     #[test]

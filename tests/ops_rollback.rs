@@ -219,7 +219,10 @@ fn a_concurrent_change_is_a_conflict_that_names_what_changed() {
             to_revision: None,
             traffic: None,
         };
-        let prepared = modeldeck::ops::prepare(&ctx, &op).await.unwrap().unwrap();
+        let modeldeck::ops::Ready::Confirm(prepared) = modeldeck::ops::prepare(&ctx, &op).await.unwrap() else {
+            panic!("a rollback to plan")
+        };
+        let prepared = *prepared;
         // Someone else scales the deployment between the read and the write.
         sim.ok(&["scale", "deploy/a", "--replicas=4"]);
         let err = modeldeck::ops::execute(&ctx, prepared).await.unwrap_err();

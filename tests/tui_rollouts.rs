@@ -474,8 +474,11 @@ fn revision_ages_are_the_ones_kubectl_shows() {
     let cells: Vec<&str> = row.split_whitespace().collect();
     let shown = cells.iter().position(|c| *c == "1/1").map(|i| cells[i + 1]).unwrap();
     let shown = sim_common::age_seconds(shown);
+    // The margin: ages are whole seconds of a clock 20 times faster, so
+    // 50 ms of a loaded machine between a read and its timestamp is one
+    // of them. A console reading its own clock would be minutes off.
     assert!(
-        (before - 2..=after + 2).contains(&shown),
+        (before - 5..=after + 5).contains(&shown),
         "the console says {shown}s, kubectl {before}s then {after}s:\n{screen}"
     );
 }

@@ -125,13 +125,17 @@ fn rollouts_confirmation_dialog() {
     use modeldeck::app::Action;
     use modeldeck::app::action::KubeAction;
     use modeldeck::backends::kube::objects;
-    use modeldeck::ops::{Plan, Prepared, Write};
+    use modeldeck::ops::{Change, Plan, Prepared, Write};
+    use modeldeck::text::Clean;
     let mut h = common::rollouts::connected();
     let plan = Plan {
-        summary: "set the canary of deployment ml-serving/malaria-predictor to 25% on httproute \
-                  ml-serving/malaria-predictor: malaria-predictor-blue 90% -> 75%, malaria-predictor-green 10% -> 25%"
-            .into(),
-        changes: vec![("canary weight".into(), "10%".into(), "25%".into())],
+        // What the cluster said may carry escapes and bidi controls: a
+        // plan holds only cleaned text, so the dialog cannot draw them.
+        summary: Clean::new(
+            "set the canary of deployment ml-serving/malaria-predictor to 25% on httproute \
+             ml-serving/malaria-predictor: malaria-predictor-blue 90% -> 75%, malaria-predictor-green\u{1b}[2J 10% -> 25%",
+        ),
+        changes: vec![Change::new("canary\u{202E} weight", "10%", "25%")],
         before: serde_json::Value::Null,
         after: serde_json::Value::Null,
         read: vec![],
@@ -141,12 +145,14 @@ fn rollouts_confirmation_dialog() {
             serde_json::json!([]),
         )],
     };
-    h.dispatch(Action::Kube(KubeAction::Prepared(Ok(Ok(Prepared {
-        action: "canary.step",
-        target: "deployment/ml-serving/malaria-predictor".into(),
-        namespace: "ml-serving".into(),
-        plan,
-    })))));
+    h.dispatch(Action::Kube(KubeAction::Prepared(Ok(modeldeck::ops::Ready::Confirm(
+        Box::new(Prepared {
+            action: "canary.step",
+            target: "deployment/ml-serving/malaria-predictor".into(),
+            namespace: "ml-serving".into(),
+            plan,
+        }),
+    )))));
     assert_snapshot!("rollouts_confirm_80x24", h.render(80, 24));
 }
 

@@ -391,7 +391,7 @@ fn keys_do_nothing_behind_the_terminal_too_small_notice() {
 
     // A dialog open when the window shrank cannot be answered blind.
     let plan = Plan {
-        summary: "set the canary to 25%".into(),
+        summary: modeldeck::text::Clean::new("set the canary to 25%"),
         changes: vec![],
         before: serde_json::Value::Null,
         after: serde_json::Value::Null,
@@ -399,12 +399,14 @@ fn keys_do_nothing_behind_the_terminal_too_small_notice() {
         writes: vec![],
     };
     h.dispatch(Action::Resize(80, 24));
-    h.dispatch(Action::Kube(KubeAction::Prepared(Ok(Ok(Prepared {
-        action: "canary.step",
-        target: "deployment/ml-serving/malaria-predictor".into(),
-        namespace: "ml-serving".into(),
-        plan,
-    })))));
+    h.dispatch(Action::Kube(KubeAction::Prepared(Ok(modeldeck::ops::Ready::Confirm(
+        Box::new(Prepared {
+            action: "canary.step",
+            target: "deployment/ml-serving/malaria-predictor".into(),
+            namespace: "ml-serving".into(),
+            plan,
+        }),
+    )))));
     assert_eq!(h.state.mode, Mode::Confirm);
     h.dispatch(Action::Resize(40, 10));
     h.press("y enter");

@@ -8,7 +8,7 @@ use crate::backends::audit_log::AuditRead;
 use crate::domain::RegistryLoad;
 use crate::domain::operation::OpRequest;
 use crate::domain::rollout::ClusterState;
-use crate::ops::Prepared;
+use crate::ops::{Prepared, Ready};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -64,7 +64,7 @@ pub enum KubeAction {
         result: Result<RolloutDetail, String>,
     },
     /// A plan to confirm, a reason nothing needs doing, or a refusal.
-    Prepared(Result<Result<Prepared, String>, String>),
+    Prepared(Result<Ready, String>),
     /// How an executed (or declined) action ended.
     Finished(Result<String, String>),
 }

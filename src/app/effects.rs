@@ -61,7 +61,7 @@ impl EffectRunner {
                 let kube = self.kube.clone();
                 let running = match &effect {
                     KubeEffect::Execute(prepared) | KubeEffect::Decline(prepared) => {
-                        Some(self.actions.start(prepared.plan.summary.clone()))
+                        Some(self.actions.start(prepared.plan.summary.to_string()))
                     }
                     // A plan refused (read-only, denied) writes an audit line.
                     KubeEffect::Prepare(request) => Some(self.actions.start(format!(

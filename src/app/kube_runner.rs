@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use super::Action;
 use super::action::{KubeAction, KubeEffect};
 use super::cluster_reads::{KubeInfo, RolloutDetail};
+use super::rollout_keys::KEY_OPS;
 use crate::backends::kube::history::{history, replica_sets};
 use crate::backends::kube::rollouts::{self, rollout_of};
 use crate::backends::kube::watch::watch_cluster;
@@ -230,20 +231,14 @@ impl KubeRunner {
             return denied.clone();
         }
         let mut denied = Vec::new();
-        let kinds = [
-            OpKind::Rollback(None),
-            OpKind::CanaryStep,
-            OpKind::CanaryAbort,
-            OpKind::CanaryPromote,
-        ]
-        .into_iter()
-        .chain(switch_back.map(|service| OpKind::BlueGreenBack { service }));
+        // What each of the Rollouts keys would do here.
+        let kinds = KEY_OPS.iter().filter_map(|(_, kind, _)| match kind {
+            OpKind::BlueGreenBack { .. } => switch_back.clone().map(|service| OpKind::BlueGreenBack { service }),
+            kind => Some(kind.clone()),
+        });
         for kind in kinds {
             // Traffic keys act on the rollout the row serves.
-            let deployment = match kind {
-                OpKind::Rollback(_) => name,
-                _ => traffic_owner,
-            };
+            let deployment = if kind.moves_traffic() { traffic_owner } else { name };
             let permissions = self
                 .operation(&OpRequest {
                     kind: kind.clone(),
@@ -269,16 +264,10 @@ impl KubeRunner {
         RolloutOp::new(&request.kind, &request.deployment, &self.config.settings)
     }
 
-    async fn prepare(&self, ctx: &OpsContext, request: &OpRequest) -> Result<Result<ops::Prepared, String>, String> {
-        prepared(ctx, &self.operation(request)).await
-    }
-}
-
-async fn prepared<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<ops::Prepared, String>, String> {
-    match ops::prepare(ctx, op).await {
-        Ok(Ok(prepared)) => Ok(Ok(prepared)),
-        Ok(Err(Outcome::Skipped(m) | Outcome::Done(m))) => Ok(Err(m)),
-        Err(e) => Err(e.to_string()),
+    async fn prepare(&self, ctx: &OpsContext, request: &OpRequest) -> Result<ops::Ready, String> {
+        ops::prepare(ctx, &self.operation(request))
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 

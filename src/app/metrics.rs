@@ -13,6 +13,7 @@ use crate::config::metrics::{MetricsSettings, MetricsSource, PanelKind, PanelSet
 use crate::domain::rollout::Rollout;
 use crate::domain::series::{Line, quantile_stat};
 use crate::domain::traffic::Track;
+use crate::text::Clean;
 
 /// The time ranges the range keys step through, in seconds.
 pub const RANGES: [(u32, &str); 4] = [(300, "5m"), (900, "15m"), (3600, "1h"), (21600, "6h")];
@@ -149,7 +150,7 @@ impl MetricsState {
         Some(super::shared::Notice {
             key: format!("metrics {why}"),
             level: Level::Error,
-            text: format!("{headline} ({which}); {kept}, retrying"),
+            text: Clean::new(&format!("{headline} ({which}); {kept}, retrying")),
             more: 0,
         })
     }

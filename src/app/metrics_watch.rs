@@ -5,7 +5,6 @@
 //! operator is looking.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -36,8 +35,7 @@ pub(super) async fn run(
     let mut watcher = Watcher::new(backend.clone(), setup.settings.clone(), setup.namespace.clone());
     let guarding = !setup.settings.guard.is_empty();
     let mut ctx: Result<OpsContext, String> = Err("connecting to the cluster".into());
-    let mut tick = tokio::time::interval(Duration::from_secs(setup.settings.metrics.refresh.max(1)));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut tick = watcher.ticks();
     loop {
         tick.tick().await;
         let now = unix_now();

@@ -11,16 +11,27 @@ use crate::domain::operation::OpKind;
 use crate::domain::rollout::Rollout;
 use crate::domain::traffic::next_rung;
 
+/// The keys that start an operation on the selected row, what each asks
+/// for, and how the status line names it while planning. The switch back's
+/// Service is filled in from the detail ([`planned`]).
+pub static KEY_OPS: [(KeyAction, OpKind, &str); 5] = [
+    (KeyAction::Undo, OpKind::Rollback(None), "a rollback"),
+    (KeyAction::CanaryStep, OpKind::CanaryStep, "a canary step"),
+    (KeyAction::CanaryAbort, OpKind::CanaryAbort, "a canary abort"),
+    (KeyAction::Promote, OpKind::CanaryPromote, "a promotion"),
+    (
+        KeyAction::SwitchBack,
+        OpKind::BlueGreenBack { service: String::new() },
+        "a switch back",
+    ),
+];
+
 /// What a key asks for, and how the status line names it while planning.
 pub fn op_of(key: KeyAction) -> Option<(OpKind, &'static str)> {
-    Some(match key {
-        KeyAction::Undo => (OpKind::Rollback(None), "a rollback"),
-        KeyAction::CanaryStep => (OpKind::CanaryStep, "a canary step"),
-        KeyAction::CanaryAbort => (OpKind::CanaryAbort, "a canary abort"),
-        KeyAction::Promote => (OpKind::CanaryPromote, "a promotion"),
-        KeyAction::SwitchBack => (OpKind::BlueGreenBack { service: String::new() }, "a switch back"),
-        _ => return None,
-    })
+    KEY_OPS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, kind, what)| (kind.clone(), *what))
 }
 
 /// The operation `key` would start on the selected row (the switch back

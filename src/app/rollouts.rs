@@ -13,7 +13,8 @@ use crate::domain::RegistryLoad;
 use crate::domain::operation::{OpKind, OpRequest};
 use crate::domain::rollout::{ClusterState, Rollout, RolloutKey};
 use crate::domain::traffic::{Role, Traffic};
-use crate::ops::Prepared;
+use crate::ops::{Prepared, Ready};
+use crate::text::Clean;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RolloutsState {
@@ -44,7 +45,7 @@ pub struct RolloutsState {
     /// A planned change waiting for the operator's yes or no.
     pub pending: Option<Prepared>,
     /// An action on its way (planning or writing), for the status line.
-    pub busy: Option<String>,
+    pub busy: Option<Clean>,
 }
 
 impl RolloutsState {
@@ -198,7 +199,7 @@ pub fn request(r: &mut RolloutsState, shared: &mut Shared, kind: OpKind, what: &
         shared.set_status(Level::Warn, "no rollout selected");
         return Vec::new();
     };
-    r.busy = Some(format!("planning {what} of {namespace}/{name}"));
+    r.busy = Some(Clean::new(&format!("planning {what} of {namespace}/{name}")));
     vec![Effect::Kube(KubeEffect::Prepare(OpRequest {
         kind,
         namespace,
@@ -298,11 +299,11 @@ pub fn update(r: &mut RolloutsState, shared: &mut Shared, action: KubeAction) ->
         KubeAction::Prepared(result) => {
             r.busy = None;
             match result {
-                Ok(Ok(prepared)) => {
-                    r.pending = Some(prepared);
+                Ok(Ready::Confirm(prepared)) => {
+                    r.pending = Some(*prepared);
                     *shared.mode = Mode::Confirm;
                 }
-                Ok(Err(message)) => shared.note(Level::Info, message),
+                Ok(Ready::Skipped(message)) => shared.note(Level::Info, message),
                 Err(message) => shared.note(Level::Error, message),
             }
             Vec::new()

@@ -5,6 +5,7 @@
 
 use super::ViewId;
 use super::screen::Mode;
+use crate::text::Clean;
 
 /// Where the console is pointed: cluster context, namespace, safety mode.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +44,7 @@ pub enum Level {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Status {
     pub level: Level,
-    pub text: String,
+    pub text: Clean,
 }
 
 /// A message kept in the log: what happened, how bad, and when.
@@ -52,7 +53,7 @@ pub struct Message {
     /// The console's clock when it came (update reads no clock itself).
     pub at: Option<jiff::Zoned>,
     pub level: Level,
-    pub text: String,
+    pub text: Clean,
 }
 
 /// What the notice line (in place of the tabs) says until dismissed: the
@@ -62,7 +63,7 @@ pub struct Notice {
     /// What `esc` remembers as dismissed.
     pub key: String,
     pub level: Level,
-    pub text: String,
+    pub text: Clean,
     /// More notices wait behind it.
     pub more: usize,
 }
@@ -82,18 +83,19 @@ pub struct Shared<'a> {
 
 impl Shared<'_> {
     /// A passing hint on the status line (completion candidates, the range
-    /// shown): not kept in the log.
-    pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
+    /// shown): not kept in the log. Cleaned: it often names what the
+    /// cluster or a server said.
+    pub fn set_status(&mut self, level: Level, text: impl AsRef<str>) {
         *self.status = Some(Status {
             level,
-            text: text.into(),
+            text: Clean::new(text.as_ref()),
         });
     }
 
     /// A message worth keeping — an action's outcome, a refusal, an error,
     /// what the guard did: on the status line, and whole in the log.
-    pub fn note(&mut self, level: Level, text: impl Into<String>) {
-        let text = text.into();
+    pub fn note(&mut self, level: Level, text: impl AsRef<str>) {
+        let text = Clean::new(text.as_ref());
         if self.messages.len() == MESSAGES_KEPT {
             self.messages.remove(0);
         }

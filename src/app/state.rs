@@ -11,6 +11,7 @@ use super::screen::{Measure, Mode, Pane};
 use super::shared::{Level, Message, Notice, Session, Shared, Status};
 use crate::backends::audit_log::AuditRead;
 use crate::domain::RegistryLoad;
+use crate::text::Clean;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
@@ -236,7 +237,7 @@ impl State {
                 },
                 // What it did and how it ended first; the whole story is in
                 // the log and the Alerts view.
-                text: crate::text::clean(&format!(
+                text: Clean::new(&format!(
                     "{time} guard {}: {} {} {}, as {} fired",
                     if event.outcome.is_ok() { "done" } else { "FAILED" },
                     event.action.word(),
@@ -256,7 +257,7 @@ impl State {
             all.push(Notice {
                 key: format!("cluster {}", self.rollouts.stale.why().unwrap_or_default()),
                 level: Level::Error,
-                text: format!("{headline}; {shown}, retrying"),
+                text: Clean::new(&format!("{headline}; {shown}, retrying")),
                 more: 0,
             });
         }
@@ -272,7 +273,7 @@ impl State {
             all.push(Notice {
                 key: format!("alerts {}", self.alerts.error.why().unwrap_or_default()),
                 level: Level::Error,
-                text: format!("{headline}; {shown}, retrying"),
+                text: Clean::new(&format!("{headline}; {shown}, retrying")),
                 more: 0,
             });
         }
@@ -280,7 +281,7 @@ impl State {
             all.push(Notice {
                 key: "config error".into(),
                 level: Level::Error,
-                text: format!("config error: {error}; running on built-in defaults"),
+                text: Clean::new(&format!("config error: {error}; running on built-in defaults")),
                 more: 0,
             });
         }
@@ -289,11 +290,11 @@ impl State {
             all.push(Notice {
                 key: "config warnings".into(),
                 level: Level::Warn,
-                text: if n == 1 {
+                text: Clean::new(&if n == 1 {
                     format!("config: {first}")
                 } else {
                     format!("config: {n} warnings, the first: {first}")
-                },
+                }),
                 more: 0,
             });
         }
@@ -343,12 +344,12 @@ impl State {
     }
 
     /// See [`Shared::set_status`].
-    pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
+    pub fn set_status(&mut self, level: Level, text: impl AsRef<str>) {
         self.shared().1.set_status(level, text);
     }
 
     /// See [`Shared::note`].
-    pub fn note(&mut self, level: Level, text: impl Into<String>) {
+    pub fn note(&mut self, level: Level, text: impl AsRef<str>) {
         self.shared().1.note(level, text);
     }
 

@@ -106,7 +106,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             let again = state.models.registry.receive(generation, result);
             let len = state.models.rows().len();
             state.models.cursor.clamp(len);
-            again.map(|g| registry_effect(state, g)).into_iter().collect()
+            again.map(registry_effect(state)).into_iter().collect()
         }
         Action::Kube(answer) => {
             let snapshot = matches!(answer, KubeAction::Snapshot { .. });
@@ -140,7 +140,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             let again = state.audit.log.receive(generation, result);
             let len = state.audit.rows().len();
             state.audit.cursor.clamp(len);
-            again.map(|g| audit_effect(state, g)).into_iter().collect()
+            again.map(audit_effect(state)).into_iter().collect()
         }
     }
 }
@@ -525,35 +525,23 @@ fn complete(state: &mut State) {
 }
 
 fn load_registry(state: &mut State) -> Vec<Effect> {
-    state
-        .models
-        .registry
-        .request()
-        .map(|g| registry_effect(state, g))
-        .into_iter()
-        .collect()
-}
-
-fn registry_effect(state: &State, generation: u64) -> Effect {
-    Effect::LoadRegistry {
-        generation,
-        location: state.session.registry_location.clone(),
-    }
+    let effect = registry_effect(state);
+    state.models.registry.request().map(effect).into_iter().collect()
 }
 
 fn load_audit(state: &mut State) -> Vec<Effect> {
-    state
-        .audit
-        .log
-        .request()
-        .map(|g| audit_effect(state, g))
-        .into_iter()
-        .collect()
+    let effect = audit_effect(state);
+    state.audit.log.request().map(effect).into_iter().collect()
 }
 
-fn audit_effect(state: &State, generation: u64) -> Effect {
-    Effect::LoadAudit {
-        generation,
-        path: state.session.audit_path.clone(),
-    }
+/// The read of the registry, for a generation.
+fn registry_effect(state: &State) -> impl FnOnce(u64) -> Effect + use<> {
+    let location = state.session.registry_location.clone();
+    move |generation| Effect::LoadRegistry { generation, location }
+}
+
+/// The read of the audit log, for a generation.
+fn audit_effect(state: &State) -> impl FnOnce(u64) -> Effect + use<> {
+    let path = state.session.audit_path.clone();
+    move |generation| Effect::LoadAudit { generation, path }
 }

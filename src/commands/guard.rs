@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::backends::metrics::MetricsBackend;
 use crate::backends::scraper::unix_now;
@@ -41,8 +40,7 @@ pub async fn watch(
             backend.describe()
         ));
     }
-    let mut tick = tokio::time::interval(Duration::from_secs(settings.metrics.refresh.max(1)));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut tick = watcher.ticks();
     let mut last: BTreeMap<(String, String, String), RuleState> = BTreeMap::new();
     tokio::pin!(stop);
     loop {

@@ -11,13 +11,13 @@ use crate::ops::{self, Operation, OpsContext, OpsError, Outcome};
 /// script without a terminal must pass `--yes`.
 pub async fn run<O: Operation>(ctx: &OpsContext, op: &O, yes: bool) -> Result<String, OpsError> {
     let prepared = match ops::prepare(ctx, op).await? {
-        Ok(prepared) => prepared,
-        Err(outcome) => return Ok(outcome_line(&outcome)),
+        ops::Ready::Confirm(prepared) => *prepared,
+        ops::Ready::Skipped(why) => return Ok(outcome_line(&Outcome::Skipped(why))),
     };
     if !yes {
         let mut err = std::io::stderr();
         let _ = writeln!(err, "{}", prepared.plan.summary);
-        for (what, from, to) in &prepared.plan.changes {
+        for ops::Change { what, from, to } in &prepared.plan.changes {
             let _ = writeln!(err, "  {what}: {from} -> {to}");
         }
         let confirmed = if std::io::stdin().is_terminal() {

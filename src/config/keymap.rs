@@ -115,9 +115,9 @@ impl Keymap {
 }
 
 /// The `[keymap]` table of a configuration file.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub(super) struct KeymapFile {
+pub struct KeymapFile {
     pub global: Vec<BindingSpec>,
     pub list: Vec<BindingSpec>,
     pub help: Vec<BindingSpec>,
@@ -138,7 +138,7 @@ impl KeymapFile {
 
     /// Every binding resolved, by context; the first that cannot be is a
     /// problem that leaves it out.
-    pub fn resolve(&self) -> Result<Vec<(KeyContext, Vec<Binding>)>, Problem> {
+    pub(super) fn resolve(&self) -> Result<Vec<(KeyContext, Vec<Binding>)>, Problem> {
         KeyContext::ALL
             .into_iter()
             .map(|context| {
@@ -159,9 +159,9 @@ impl KeymapFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct BindingSpec {
+pub struct BindingSpec {
     on: Vec<String>,
     run: String,
     #[serde(default)]

@@ -146,7 +146,7 @@ fn load_with(opts: &LoadOptions, user: Option<(PathBuf, String)>) -> Result<Load
     for (context, bindings) in settled.bindings {
         keymap.overlay(context, bindings);
     }
-    let settings = settled.file.into_settings();
+    let settings = settled.file;
 
     let theme_name = match (&opts.no_color, &opts.theme) {
         (Some(_), _) => "mono".to_owned(),
@@ -171,7 +171,7 @@ fn load_with(opts: &LoadOptions, user: Option<(PathBuf, String)>) -> Result<Load
 
 /// The checks beyond types, in the order their entries depend on each
 /// other: numbers in range, panels, the rules on them, then bindings.
-fn check(file: &settings::ConfigFile) -> Result<Vec<(KeyContext, Vec<Binding>)>, problem::Problem> {
+fn check(file: &settings::Settings) -> Result<Vec<(KeyContext, Vec<Binding>)>, problem::Problem> {
     if let Some(problem) = settings::range_problem(file)
         .or_else(|| file.metrics.panel_problem())
         .or_else(|| guard::problem(&file.alerts, &file.guard, &file.metrics))

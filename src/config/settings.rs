@@ -11,8 +11,10 @@ use super::problem::Problem;
 use super::tree::Segment;
 use crate::domain::view_id::ViewId;
 
+/// A whole configuration file, as the built-in defaults and the user's
+/// file settle into it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub ui: UiSettings,
     pub registry: RegistrySettings,
@@ -28,6 +30,10 @@ pub struct Settings {
     pub alerts: Vec<AlertRuleSettings>,
     /// The opt-in automated rollback, by deployment name.
     pub guard: std::collections::BTreeMap<String, GuardSettings>,
+    /// `[keymap]` as written; the bindings in force are the `Keymap`
+    /// resolved from it and the built-in ones.
+    #[serde(skip_serializing)]
+    pub keymap: KeymapFile,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -202,45 +208,11 @@ impl LogLevel {
     }
 }
 
-/// A whole configuration file: the settings and the keymap.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub(super) struct ConfigFile {
-    pub ui: UiSettings,
-    pub registry: RegistrySettings,
-    pub kubernetes: KubeSettings,
-    pub logging: LoggingSettings,
-    pub contexts: std::collections::BTreeMap<String, ContextSettings>,
-    pub canary: CanarySettings,
-    pub rollouts: std::collections::BTreeMap<String, RolloutSettings>,
-    pub metrics: MetricsSettings,
-    pub alerts: Vec<AlertRuleSettings>,
-    pub guard: std::collections::BTreeMap<String, GuardSettings>,
-    pub keymap: KeymapFile,
-}
-
 pub const FRAME_RATE_RANGE: std::ops::RangeInclusive<u16> = 1..=120;
-
-impl ConfigFile {
-    pub fn into_settings(self) -> Settings {
-        Settings {
-            ui: self.ui,
-            registry: self.registry,
-            kubernetes: self.kubernetes,
-            logging: self.logging,
-            contexts: self.contexts,
-            canary: self.canary,
-            rollouts: self.rollouts,
-            metrics: self.metrics,
-            alerts: self.alerts,
-            guard: self.guard,
-        }
-    }
-}
 
 /// The first number out of its range: it falls back to the built-in value
 /// (or, in a `[rollouts.NAME]`, leaves that rollout out).
-pub(super) fn range_problem(file: &ConfigFile) -> Option<Problem> {
+pub(super) fn range_problem(file: &Settings) -> Option<Problem> {
     let key = |path: &[&str]| path.iter().map(|k| Segment::key(k)).collect::<Vec<_>>();
     let at_least = |path: &[&str], min: u64, found: u64| {
         (found < min).then(|| Problem::key(key(path), format!("expected {min} or more, found {found}")))

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::de::{DeErrorKind, NodeDeserializer};
 use super::keymap::{Binding, KeyContext};
 use super::problem::Problem;
-use super::settings::ConfigFile;
+use super::settings::Settings;
 use super::tree::{KeyPath, Node, Origin, Segment, Source, Value};
 
 /// A warning, and where it points.
@@ -24,7 +24,7 @@ pub(super) struct Notice {
 }
 
 pub(super) struct Settled {
-    pub file: ConfigFile,
+    pub file: Settings,
     /// Every binding in force, built-in ones first, by context.
     pub bindings: Vec<(KeyContext, Vec<Binding>)>,
     pub notices: Vec<Notice>,
@@ -32,7 +32,7 @@ pub(super) struct Settled {
 
 /// The checks beyond types, on settings that deserialized: the first thing
 /// that cannot be used, else the resolved bindings.
-pub(super) type Check = fn(&ConfigFile) -> Result<Vec<(KeyContext, Vec<Binding>)>, Problem>;
+pub(super) type Check = fn(&Settings) -> Result<Vec<(KeyContext, Vec<Binding>)>, Problem>;
 
 /// Takes out of `defaults` and `user` whatever cannot be used until the
 /// rest can. Fails only if a problem points at nothing it can take out.
@@ -40,7 +40,7 @@ pub(super) fn settle(mut defaults: Node, mut user: Option<Node>, check: Check) -
     let mut notices = Vec::new();
     loop {
         let merged = merged(&defaults, user.as_ref());
-        let problem = match ConfigFile::deserialize(NodeDeserializer(&merged)) {
+        let problem = match Settings::deserialize(NodeDeserializer(&merged)) {
             Err(e) => Problem::from(e),
             Ok(file) => match check(&file) {
                 Ok(bindings) => {

@@ -6,11 +6,11 @@
 use serde_json::{Value, json};
 
 use super::permission::Permission;
-use super::{Operation, OpsError, Plan, PlanOrSkip, Write, precondition};
+use super::{Change, Operation, OpsError, Plan, PlanOrSkip, Write, precondition};
 use crate::backends::kube::Connection;
 use crate::backends::kube::objects::{self, POD, SERVICE};
 use crate::domain::version::Versioned;
-use crate::text::{clean, count};
+use crate::text::{Clean, clean, count};
 
 pub const ACTION: &str = "bluegreen.switch";
 pub const VERSION_KEY: &str = "version";
@@ -210,15 +210,15 @@ impl Operation for BlueGreenSwitch {
         }
         patch.push(precondition(&svc));
         Ok(PlanOrSkip::Plan(Box::new(Plan {
-            summary: format!(
+            summary: Clean::new(&format!(
                 "switch service {name} from {VERSION_KEY}={current} ({}) to {VERSION_KEY}={target} ({})",
                 current_pods.describe(),
                 target_pods.describe()
-            ),
+            )),
             changes: vec![
-                ("selector version".into(), current.clone(), target.clone()),
-                (
-                    "running version".into(),
+                Change::new("selector version", &current, &target),
+                Change::new(
+                    "running version",
                     current_pods.runs.describe("?"),
                     target_pods.runs.describe("?"),
                 ),

@@ -8,10 +8,11 @@ use serde_json::{Value, json};
 
 use super::permission::Permission;
 use super::split::{router_of, split, traffic_permission, where_split, writes_for};
-use super::{Operation, OpsError, Plan, PlanOrSkip};
+use super::{Change, Operation, OpsError, Plan, PlanOrSkip};
 use crate::backends::kube::routers::{Router, TrafficSplit};
 use crate::backends::kube::{Connection, objects};
 use crate::config::settings::{RolloutSettings, ladder_for};
+use crate::text::Clean;
 
 pub const SET: &str = "canary.set";
 pub const STEP: &str = "canary.step";
@@ -76,14 +77,18 @@ impl Canary {
             .map(|a| format!(" ({a})"))
             .unwrap_or_default();
         Ok(PlanOrSkip::Plan(Box::new(Plan {
-            summary: format!(
+            summary: Clean::new(&format!(
                 "set the canary of deployment {name} to {to}%{achievable} on {}: {stable} {}% -> {}%, {canary} {}% -> {to}%",
                 where_split(conn, router),
                 now.stable,
                 100 - to,
                 now.canary,
-            ),
-            changes: vec![("canary weight".into(), format!("{}%", now.canary), format!("{to}%"))],
+            )),
+            changes: vec![Change::new(
+                "canary weight",
+                format!("{}%", now.canary),
+                format!("{to}%"),
+            )],
             before: json!({"stable": now.stable, "canary": now.canary}),
             after: json!({"stable": 100 - to, "canary": to}),
             read,

@@ -103,6 +103,16 @@ impl Watcher {
         }
     }
 
+    /// A tick every metrics refresh, the one pace of every guard loop (the
+    /// console's and `modeldeck guard`'s); a late tick is skipped, not
+    /// caught up in a burst of checks.
+    pub fn ticks(&self) -> tokio::time::Interval {
+        let refresh = std::time::Duration::from_secs(self.settings.metrics.refresh.max(1));
+        let mut tick = tokio::time::interval(refresh);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        tick
+    }
+
     pub fn has_work(&self) -> bool {
         !self.settings.alerts.is_empty()
     }
@@ -371,10 +381,10 @@ impl Watcher {
 /// consent. Every check of `prepare` still applies.
 async fn run<O: Operation>(ctx: &OpsContext, op: &O) -> Result<String, String> {
     match super::prepare(ctx, op).await.map_err(|e| e.to_string())? {
-        Ok(prepared) => match super::execute(ctx, prepared).await.map_err(|e| e.to_string())? {
+        super::Ready::Confirm(prepared) => match super::execute(ctx, *prepared).await.map_err(|e| e.to_string())? {
             Outcome::Done(summary) | Outcome::Skipped(summary) => Ok(summary),
         },
-        Err(Outcome::Skipped(why) | Outcome::Done(why)) => Ok(format!("nothing to do: {why}")),
+        super::Ready::Skipped(why) => Ok(format!("nothing to do: {why}")),
     }
 }
 

@@ -29,6 +29,7 @@ use crate::backends::kube::objects::{self, Kind};
 use crate::backends::kube::writes::changed_fields;
 use crate::backends::kube::{Connection, KubeError};
 use crate::domain::AuditEntry;
+use crate::text::Clean;
 
 /// Every mutating action, by its audit name. Tests walk this list to prove
 /// each one is refused in read-only mode.
@@ -81,10 +82,11 @@ pub struct OpsContext {
 /// What will change, for the confirmation and the audit log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    /// One sentence naming the object and the change.
-    pub summary: String,
-    /// Field by field: (what, from, to).
-    pub changes: Vec<(String, String, String)>,
+    /// One sentence naming the object and the change (it names what the
+    /// cluster holds, so it is cleaned to be drawn or printed).
+    pub summary: Clean,
+    /// Field by field.
+    pub changes: Vec<Change>,
     pub before: Value,
     pub after: Value,
     /// The objects as read, to say what changed if a write conflicts.
@@ -92,6 +94,24 @@ pub struct Plan {
     /// The writes, in order, each carrying the resourceVersion that was
     /// read, so a concurrent change is a 409.
     pub writes: Vec<Write>,
+}
+
+/// One field a plan changes: what, from, to, cleaned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub what: Clean,
+    pub from: Clean,
+    pub to: Clean,
+}
+
+impl Change {
+    pub fn new(what: impl AsRef<str>, from: impl AsRef<str>, to: impl AsRef<str>) -> Change {
+        Change {
+            what: Clean::new(what.as_ref()),
+            from: Clean::new(from.as_ref()),
+            to: Clean::new(to.as_ref()),
+        }
+    }
 }
 
 /// A JSON Patch (RFC 6902) on one object. Every patch ends by setting the
@@ -131,6 +151,14 @@ pub struct Prepared {
     /// Where the writes go.
     pub namespace: String,
     pub plan: Plan,
+}
+
+/// What preparing found, once every check passed: a change to confirm,
+/// or that there is nothing to do, and why (audited as skipped).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ready {
+    Confirm(Box<Prepared>),
+    Skipped(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -183,7 +211,7 @@ pub enum PlanOrSkip {
 
 /// Checks read-only mode and permission, then plans. Refusals and skips are
 /// audited here; a plan is audited when it is executed or declined.
-pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<Prepared, Outcome>, OpsError> {
+pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Ready, OpsError> {
     let action = op.action();
     let target = op.target(&ctx.conn);
     let refuse = async |error: OpsError| {
@@ -204,12 +232,12 @@ pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<Pr
         }
     }
     match op.plan(&ctx.conn).await {
-        Ok(PlanOrSkip::Plan(plan)) => Ok(Ok(Prepared {
+        Ok(PlanOrSkip::Plan(plan)) => Ok(Ready::Confirm(Box::new(Prepared {
             action,
             target,
             namespace: ctx.conn.namespace.clone(),
             plan: *plan,
-        })),
+        }))),
         Ok(PlanOrSkip::Skip(why)) => {
             record(
                 ctx,
@@ -220,7 +248,7 @@ pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<Pr
                 &format!("skipped: {why}"),
             )
             .await?;
-            Ok(Err(Outcome::Skipped(why)))
+            Ok(Ready::Skipped(why))
         }
         Err(e) => refuse(e).await,
     }
@@ -228,7 +256,7 @@ pub async fn prepare<O: Operation>(ctx: &OpsContext, op: &O) -> Result<Result<Pr
 
 /// The operator said no: nothing is written, the attempt is audited.
 pub async fn decline(ctx: &OpsContext, prepared: &Prepared) -> OpsError {
-    let error = OpsError::Cancelled(prepared.plan.summary.clone());
+    let error = OpsError::Cancelled(prepared.plan.summary.to_string());
     if let Err(e) = record(
         ctx,
         prepared.action,
@@ -255,7 +283,7 @@ pub async fn execute(ctx: &OpsContext, prepared: Prepared) -> Result<Outcome, Op
         Err(e) => format!("failed: {e}"),
     };
     record(ctx, action, &target, &plan.before, &plan.after, &outcome).await?;
-    result.map(|()| Outcome::Done(plan.summary))
+    result.map(|()| Outcome::Done(plan.summary.into()))
 }
 
 /// Sends the plan's patches in order. A later patch of an object written

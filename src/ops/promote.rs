@@ -11,11 +11,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::bluegreen::VERSION_KEY;
-use super::{OpsError, Plan, PlanOrSkip, Write, precondition};
+use super::{Change, OpsError, Plan, PlanOrSkip, Write, precondition};
 use crate::backends::kube::Connection;
 use crate::backends::kube::objects::{self, DEPLOYMENT, SERVICE};
 use crate::backends::kube::rollouts::{self, rollout_of};
 use crate::backends::kube::routers::{Router, TrafficSplit};
+use crate::text::Clean;
 use crate::text::count;
 
 /// Where a promotion is recorded on the stable Deployment, for its undo.
@@ -125,7 +126,7 @@ pub async fn plan(
     ]
     .concat();
     Ok(PlanOrSkip::Plan(Box::new(Plan {
-        summary: format!(
+        summary: Clean::new(&format!(
             "promote the canary of deployment {name}: deployment {deployment} takes the canary's pod template \
              ({to_version}) and rolls out at {} ({}); service {} follows its pods, then selects \
              {VERSION_KEY}={canary_label}; then all traffic returns to the stable side (canary {}% -> 0%). \
@@ -134,16 +135,16 @@ pub async fn plan(
             capacity_words(keep, surge, replicas),
             now.stable_backend,
             now.canary
-        ),
+        )),
         changes: vec![
-            ("stable version".into(), from.describe("-"), to.describe("-")),
-            ("stable replicas".into(), replicas.to_string(), replicas.to_string()),
-            (
+            Change::new("stable version", from.describe("-"), to.describe("-")),
+            Change::new("stable replicas", replicas.to_string(), replicas.to_string()),
+            Change::new(
                 format!("service {}", now.stable_backend),
                 format!("{VERSION_KEY}={selector_version}"),
                 format!("{VERSION_KEY}={canary_label}"),
             ),
-            ("canary weight".into(), format!("{}%", now.canary), "0%".into()),
+            Change::new("canary weight", format!("{}%", now.canary), "0%"),
         ],
         before: json!({"stable": now.stable, "canary": now.canary, "stable_version": from_version}),
         after: json!({"stable": 100, "canary": 0, "stable_version": to_version}),
@@ -299,17 +300,17 @@ pub async fn undo_plan(
         read.extend(objects);
     }
     let mut changes = rollback.changes;
-    changes.push((
+    changes.push(Change::new(
         format!("service {}", record.service),
         format!("{VERSION_KEY}={current_label}"),
         format!("{VERSION_KEY}={}", record.selector_version),
     ));
     Ok(PlanOrSkip::Plan(Box::new(Plan {
-        summary: format!(
+        summary: Clean::new(&format!(
             "undo the promotion of deployment {}/{name}: {}; service {} follows its pods, then selects \
              {VERSION_KEY}={}{weight}",
             conn.namespace, rollback.summary, record.service, record.selector_version
-        ),
+        )),
         changes,
         before: rollback.before,
         after: rollback.after,

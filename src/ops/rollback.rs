@@ -10,12 +10,13 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use serde_json::{Value, json};
 
 use super::permission::Permission;
-use super::{Operation, OpsError, Plan, PlanOrSkip, Write, precondition, promote};
+use super::{Change, Operation, OpsError, Plan, PlanOrSkip, Write, precondition, promote};
 use crate::backends::kube::Connection;
 use crate::backends::kube::history::{replica_sets, revision_number};
 use crate::backends::kube::objects;
 use crate::backends::kube::rollouts::{self, REVISION_ANNOTATION};
 use crate::domain::version::VersionRule;
+use crate::text::Clean;
 use crate::zero::semantic;
 
 pub const ACTION: &str = "rollback";
@@ -166,10 +167,10 @@ pub fn plan_rollback(
         })
     };
     if before["images"] != after["images"] {
-        changes.push(("images".to_owned(), images(&before), images(&after)));
+        changes.push(Change::new("images", images(&before), images(&after)));
     }
     if version(&before) != version(&after) {
-        changes.push(("version".to_owned(), version(&before), version(&after)));
+        changes.push(Change::new("version", version(&before), version(&after)));
     }
     let patch = json!([
         {"op": "replace", "path": "/spec/template", "value": template},
@@ -177,7 +178,7 @@ pub fn plan_rollback(
         precondition(&d),
     ]);
     Ok(PlanOrSkip::Plan(Box::new(Plan {
-        summary,
+        summary: Clean::new(&summary),
         changes,
         before,
         after,

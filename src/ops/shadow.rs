@@ -6,9 +6,10 @@ use serde_json::json;
 
 use super::permission::Permission;
 use super::split::{router_of, split, traffic_permission, where_split, writes_for};
-use super::{Operation, OpsError, Plan, PlanOrSkip};
+use super::{Change, Operation, OpsError, Plan, PlanOrSkip};
 use crate::backends::kube::Connection;
 use crate::config::settings::RolloutSettings;
+use crate::text::Clean;
 
 pub const ON: &str = "shadow.on";
 pub const OFF: &str = "shadow.off";
@@ -81,8 +82,8 @@ impl Operation for Shadow {
         };
         let shown = |s: Option<u32>| s.map_or("off".to_owned(), |p| format!("{p}%"));
         Ok(PlanOrSkip::Plan(Box::new(Plan {
-            summary,
-            changes: vec![("shadow".into(), shown(now.shadow), shown(self.percent))],
+            summary: Clean::new(&summary),
+            changes: vec![Change::new("shadow", shown(now.shadow), shown(self.percent))],
             before: json!({"shadow": now.shadow}),
             after: json!({"shadow": self.percent, "backend": backend}),
             writes: writes_for(router.as_ref(), &read, patches),

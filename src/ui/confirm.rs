@@ -13,6 +13,7 @@ use super::Ui;
 use super::widgets::{panel, wrap};
 use crate::app::State;
 use crate::domain::audit::{action_words, capitalised};
+use crate::text::clean;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let Some(prepared) = &state.rollouts.pending else {
@@ -21,17 +22,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let theme = ui.theme;
     let width = area.width.saturating_sub(4).min(90);
     let inner = width.saturating_sub(2) as usize;
-    let mut body = vec![Line::styled(prepared.plan.summary.clone(), theme.text), Line::default()];
-    for (what, from, to) in &prepared.plan.changes {
+    let mut body = vec![
+        Line::styled(prepared.plan.summary.to_string(), theme.text),
+        Line::default(),
+    ];
+    for change in &prepared.plan.changes {
         body.push(Line::from(vec![
-            Span::styled(format!("  {what}: "), theme.warn),
-            Span::styled(format!("{from} {} {to}", ui.glyphs.arrow), theme.warn),
+            Span::styled(format!("  {}: ", change.what), theme.warn),
+            Span::styled(format!("{} {} {}", change.from, ui.glyphs.arrow, change.to), theme.warn),
         ]));
     }
     body.push(Line::default());
     if let Some(info) = state.rollouts.kube.loaded() {
         body.push(Line::styled(
-            format!("as {} in context {}", info.user, info.context),
+            format!("as {} in context {}", clean(&info.user), clean(&info.context)),
             theme.muted,
         ));
     }

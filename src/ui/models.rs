@@ -114,8 +114,11 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, load: &RegistryLoad, 
         Row::new(cells).style(theme.text)
     });
     // Text columns as wide as their longest value, so the numbers stay close.
-    let longest =
-        |f: &dyn Fn(&VersionRow) -> usize, header: usize| rows.iter().map(f).max().unwrap_or(0).max(header) as u16;
+    let longest = |f: &dyn Fn(&VersionRow) -> usize, header: usize| {
+        let widest = rows.iter().map(f).max().unwrap_or(0).max(header);
+        // A name longer than a terminal is cut, never wrapped round.
+        u16::try_from(widest).unwrap_or(u16::MAX)
+    };
     let model_width = longest(&|r| load.models[r.model].name.chars().count(), 5);
     let alias_width = longest(
         &|r| {
@@ -235,7 +238,11 @@ fn problem_height(load: &RegistryLoad, area: Rect) -> u16 {
         .iter()
         .map(|p| (p.chars().count() + 2).div_ceil(width))
         .sum();
-    (lines as u16 + 2).min(area.height / 2).max(3)
+    u16::try_from(lines)
+        .unwrap_or(u16::MAX)
+        .saturating_add(2)
+        .min(area.height / 2)
+        .max(3)
 }
 
 fn draw_problems(frame: &mut Frame, area: Rect, load: &RegistryLoad, ui: &Ui) {

@@ -243,7 +243,11 @@ impl Console {
     }
 
     pub fn status(&self) -> String {
-        self.state.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+        self.state
+            .status
+            .as_ref()
+            .map(|s| s.text.to_string())
+            .unwrap_or_default()
     }
 }
 

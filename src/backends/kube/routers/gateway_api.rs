@@ -89,7 +89,9 @@ impl ObjectRouter for GatewayApi {
         let shadow = mirror.map(|f| {
             let m = &f["requestMirror"];
             match (m["percent"].as_u64(), m["fraction"]["numerator"].as_u64()) {
-                (Some(p), _) => p as u32,
+                // A percent is at most 100: a larger one (a bad object)
+                // saturates there instead of wrapping round.
+                (Some(p), _) => p.min(100) as u32,
                 (None, Some(n)) => percent(
                     n,
                     m["fraction"]["denominator"].as_u64().unwrap_or(100).saturating_sub(n),
@@ -182,6 +184,10 @@ mod tests {
         r["spec"]["rules"][1]["filters"] =
             json!([{"type": "RequestMirror", "requestMirror": {"backendRef": {"name": "shadow"}, "percent": 20}}]);
         assert_eq!(router().split(&r).unwrap().shadow, Some(20));
+        // A percent past u32 (a hand-edited object) saturates at 100; it
+        // does not wrap round to a small one.
+        r["spec"]["rules"][1]["filters"][0]["requestMirror"]["percent"] = json!(4_294_967_301_u64);
+        assert_eq!(router().split(&r).unwrap().shadow, Some(100));
     }
 
     #[test]
