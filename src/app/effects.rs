@@ -97,7 +97,7 @@ pub async fn perform(effect: Effect) -> Option<Action> {
             Some(Action::RegistryLoaded { generation, result })
         }
         Effect::LoadAudit { generation, path } => {
-            let result = blocking(move || audit_log::read(&path)).await;
+            let result = blocking(move || audit_log::read(&path).map_err(|e| e.to_string())).await;
             Some(Action::AuditLoaded { generation, result })
         }
         Effect::Kube(_) | Effect::Metrics(_) => None,

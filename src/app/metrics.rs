@@ -76,7 +76,7 @@ impl MetricsState {
                 let state = MetricsState::new(settings, backend.describe(), None);
                 (Some(std::sync::Arc::new(backend)), state)
             }
-            Err(e) => (None, MetricsState::new(settings, String::new(), Some(e))),
+            Err(e) => (None, MetricsState::new(settings, String::new(), Some(e.to_string()))),
         }
     }
 

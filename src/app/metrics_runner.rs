@@ -53,7 +53,10 @@ impl MetricsRunner {
                 let result = match &backend {
                     None => Err("no metrics source is set up".to_owned()),
                     Some(backend) => match backend.settings().panels.iter().find(|p| p.name == name) {
-                        Some(panel) => backend.fetch(panel, &scope, end, range).await,
+                        Some(panel) => backend
+                            .fetch(panel, &scope, end, range)
+                            .await
+                            .map_err(|e| e.to_string()),
                         None => Err(format!("no panel named {name:?}")),
                     },
                 };

@@ -15,12 +15,26 @@ pub struct AuditRead {
     pub problems: Vec<String>,
 }
 
+/// The log exists but cannot be read (permissions, a directory, bad
+/// UTF-8).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot read audit log {path}: {reason}")]
+pub struct AuditReadError {
+    pub path: String,
+    pub reason: String,
+}
+
 /// Reads the log at `path`. A log that does not exist yet is empty.
-pub fn read(path: &Path) -> Result<AuditRead, String> {
+pub fn read(path: &Path) -> Result<AuditRead, AuditReadError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(format!("cannot read audit log {}: {e}", path.display())),
+        Err(e) => {
+            return Err(AuditReadError {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            });
+        }
     };
     let mut read = AuditRead {
         path: path.to_path_buf(),

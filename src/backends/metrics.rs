@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use super::panels::{self, Scope};
-use super::prometheus::{ActiveAlert, Prometheus};
+use super::prometheus::{ActiveAlert, PromError, Prometheus};
 use super::scraper::{Scraper, TargetStatus};
 use crate::config::metrics::{MetricsSettings, MetricsSource, PanelSettings};
 use crate::domain::series::Line;
@@ -41,22 +41,44 @@ pub struct MetricsBackend {
     permits: Arc<Semaphore>,
 }
 
+/// Why a metrics source cannot be set up or answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MetricsError {
+    #[error("no metrics source is configured ([metrics] source)")]
+    NoSource,
+    /// The settings name no usable source (a key, what was expected,
+    /// what was found).
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Prometheus(#[from] PromError),
+    /// A panel cannot be computed from the scraped series.
+    #[error("{0}")]
+    Panel(String),
+    #[error("the metrics source is shutting down")]
+    Closed,
+}
+
 impl MetricsBackend {
     /// Builds the source; the scraper's loop must be started with
     /// [`MetricsBackend::scraper`] on a runtime.
-    pub fn new(settings: &MetricsSettings, env: &dyn Fn(&str) -> Option<String>) -> Result<MetricsBackend, String> {
+    pub fn new(
+        settings: &MetricsSettings,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<MetricsBackend, MetricsError> {
         let timeout = Duration::from_secs(settings.timeout.max(1));
         let source = match settings.source {
             MetricsSource::None => Source::None,
-            MetricsSource::Prometheus => {
-                Source::Prometheus(Prometheus::new(&settings.prometheus, timeout, env).map_err(|e| e.to_string())?)
-            }
+            MetricsSource::Prometheus => Source::Prometheus(Prometheus::new(&settings.prometheus, timeout, env)?),
             MetricsSource::Scrape => {
                 if settings.scrape.urls.is_empty() {
-                    return Err("metrics.scrape.urls: expected at least one /metrics URL, found none".into());
+                    return Err(MetricsError::Config(
+                        "metrics.scrape.urls: expected at least one /metrics URL, found none".into(),
+                    ));
                 }
                 let interval = Duration::from_secs(settings.refresh.max(1));
-                let scraper = Scraper::new(&settings.scrape.urls, settings.scrape.samples, interval, timeout)?;
+                let scraper = Scraper::new(&settings.scrape.urls, settings.scrape.samples, interval, timeout)
+                    .map_err(MetricsError::Config)?;
                 Source::Scrape(Arc::new(scraper))
             }
         };
@@ -90,19 +112,22 @@ impl MetricsBackend {
     }
 
     /// The lines of `panel` over the `range` seconds ending at `end`.
-    pub async fn fetch(&self, panel: &PanelSettings, scope: &Scope, end: f64, range: f64) -> Result<PanelData, String> {
+    pub async fn fetch(
+        &self,
+        panel: &PanelSettings,
+        scope: &Scope,
+        end: f64,
+        range: f64,
+    ) -> Result<PanelData, MetricsError> {
         let step = (range / MAX_POINTS).max(self.settings.refresh.max(1) as f64);
         let start = end - range;
         match &self.source {
-            Source::None => Err("no metrics source is configured ([metrics] source)".into()),
+            Source::None => Err(MetricsError::NoSource),
             Source::Prometheus(prometheus) => {
                 let mut lines = Vec::new();
                 for query in panels::promql(panel, &self.settings, scope) {
-                    let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-                    let series = prometheus
-                        .query_range(&query.promql, start, end, step)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let _permit = self.permits.acquire().await.map_err(|_| MetricsError::Closed)?;
+                    let series = prometheus.query_range(&query.promql, start, end, step).await?;
                     let series = series.into_iter().map(|s| {
                         let finite = s.points.into_iter().filter(|(_, v)| v.is_finite()).collect();
                         (s.labels, finite)
@@ -111,8 +136,8 @@ impl MetricsBackend {
                 }
                 let mut top_bucket = None;
                 if let Some(bounds) = panels::bucket_bounds_promql(panel, &self.settings, scope) {
-                    let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-                    let samples = prometheus.query(&bounds, Some(end)).await.map_err(|e| e.to_string())?;
+                    let _permit = self.permits.acquire().await.map_err(|_| MetricsError::Closed)?;
+                    let samples = prometheus.query(&bounds, Some(end)).await?;
                     top_bucket = panels::finite_top(samples.into_iter().filter_map(|s| s.labels.get("le").cloned()));
                 }
                 // Prometheus answered for `end`: that is the data's age.
@@ -124,10 +149,12 @@ impl MetricsBackend {
                 })
             }
             Source::Scrape(scraper) => {
-                let (lines, top_bucket) = scraper.with_ring(|ring| {
-                    panels::evaluate(panel, &self.settings, scope, ring, (start, end, step))
-                        .map(|lines| (lines, panels::top_bucket(panel, &self.settings, scope, ring)))
-                })?;
+                let (lines, top_bucket) = scraper
+                    .with_ring(|ring| {
+                        panels::evaluate(panel, &self.settings, scope, ring, (start, end, step))
+                            .map(|lines| (lines, panels::top_bucket(panel, &self.settings, scope, ring)))
+                    })
+                    .map_err(MetricsError::Panel)?;
                 let targets = scraper.targets();
                 // The data is as old as the last good scrape.
                 let newest = targets.iter().filter_map(|t| t.last_ok).reduce(f64::max);

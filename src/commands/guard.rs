@@ -25,7 +25,7 @@ pub async fn watch(
     if settings.guard.is_empty() {
         return Err("no [guard.DEPLOYMENT] entry in the configuration: nothing to guard (see modeldeck info)".into());
     }
-    let backend = Arc::new(MetricsBackend::new(&settings.metrics, env)?);
+    let backend = Arc::new(MetricsBackend::new(&settings.metrics, env).map_err(|e| e.to_string())?);
     if let Some(scraper) = backend.scraper() {
         tokio::spawn(scraper.run());
     }

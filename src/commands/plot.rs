@@ -34,6 +34,12 @@ pub enum PlotError {
     Failed(String),
 }
 
+impl From<crate::backends::metrics::MetricsError> for PlotError {
+    fn from(error: crate::backends::metrics::MetricsError) -> PlotError {
+        PlotError::Failed(error.to_string())
+    }
+}
+
 impl From<String> for PlotError {
     fn from(message: String) -> PlotError {
         PlotError::Failed(message)

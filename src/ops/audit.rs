@@ -8,6 +8,15 @@ use std::path::PathBuf;
 
 use crate::domain::AuditEntry;
 
+/// The audit log could not take an entry: the action's outcome must say
+/// so, since the record of it is missing.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot write the audit log {path}: {reason}")]
+pub struct AuditWriteError {
+    pub path: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     path: PathBuf,
@@ -21,18 +30,25 @@ impl AuditLog {
     /// Appends one entry and syncs it, on tokio's blocking pool: opening,
     /// writing and `fsync` can wait on the disk (or a slow network share),
     /// and must not hold up the runtime's threads meanwhile.
-    pub async fn write(&self, entry: AuditEntry) -> Result<(), String> {
+    pub async fn write(&self, entry: AuditEntry) -> Result<(), AuditWriteError> {
         let log = self.clone();
         tokio::task::spawn_blocking(move || log.append(&entry))
             .await
-            .unwrap_or_else(|e| Err(format!("cannot write the audit log {}: {e}", self.path.display())))
+            .unwrap_or_else(|e| Err(self.failed(&e)))
+    }
+
+    fn failed(&self, reason: &dyn std::fmt::Display) -> AuditWriteError {
+        AuditWriteError {
+            path: self.path.display().to_string(),
+            reason: reason.to_string(),
+        }
     }
 
     /// Appends one entry and syncs it, blocking the calling thread. One
     /// `write` of a whole line to a file opened for appending keeps
     /// concurrent writers from interleaving.
-    pub fn append(&self, entry: &AuditEntry) -> Result<(), String> {
-        let fail = |e: &dyn std::fmt::Display| format!("cannot write the audit log {}: {e}", self.path.display());
+    pub fn append(&self, entry: &AuditEntry) -> Result<(), AuditWriteError> {
+        let fail = |e: &dyn std::fmt::Display| self.failed(e);
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
         }

@@ -185,7 +185,7 @@ pub enum OpsError {
     #[error("{0}")]
     Kube(#[from] KubeError),
     #[error("{0}")]
-    Audit(String),
+    Audit(#[from] audit::AuditWriteError),
 }
 
 /// A mutating action.
