@@ -122,10 +122,8 @@ fn rollouts_view_connected() {
 
 #[test]
 fn rollouts_confirmation_dialog() {
-    use modeldeck::app::Action;
-    use modeldeck::app::action::KubeAction;
     use modeldeck::backends::kube::objects;
-    use modeldeck::ops::{Change, Plan, Prepared, Write};
+    use modeldeck::ops::{Change, Plan, Write};
     use modeldeck::text::Clean;
     let mut h = common::rollouts::connected();
     let plan = Plan {
@@ -145,14 +143,7 @@ fn rollouts_confirmation_dialog() {
             serde_json::json!([]),
         )],
     };
-    h.dispatch(Action::Kube(KubeAction::Prepared(Ok(modeldeck::ops::Ready::Confirm(
-        Box::new(Prepared {
-            action: "canary.step",
-            target: "deployment/ml-serving/malaria-predictor".into(),
-            namespace: "ml-serving".into(),
-            plan,
-        }),
-    )))));
+    h.dispatch(common::rollouts::step_ready(plan));
     assert_snapshot!("rollouts_confirm_80x24", h.render(80, 24));
 }
 

@@ -376,8 +376,7 @@ fn a_refresh_asked_for_while_a_read_is_out_is_not_lost() {
 
 #[test]
 fn keys_do_nothing_behind_the_terminal_too_small_notice() {
-    use modeldeck::app::action::KubeAction;
-    use modeldeck::ops::{Plan, Prepared};
+    use modeldeck::ops::Plan;
     let mut h = common::rollouts::connected();
     h.dispatch(Action::Resize(40, 10));
     let screen = h.render(40, 10);
@@ -399,14 +398,7 @@ fn keys_do_nothing_behind_the_terminal_too_small_notice() {
         writes: vec![],
     };
     h.dispatch(Action::Resize(80, 24));
-    h.dispatch(Action::Kube(KubeAction::Prepared(Ok(modeldeck::ops::Ready::Confirm(
-        Box::new(Prepared {
-            action: "canary.step",
-            target: "deployment/ml-serving/malaria-predictor".into(),
-            namespace: "ml-serving".into(),
-            plan,
-        }),
-    )))));
+    h.dispatch(common::rollouts::step_ready(plan));
     assert_eq!(h.state.mode, Mode::Confirm);
     h.dispatch(Action::Resize(40, 10));
     h.press("y enter");

@@ -9,7 +9,6 @@ use crate::backends::prometheus::ActiveAlert;
 use crate::domain::alerting::RuleState;
 use crate::domain::guard::{GuardEvent, GuardReport};
 use crate::domain::rollout::Rollout;
-use crate::text::clean;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertsState {
@@ -137,7 +136,7 @@ pub fn receive_alerts(
         Err(_) if !configured => {}
         Err(e) => {
             if a.error.fail(&e, shared.clock) {
-                let text = format!("cannot read the alerts: {}", clean(&e));
+                let text = format!("cannot read the alerts: {e}");
                 shared.note(Level::Error, text);
             }
         }
@@ -155,7 +154,7 @@ pub fn receive_guards(a: &mut AlertsState, shared: &mut Shared, reports: Vec<Gua
         } else {
             Level::Error
         };
-        shared.note(level, clean(&event.describe()));
+        shared.note(level, event.describe());
         a.guard_events.push(event);
     }
     a.guards = reports;

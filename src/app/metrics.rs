@@ -369,7 +369,7 @@ pub fn receive_panel(
             m.refresh_ab();
             let failing = m.panels.iter().any(|p| p.error.is_failing());
             if let Some(why) = new_reason {
-                let text = format!("cannot read the metrics ({} panel): {why}", crate::text::clean(name));
+                let text = format!("cannot read the metrics ({name} panel): {why}");
                 shared.note(Level::Error, text);
             } else if was_failing && !failing {
                 shared.note(Level::Info, "metrics: every panel answers again");
@@ -424,7 +424,7 @@ pub fn compare_next(m: &mut MetricsState, shared: &mut Shared) {
         let text = format!("comparing {} {} with {} {}", a.0, a.1, v.0, v.1);
         m.compare_with = Some(v.clone());
         m.refresh_ab();
-        shared.set_status(Level::Info, crate::text::clean(&text));
+        shared.set_status(Level::Info, text);
     }
 }
 

@@ -117,8 +117,8 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
         let resolved = a.resolved(alert);
         let (mark, style, word) = match (resolved.is_some(), alert.state) {
             (true, _) => (g.ok, t.muted, "resolved"),
-            (false, RuleState::Firing) => (g.failed, t.error, "firing"),
-            (false, _) => (g.pending, t.warn, "pending"),
+            (false, RuleState::Firing) => (g.failed, t.error, RuleState::Firing.name()),
+            (false, _) => (g.pending, t.warn, RuleState::Pending.name()),
         };
         let label = |k: &str| clean(alert.labels.get(k).map_or("", String::as_str));
         let since = alert

@@ -181,3 +181,16 @@ pub fn connected() -> Harness {
     }));
     h
 }
+
+/// The runner's answer: `plan`, a canary step of malaria-predictor, ready
+/// to confirm.
+pub fn step_ready(plan: modeldeck::ops::Plan) -> Action {
+    Action::Kube(KubeAction::Prepared(Ok(modeldeck::ops::Ready::Confirm(Box::new(
+        modeldeck::ops::Prepared {
+            action: "canary.step",
+            target: "deployment/ml-serving/malaria-predictor".into(),
+            namespace: "ml-serving".into(),
+            plan,
+        },
+    )))))
+}
