@@ -192,7 +192,7 @@ fn main() {
                 let mut seen = seen.lock().unwrap();
                 for r in &state.rollouts {
                     if let Some(image) = r.images.first() {
-                        seen.entry((r.name.clone(), image.clone())).or_insert(now);
+                        seen.entry((r.name.to_string(), image.to_string())).or_insert(now);
                     }
                 }
             }

@@ -446,7 +446,7 @@ fn console(cli: &Cli) -> ExitCode {
     let watch = metrics.is_some().then(|| modeldeck::app::metrics_watch::WatchSetup {
         settings: config.settings.clone(),
         kube: kube.clone(),
-        namespace: state.session.namespace.clone(),
+        namespace: state.session.namespace.to_string(),
     });
     let runtime = match runtime(None) {
         Ok(runtime) => runtime,

@@ -46,8 +46,15 @@ fn is_format(c: char) -> bool {
 /// Text from outside, cleaned: only [`Clean::new`] (through [`clean`])
 /// makes one, so a field of this type cannot hold an escape sequence, a
 /// control or a format character.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Clean(String);
+
+// As a string: messages quote names with `{:?}` ("deployment \"x\"").
+impl std::fmt::Debug for Clean {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0.as_str(), f)
+    }
+}
 
 impl Clean {
     pub fn new(s: &str) -> Clean {
@@ -67,8 +74,9 @@ impl std::ops::Deref for Clean {
 }
 
 impl std::fmt::Display for Clean {
+    // `pad`, not `write_str`: table columns format with widths (`{:<35}`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -81,6 +89,51 @@ impl PartialEq<str> for Clean {
 impl PartialEq<&str> for Clean {
     fn eq(&self, other: &&str) -> bool {
         self.0 == *other
+    }
+}
+
+impl PartialEq<Clean> for String {
+    fn eq(&self, other: &Clean) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<Clean> for str {
+    fn eq(&self, other: &Clean) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<String> for Clean {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == *other
+    }
+}
+
+// Hash, Eq and Ord are the string's own, so a map keyed by Clean can be
+// looked up by &str.
+impl std::borrow::Borrow<str> for Clean {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl serde::Serialize for Clean {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// Converting cleans: there is no way round [`clean`].
+impl From<&str> for Clean {
+    fn from(s: &str) -> Clean {
+        Clean::new(s)
+    }
+}
+
+impl From<String> for Clean {
+    fn from(s: String) -> Clean {
+        Clean::new(&s)
     }
 }
 
@@ -192,7 +245,16 @@ pub fn format_value(value: f64, unit: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{clean, human_age, line_col};
+    use super::{Clean, clean, human_age, line_col};
+
+    #[test]
+    fn clean_text_pads_like_a_string_in_table_columns() {
+        assert_eq!(
+            format!("[{:<6}|{:>4}]", Clean::new("pod"), Clean::new("ok")),
+            "[pod   |  ok]"
+        );
+        assert_eq!(format!("{:?}", Clean::new("x")), "\"x\"", "messages quote names");
+    }
 
     #[test]
     fn ages_read_like_kubectl() {

@@ -275,7 +275,7 @@ fn alerts_and_the_guard_banner() {
             ("namespace", "ml-serving"),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .map(|(k, v)| (k.into(), v.into()))
         .collect(),
         summary: "Model accuracy below threshold".into(),
     };
@@ -382,7 +382,7 @@ fn alerts_read_in_the_panels_units_and_resolve_when_their_version_is_gone() {
             ("namespace", "ml-serving"),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .map(|(k, v)| (k.into(), v.into()))
         .collect(),
         summary: "summary".into(),
     };

@@ -151,3 +151,42 @@ fn the_read_only_badge_is_never_cut() {
     let screen = h.render(80, 24);
     assert!(screen.lines().next().unwrap().contains("READ-ONLY"), "{screen}");
 }
+
+#[test]
+fn what_the_cluster_says_is_drawn_without_its_escapes() {
+    use modeldeck::backends::kube::rollouts::rollout_of;
+    use modeldeck::domain::version::VersionRule;
+    // A Deployment whose strings carry a terminal title escape, a colour
+    // and a right-to-left override: the Rollout made from it holds them
+    // cleaned, so no view can draw them.
+    let deployment: k8s_openapi::api::apps::v1::Deployment = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "fraud-\u{1b}[31mscorer", "namespace": "ml-serving",
+                     "annotations": {"deployment.kubernetes.io/revision": "2"}},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "fraud-scorer"}},
+            "template": {
+                "metadata": {"labels": {"app": "fraud-scorer", "version": "3.1.0\u{202E}"}},
+                "spec": {"containers": [{"name": "model",
+                    "image": "ghcr.io/modeldeck/fraud-scorer:3.1.0\u{1b}]0;owned\u{7}"}]}
+            }
+        },
+        "status": {"replicas": 2, "readyReplicas": 2, "availableReplicas": 2, "updatedReplicas": 2}
+    }))
+    .unwrap();
+    let rollout = rollout_of(&deployment, &VersionRule::default());
+    assert_eq!(rollout.name, "fraud-scorer");
+    assert_eq!(rollout.version.name.as_deref(), Some("3.1.0"));
+    assert_eq!(rollout.images, ["ghcr.io/modeldeck/fraud-scorer:3.1.0"]);
+    let mut h = common::rollouts::connected();
+    h.dispatch(common::rollouts::snapshot(
+        &h,
+        vec![rollout],
+        Default::default(),
+        Default::default(),
+    ));
+    let screen = h.render(80, 24);
+    assert!(!screen.contains(['\u{1b}', '\u{7}', '\u{202E}']), "{screen:?}");
+    let row = line_with(&screen, "fraud-scorer");
+    assert!(row.contains("3.1.0"), "{screen}");
+}

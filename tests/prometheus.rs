@@ -132,7 +132,7 @@ fn the_shipped_alerts_fire_for_the_bad_candidate() {
             alerts.iter().any(|a| {
                 a.name == "ModelAccuracyDegraded"
                     && a.state == modeldeck::domain::alerting::RuleState::Firing
-                    && a.labels.get("version").map(String::as_str) == Some("2.1.1")
+                    && a.labels.get("version").map(|v| v.as_str()) == Some("2.1.1")
             })
         })
     });
@@ -145,7 +145,7 @@ fn the_shipped_alerts_fire_for_the_bad_candidate() {
     assert!(
         !alerts
             .iter()
-            .any(|a| a.labels.get("version").map(String::as_str) == Some("2.0.5"))
+            .any(|a| a.labels.get("version").map(|v| v.as_str()) == Some("2.0.5"))
     );
     let rules = world.runtime.block_on(prom.rules()).unwrap();
     let names: Vec<&str> = rules["groups"][0]["rules"]

@@ -9,6 +9,7 @@ use crate::backends::prometheus::ActiveAlert;
 use crate::domain::alerting::RuleState;
 use crate::domain::guard::{GuardEvent, GuardReport};
 use crate::domain::rollout::Rollout;
+use crate::text::Clean;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertsState {
@@ -68,7 +69,7 @@ impl AlertsState {
             .iter()
             .flatten()
             .filter(|a| {
-                let labels = a.labels.values().map(String::as_str);
+                let labels = a.labels.values().map(Clean::as_str);
                 self.cursor
                     .matches([a.name.as_str(), a.state.name()].into_iter().chain(labels))
             })
@@ -87,7 +88,7 @@ impl AlertsState {
     /// namespace — its series linger for a rate window or a scrape or two.
     pub fn resolved(&self, alert: &ActiveAlert) -> Option<String> {
         let running = self.running.as_ref()?;
-        let label = |k: &str| alert.labels.get(k).map(String::as_str).filter(|v| !v.is_empty());
+        let label = |k: &str| alert.labels.get(k).map(Clean::as_str).filter(|v| !v.is_empty());
         let (namespace, version) = (label("namespace")?, label("version")?);
         // Only a namespace the watch lists can say what runs there.
         if !running.iter().any(|(ns, _, _)| ns == namespace) {
@@ -165,8 +166,12 @@ pub fn receive_guards(a: &mut AlertsState, shared: &mut Shared, reports: Vec<Gua
 pub fn running_of(list: &[Rollout], track_label: &str) -> Vec<(String, String, Option<String>)> {
     list.iter()
         .filter_map(|r| {
-            let version = r.version.name.clone()?;
-            Some((r.namespace.clone(), version, r.labels.get(track_label).cloned()))
+            let version = r.version.name.as_ref()?.to_string();
+            Some((
+                r.namespace.to_string(),
+                version,
+                r.labels.get(track_label).map(|t| t.to_string()),
+            ))
         })
         .collect()
 }

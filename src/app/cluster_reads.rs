@@ -3,22 +3,23 @@
 
 use crate::domain::operation::OpKind;
 use crate::domain::rollout::{PodSummary, Revision};
+use crate::text::Clean;
 
 /// The cluster the console is attached to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KubeInfo {
-    pub context: String,
-    pub namespace: String,
-    pub server: String,
-    pub user: String,
+    pub context: Clean,
+    pub namespace: Clean,
+    pub server: Clean,
+    pub user: Clean,
     /// Why writes are refused here, if they are.
     pub readonly: Option<String>,
     /// Listing every namespace (`:ns all`).
     pub all_namespaces: bool,
     /// The kubeconfig's contexts, for `:ctx`.
-    pub contexts: Vec<String>,
+    pub contexts: Vec<Clean>,
     /// The namespaces this user may list (`None`: it may not), for `:ns`.
-    pub namespaces: Option<Vec<String>>,
+    pub namespaces: Option<Vec<Clean>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

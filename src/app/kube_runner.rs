@@ -20,6 +20,7 @@ use crate::backends::kube::{Connection, KubeTarget, connect, pods};
 use crate::domain::operation::{OpKind, OpRequest};
 use crate::ops::op::{OpsConfig, RolloutOp};
 use crate::ops::{self, Operation, OpsContext, Outcome, permission};
+use crate::text::Clean;
 
 struct Session {
     ctx: OpsContext,
@@ -140,14 +141,17 @@ impl KubeRunner {
         }
         let readonly = self.config.readonly.reason(&conn.context);
         let info = KubeInfo {
-            context: conn.context.clone(),
-            namespace: conn.namespace.clone(),
-            server: conn.server.clone(),
-            user: conn.user.clone(),
+            context: Clean::new(&conn.context),
+            namespace: Clean::new(&conn.namespace),
+            server: Clean::new(&conn.server),
+            user: Clean::new(&conn.user),
             readonly: readonly.clone(),
             all_namespaces: conn.all_namespaces,
-            contexts: conn.contexts.clone(),
-            namespaces: conn.namespaces().await,
+            contexts: conn.contexts.iter().map(|c| Clean::new(c)).collect(),
+            namespaces: conn
+                .namespaces()
+                .await
+                .map(|all| all.iter().map(|n| Clean::new(n)).collect()),
         };
         let plan = self.config.settings.clone();
         // Snapshots carry the connection's generation: a late one from the

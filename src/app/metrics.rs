@@ -263,9 +263,9 @@ pub use crate::domain::alerting::stale_after;
 pub fn scope(m: &MetricsState, selected: Option<&Rollout>, namespace: &str) -> Scope {
     match selected {
         Some(rollout) => Scope {
-            namespace: rollout.namespace.clone(),
+            namespace: rollout.namespace.to_string(),
             deployment: if m.uses_deployment {
-                rollout.name.clone()
+                rollout.name.to_string()
             } else {
                 String::new()
             },

@@ -74,7 +74,7 @@ impl RolloutsState {
     fn detail_inputs(&self) -> Option<DetailInputs> {
         let r = self.selected()?;
         Some(DetailInputs {
-            key: (r.namespace.clone(), r.name.clone()),
+            key: r.key(),
             row: r.clone(),
             traffic: self.traffic_of(r).map(|(_, t)| t.clone()),
             roles: self.roles.clone(),
@@ -85,18 +85,20 @@ impl RolloutsState {
     /// The selected rollout as (namespace, name): with every namespace
     /// listed, the name alone does not say which one.
     pub fn selected_key(&self) -> Option<(String, String)> {
-        self.selected().map(|r| (r.namespace.clone(), r.name.clone()))
+        self.selected().map(Rollout::key)
     }
 
     /// The traffic that `rollout`'s row concerns: its own, or that of the
     /// rollout it is the canary, shadow or stable side of.
     pub fn traffic_of<'a>(&'a self, rollout: &'a Rollout) -> Option<(&'a str, &'a Traffic)> {
-        let key = (rollout.namespace.clone(), rollout.name.clone());
+        let key = rollout.key();
         if let Some(traffic) = self.traffic.get(&key) {
             return Some((rollout.name.as_str(), traffic));
         }
         let role = self.roles.get(&key)?;
-        let traffic = self.traffic.get(&(rollout.namespace.clone(), role.rollout.clone()))?;
+        let traffic = self
+            .traffic
+            .get(&(rollout.namespace.to_string(), role.rollout.clone()))?;
         Some((role.rollout.as_str(), traffic))
     }
 
@@ -108,11 +110,11 @@ impl RolloutsState {
         {
             return owner.to_owned();
         }
-        row.name.clone()
+        row.name.to_string()
     }
 
     pub fn role_of(&self, rollout: &Rollout) -> Option<&Role> {
-        self.roles.get(&(rollout.namespace.clone(), rollout.name.clone()))
+        self.roles.get(&rollout.key())
     }
 
     /// Whether the detail shown, or on its way, is the selected rollout's.
@@ -157,8 +159,8 @@ pub fn connect(r: &mut RolloutsState, session: &Session) -> Vec<Effect> {
 fn connect_effect(session: &Session, generation: u64) -> Effect {
     Effect::Kube(KubeEffect::Connect {
         generation,
-        context: session.context.clone(),
-        namespace: Some(session.namespace.clone()).filter(|_| session.namespace_set),
+        context: session.context.as_ref().map(|c| c.to_string()),
+        namespace: Some(session.namespace.to_string()).filter(|_| session.namespace_set),
     })
 }
 
@@ -180,8 +182,8 @@ fn detail_effect(rollouts: &RolloutsState, generation: u64) -> Vec<Effect> {
         .map(|r| {
             Effect::Kube(KubeEffect::LoadDetail {
                 generation,
-                namespace: r.namespace.clone(),
-                deployment: r.name.clone(),
+                namespace: r.namespace.to_string(),
+                deployment: r.name.to_string(),
                 traffic_owner: rollouts.target(r, &OpKind::CanaryStep),
             })
         })
@@ -195,7 +197,10 @@ pub fn request(r: &mut RolloutsState, shared: &mut Shared, kind: OpKind, what: &
         shared.set_status(Level::Warn, "another action is still running");
         return Vec::new();
     }
-    let Some((namespace, name)) = r.selected().map(|row| (row.namespace.clone(), r.target(row, &kind))) else {
+    let Some((namespace, name)) = r
+        .selected()
+        .map(|row| (row.namespace.to_string(), r.target(row, &kind)))
+    else {
         shared.set_status(Level::Warn, "no rollout selected");
         return Vec::new();
     };
@@ -361,7 +366,7 @@ pub fn switch_namespace(r: &mut RolloutsState, shared: &mut Shared, ns: Option<S
         shared.set_status(Level::Info, text);
         return Vec::new();
     };
-    if let Some(names) = known.filter(|names| ns != all && !names.contains(&ns)) {
+    if let Some(names) = known.filter(|names| ns != all && !names.iter().any(|n| *n == ns)) {
         shared.note(
             Level::Error,
             format!(
@@ -373,7 +378,7 @@ pub fn switch_namespace(r: &mut RolloutsState, shared: &mut Shared, ns: Option<S
         );
         return Vec::new();
     }
-    shared.session.namespace = ns.clone();
+    shared.session.namespace = Clean::new(&ns);
     shared.session.namespace_set = true;
     shared.note(Level::Info, format!("namespace {ns}"));
     connect(r, shared.session)
@@ -391,7 +396,7 @@ pub fn switch_context(r: &mut RolloutsState, shared: &mut Shared, ctx: Option<St
         shared.set_status(Level::Info, text);
         return Vec::new();
     };
-    if let Some(names) = known.filter(|names| !names.contains(&ctx)) {
+    if let Some(names) = known.filter(|names| !names.iter().any(|n| *n == ctx)) {
         shared.note(
             Level::Error,
             format!(
@@ -403,7 +408,7 @@ pub fn switch_context(r: &mut RolloutsState, shared: &mut Shared, ctx: Option<St
         return Vec::new();
     }
     shared.note(Level::Info, format!("context {ctx}"));
-    shared.session.context = Some(ctx);
+    shared.session.context = Some(Clean::new(&ctx));
     connect(r, shared.session)
 }
 
@@ -415,7 +420,7 @@ pub fn choices(r: &RolloutsState, registry: Option<&RegistryLoad>) -> super::com
         .loaded()
         .into_iter()
         .flatten()
-        .filter_map(|ro| ro.version.name.clone())
+        .filter_map(|ro| ro.version.name.as_ref().map(|v| v.to_string()))
         .collect();
     if let Some(load) = registry {
         versions.extend(
@@ -431,8 +436,13 @@ pub fn choices(r: &RolloutsState, registry: Option<&RegistryLoad>) -> super::com
         _ => None,
     };
     super::command::Choices {
-        contexts: info.map(|k| k.contexts.clone()).unwrap_or_default(),
-        namespaces: info.and_then(|k| k.namespaces.clone()).unwrap_or_default(),
+        contexts: info
+            .map(|k| k.contexts.iter().map(|c| c.to_string()).collect())
+            .unwrap_or_default(),
+        namespaces: info
+            .and_then(|k| k.namespaces.as_ref())
+            .map(|all| all.iter().map(|n| n.to_string()).collect())
+            .unwrap_or_default(),
         services: r.services.iter().map(|(_, name)| name.clone()).collect(),
         versions,
         revisions: detail

@@ -10,8 +10,8 @@ use crate::text::Clean;
 /// Where the console is pointed: cluster context, namespace, safety mode.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
-    pub context: Option<String>,
-    pub namespace: String,
+    pub context: Option<Clean>,
+    pub namespace: Clean,
     /// Whether the namespace was chosen (flag, setting, `:ns`) rather than
     /// left to the kubeconfig context.
     pub namespace_set: bool,
@@ -24,8 +24,8 @@ impl Session {
     /// Where the settings point the console; the audit log is at `audit`.
     pub fn new(settings: &crate::config::Settings, audit_path: std::path::PathBuf) -> Session {
         Session {
-            context: Some(settings.kubernetes.context.clone()).filter(|c| !c.is_empty()),
-            namespace: settings.kubernetes.namespace_or_default(),
+            context: Some(Clean::new(&settings.kubernetes.context)).filter(|c| !c.is_empty()),
+            namespace: Clean::new(&settings.kubernetes.namespace_or_default()),
             namespace_set: !settings.kubernetes.namespace.is_empty(),
             readonly: settings.kubernetes.readonly,
             registry_location: settings.registry.path.clone(),

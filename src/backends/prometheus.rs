@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::config::metrics::PrometheusSettings;
 use crate::domain::alerting::RuleState;
+use crate::text::Clean;
 
 /// Answers larger than this are refused rather than parsed.
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -39,12 +40,12 @@ pub struct RangeSeries {
 /// An active alert, as `/api/v1/alerts` reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActiveAlert {
-    pub name: String,
+    pub name: Clean,
     pub state: RuleState,
     pub active_at: String,
     pub value: f64,
-    pub labels: Labels,
-    pub summary: String,
+    pub labels: BTreeMap<Clean, Clean>,
+    pub summary: Clean,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -274,12 +275,12 @@ impl Prometheus {
                     message: format!("alert state: expected pending, firing or inactive, found {word:?}"),
                 })?;
                 Ok(ActiveAlert {
-                    name: labels.get("alertname").cloned().unwrap_or_default(),
+                    name: Clean::new(labels.get("alertname").map_or("", String::as_str)),
                     state,
                     active_at: a["activeAt"].as_str().unwrap_or_default().to_owned(),
                     value: a["value"].as_str().map_or(f64::NAN, parse_value),
-                    summary: a["annotations"]["summary"].as_str().unwrap_or_default().to_owned(),
-                    labels,
+                    summary: Clean::new(a["annotations"]["summary"].as_str().unwrap_or_default()),
+                    labels: labels.iter().map(|(k, v)| (Clean::new(k), Clean::new(v))).collect(),
                 })
             })
             .collect()

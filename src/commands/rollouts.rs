@@ -55,7 +55,7 @@ pub fn rollouts_table(rollouts: &[Rollout], all_namespaces: bool, now: jiff::Tim
     let mut table = Table::new(&headers);
     for r in rollouts {
         let mut row = vec![
-            r.name.clone(),
+            r.name.to_string(),
             r.status.phase.word().to_owned(),
             r.revision.to_string(),
             version_cell(&r.version),
@@ -65,7 +65,7 @@ pub fn rollouts_table(rollouts: &[Rollout], all_namespaces: bool, now: jiff::Tim
             age(r.created, now),
         ];
         if all_namespaces {
-            row.insert(0, r.namespace.clone());
+            row.insert(0, r.namespace.to_string());
         }
         table.row(row);
     }
@@ -155,7 +155,7 @@ pub fn history_table(revisions: &[Revision], now: jiff::Timestamp) -> String {
             r.images.join(","),
             format!("{}/{}", r.ready, r.replicas),
             age(r.created, now),
-            r.change_cause.clone().unwrap_or_else(|| "<none>".into()),
+            r.change_cause.as_deref().unwrap_or("<none>").to_owned(),
         ]);
     }
     let mut out = table.render();

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::version::Versioned;
+use crate::text::Clean;
 
 /// Where a rollout stands, in Argo's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,8 +42,8 @@ pub struct RolloutStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rollout {
-    pub namespace: String,
-    pub name: String,
+    pub namespace: Clean,
+    pub name: Clean,
     pub status: RolloutStatus,
     pub replicas: i32,
     pub updated: i32,
@@ -54,12 +55,12 @@ pub struct Rollout {
     pub version: Versioned,
     /// The pod template's labels (its track among them).
     #[serde(skip)]
-    pub labels: std::collections::BTreeMap<String, String>,
-    pub images: Vec<String>,
-    pub strategy: String,
+    pub labels: std::collections::BTreeMap<Clean, Clean>,
+    pub images: Vec<Clean>,
+    pub strategy: Clean,
     /// The pod template's probes ("ready GET /health/ready :8000"); a
     /// pod's readiness is its readiness probe's verdict.
-    pub probes: Vec<String>,
+    pub probes: Vec<Clean>,
     pub paused: bool,
     pub created: Option<jiff::Timestamp>,
 }
@@ -67,6 +68,13 @@ pub struct Rollout {
 /// A rollout by (namespace, name): with every namespace listed, the name
 /// alone does not say which one.
 pub type RolloutKey = (String, String);
+
+impl Rollout {
+    /// The rollout's (namespace, name).
+    pub fn key(&self) -> RolloutKey {
+        (self.namespace.to_string(), self.name.to_string())
+    }
+}
 
 /// What the cluster's watch last saw: every rollout, each configured
 /// rollout's traffic, and what each Deployment is to those rollouts.
@@ -87,11 +95,11 @@ pub struct ClusterState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Revision {
     pub number: i64,
-    pub replica_set: String,
-    pub images: Vec<String>,
+    pub replica_set: Clean,
+    pub images: Vec<Clean>,
     #[serde(flatten)]
     pub version: Versioned,
-    pub change_cause: Option<String>,
+    pub change_cause: Option<Clean>,
     pub replicas: i32,
     pub ready: i32,
     pub created: Option<jiff::Timestamp>,
@@ -101,13 +109,13 @@ pub struct Revision {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PodSummary {
-    pub name: String,
+    pub name: Clean,
     pub ready: bool,
     /// Ready containers out of all, as kubectl shows "1/1".
     pub ready_containers: (usize, usize),
     pub restarts: i32,
     /// Phase, or the waiting reason (CrashLoopBackOff, ContainerCreating).
-    pub status: String,
-    pub revision_hash: Option<String>,
+    pub status: Clean,
+    pub revision_hash: Option<Clean>,
     pub created: Option<jiff::Timestamp>,
 }

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::Clean;
+
 /// Where a template's version is read from (`kubernetes.version_from`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -43,11 +45,11 @@ impl Default for VersionRule {
 pub struct Versioned {
     /// Without a leading "v": "2.1.1".
     #[serde(rename = "version")]
-    pub name: Option<String>,
+    pub name: Option<Clean>,
     /// The other source, when it names another version, in words:
     /// "label version=v2.1.0".
     #[serde(rename = "version_disagrees", skip_serializing_if = "Option::is_none")]
-    pub disagrees: Option<String>,
+    pub disagrees: Option<Clean>,
 }
 
 impl Versioned {
@@ -63,9 +65,10 @@ impl Versioned {
 
 impl VersionRule {
     /// The version of a template with these labels and container images.
-    pub fn of(&self, labels: &BTreeMap<String, String>, images: &[String]) -> Versioned {
+    /// Both come cleaned, so the version and its disagreement are too.
+    pub fn of(&self, labels: &BTreeMap<Clean, Clean>, images: &[Clean]) -> Versioned {
         let tag = images.iter().find_map(|i| image_tag(i)).map(bare);
-        let label = labels.get(&self.label).map(|v| bare(v));
+        let label = labels.get(self.label.as_str()).map(|v| bare(v));
         let (chosen, other) = match self.source {
             // An image without a tag (a digest, or none) leaves the label.
             VersionSource::Image => (tag.clone().or(label.clone()), label.clone()),
@@ -76,15 +79,15 @@ impl VersionRule {
                 VersionSource::Image => format!(
                     "label {}={}",
                     self.label,
-                    labels.get(&self.label).map_or(other.as_str(), String::as_str)
+                    labels.get(self.label.as_str()).map_or(other.as_str(), Clean::as_str)
                 ),
                 VersionSource::Label => format!("image tag {other}"),
             }),
             _ => None,
         };
         Versioned {
-            name: chosen,
-            disagrees,
+            name: chosen.map(|v| Clean::new(&v)),
+            disagrees: disagrees.map(|d| Clean::new(&d)),
         }
     }
 }
@@ -161,8 +164,8 @@ mod tests {
         assert_eq!(v, ["1.9.3", "2.9.0-rc1", "v2.9.0", "2.9.1", "2.10.0", "10", "latest"]);
     }
 
-    fn labels(version: &str) -> BTreeMap<String, String> {
-        [("version".to_owned(), version.to_owned())].into()
+    fn labels(version: &str) -> BTreeMap<Clean, Clean> {
+        [(Clean::new("version"), Clean::new(version))].into()
     }
 
     #[test]
@@ -177,13 +180,13 @@ mod tests {
     #[test]
     fn the_image_decides_and_a_disagreeing_label_is_named() {
         let rule = VersionRule::default();
-        let image = ["ghcr.io/m/p:2.1.1".to_owned()];
+        let image = [Clean::new("ghcr.io/m/p:2.1.1")];
         let set_image = rule.of(&labels("v2.1.0"), &image);
         assert_eq!(set_image.name.as_deref(), Some("2.1.1"));
         assert_eq!(set_image.describe("-"), "2.1.1 (label version=v2.1.0 disagrees)");
         let agreed = rule.of(&labels("v2.1.1"), &image);
         assert_eq!((agreed.name.as_deref(), agreed.disagrees), (Some("2.1.1"), None));
-        let untagged = rule.of(&labels("v2.0.5"), &["ghcr.io/m/p@sha256:ab".to_owned()]);
+        let untagged = rule.of(&labels("v2.0.5"), &[Clean::new("ghcr.io/m/p@sha256:ab")]);
         assert_eq!(untagged.describe("-"), "2.0.5");
     }
 
@@ -193,11 +196,11 @@ mod tests {
             source: VersionSource::Label,
             label: "app.kubernetes.io/version".into(),
         };
-        let labels: BTreeMap<String, String> = [("app.kubernetes.io/version".to_owned(), "2.1.0".to_owned())].into();
-        let v = rule.of(&labels, &["p:2.1.1".to_owned()]);
+        let labels: BTreeMap<Clean, Clean> = [(Clean::new("app.kubernetes.io/version"), Clean::new("2.1.0"))].into();
+        let v = rule.of(&labels, &[Clean::new("p:2.1.1")]);
         assert_eq!(v.describe("-"), "2.1.0 (image tag 2.1.1 disagrees)");
         assert_eq!(
-            rule.of(&BTreeMap::new(), &["p:2.1.1".to_owned()]).name.as_deref(),
+            rule.of(&BTreeMap::new(), &[Clean::new("p:2.1.1")]).name.as_deref(),
             Some("2.1.1")
         );
     }

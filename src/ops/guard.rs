@@ -21,6 +21,7 @@ use crate::config::settings::TrafficSettings;
 use crate::domain::alerting::{self, Evaluation, RuleState};
 pub use crate::domain::guard::{GuardEvent, GuardReport, GuardState};
 use crate::domain::operation::OpKind;
+use crate::text::Clean;
 
 /// One rule's state for one version.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,15 +53,15 @@ impl RuleStatus {
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k.to_owned(), v.clone()))
+        .map(|(k, v)| (Clean::new(k), Clean::new(v)))
         .collect();
         Some(ActiveAlert {
-            name: self.rule.clone(),
+            name: Clean::new(&self.rule),
             state: self.eval.state,
             active_at,
             value: self.eval.value.unwrap_or(f64::NAN),
             labels,
-            summary: self.summary.clone(),
+            summary: Clean::new(&self.summary),
         })
     }
 }

@@ -62,8 +62,8 @@ pub async fn plan(
         objects::version_of(&conn.versions, &canary["spec"]["template"]),
     );
     let (from_version, to_version) = (
-        from.name.clone().unwrap_or_default(),
-        to.name.clone().unwrap_or_default(),
+        from.name.as_deref().unwrap_or_default().to_owned(),
+        to.name.as_deref().unwrap_or_default().to_owned(),
     );
     if from_version == to_version && now.canary == 0 {
         return Ok(PlanOrSkip::Skip(format!(

@@ -22,7 +22,7 @@ use super::widgets::{line, list_table, not_connected, panel};
 use crate::app::State;
 use crate::domain::alerting::RuleState;
 
-use crate::text::{clean, human_age};
+use crate::text::{Clean, clean, human_age};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let t = ui.theme;
@@ -120,16 +120,16 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
             (false, RuleState::Firing) => (g.failed, t.error, RuleState::Firing.name()),
             (false, _) => (g.pending, t.warn, RuleState::Pending.name()),
         };
-        let label = |k: &str| clean(alert.labels.get(k).map_or("", String::as_str));
+        let label = |k: &str| alert.labels.get(k).map_or("", Clean::as_str).to_owned();
         let since = alert
             .active_at
             .parse::<jiff::Timestamp>()
             .map(|ts| human_age((now - ts.as_millisecond() as f64 / 1000.0) as i64))
             .unwrap_or_default();
-        let unit = a.units.get(&alert.name).map_or("", String::as_str);
+        let unit = a.units.get(alert.name.as_str()).map_or("", String::as_str);
         Row::new([
             Cell::from(Span::styled(format!("{mark} {word}"), style)),
-            Cell::from(clean(&alert.name)),
+            Cell::from(alert.name.as_str()),
             Cell::from(label("version")),
             Cell::from(label(&a.track_label)),
             Cell::from(if alert.value.is_finite() {
@@ -138,7 +138,7 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, now: f64, ui: &Ui) {
                 g.none.to_owned()
             }),
             Cell::from(since),
-            Cell::from(clean(resolved.as_deref().unwrap_or(&alert.summary))),
+            Cell::from(resolved.clone().unwrap_or_else(|| alert.summary.to_string())),
         ])
         .style(if resolved.is_some() { t.muted } else { t.text })
     });
@@ -168,14 +168,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         .flat_map(|(k, v)| {
             [
                 // key=value, as kubectl prints labels: a wrap never parts them.
-                Span::styled(format!("{}=", clean(k)), t.muted),
-                Span::styled(format!("{}  ", clean(v)), t.text),
+                Span::styled(format!("{k}="), t.muted),
+                Span::styled(format!("{v}  "), t.text),
             ]
         })
         .collect();
     let summary = Line::from(vec![
         Span::styled("summary ", t.muted),
-        Span::styled(clean(&alert.summary), t.text),
+        Span::styled(alert.summary.as_str(), t.text),
     ]);
     let block = panel(" Alert ", false, ui);
     frame.render_widget(

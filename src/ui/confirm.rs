@@ -13,7 +13,6 @@ use super::Ui;
 use super::widgets::{panel, wrap};
 use crate::app::State;
 use crate::domain::audit::{action_words, capitalised};
-use crate::text::clean;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let Some(prepared) = &state.rollouts.pending else {
@@ -35,7 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     body.push(Line::default());
     if let Some(info) = state.rollouts.kube.loaded() {
         body.push(Line::styled(
-            format!("as {} in context {}", clean(&info.user), clean(&info.context)),
+            format!("as {} in context {}", info.user, info.context),
             theme.muted,
         ));
     }

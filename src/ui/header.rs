@@ -28,9 +28,9 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     }
     left.extend([
         Span::styled(" ctx ", theme.header),
-        Span::styled(session.context.clone().unwrap_or_else(|| "none".into()), theme.header),
+        Span::styled(session.context.as_deref().unwrap_or("none").to_owned(), theme.header),
         Span::styled("  ns ", theme.header),
-        Span::styled(session.namespace.clone(), theme.header),
+        Span::styled(session.namespace.to_string(), theme.header),
         Span::styled(" ", theme.header),
     ]);
     let registry = match &state.models.registry.load {

@@ -280,7 +280,7 @@ fn history_lines(detail: &RolloutDetail, ui: &Ui, now: Option<i64>) -> Vec<Line<
             format!(
                 "{marker} {:>3}  {:<10} {:>5}  {:<6}  {}",
                 rev.number,
-                rev.version.name.clone().unwrap_or_else(|| ui.glyphs.none.into()),
+                rev.version.name.as_deref().unwrap_or(ui.glyphs.none).to_owned(),
                 format!("{}/{}", rev.ready, rev.replicas),
                 match (now, rev.created) {
                     (Some(now), Some(created)) => crate::text::human_age(now - created.as_second()),

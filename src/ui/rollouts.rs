@@ -278,7 +278,7 @@ fn label(ro: &Rollout, all_namespaces: bool) -> String {
     if all_namespaces {
         format!("{}/{}", ro.namespace, ro.name)
     } else {
-        ro.name.clone()
+        ro.name.to_string()
     }
 }
 
@@ -296,7 +296,7 @@ fn fit(text: &str, width: usize) -> String {
 /// A version by the rule in `width` cells, marked when its other source
 /// disagrees (the detail says how).
 pub fn version_cell<'a>(version: &Versioned, width: usize, ui: &Ui) -> Vec<Span<'a>> {
-    let name = version.name.clone().unwrap_or_else(|| ui.glyphs.none.into());
+    let name = version.name.as_deref().unwrap_or(ui.glyphs.none).to_owned();
     match version.disagrees {
         Some(_) => vec![Span::styled(
             fit(&format!("{name}{}", ui.glyphs.warn), width),
@@ -381,7 +381,7 @@ fn firing_for(state: &State, ro: &Rollout) -> usize {
     let Some(version) = ro.version.name.as_deref() else {
         return 0;
     };
-    let track = ro.labels.get(&a.track_label);
+    let track = ro.labels.get(a.track_label.as_str());
     a.rows()
         .iter()
         .filter(|alert| alert.state == RuleState::Firing && a.resolved(alert).is_none())
@@ -389,7 +389,7 @@ fn firing_for(state: &State, ro: &Rollout) -> usize {
             let label = |k: &str| alert.labels.get(k);
             label("version").is_some_and(|v| crate::domain::version::same(v, version))
                 && label("namespace").is_none_or(|ns| *ns == ro.namespace)
-                && (track.is_none() || label(&a.track_label).is_none_or(|t| Some(t) == track))
+                && (track.is_none() || label(&a.track_label).is_none_or(|t| track.is_some_and(|track| track == t)))
         })
         .count()
 }
@@ -399,7 +399,7 @@ fn firing_for(state: &State, ro: &Rollout) -> usize {
 /// one). A version that runs on two tracks has two series.
 fn rate_cell<'a>(state: &State, rollout: &Rollout, ui: &Ui) -> Line<'a> {
     let version = rollout.version.name.as_deref().unwrap_or_default();
-    let track = rollout.labels.get(&state.alerts.track_label);
+    let track = rollout.labels.get(state.alerts.track_label.as_str());
     let rate = state
         .metrics
         .panels

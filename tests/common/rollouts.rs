@@ -24,14 +24,17 @@ pub fn rollout(name: &str, version: &str, phase: RolloutPhase, message: &str, re
         available: ready,
         revision: 4,
         version: Versioned {
-            name: Some(modeldeck::domain::version::bare(version)),
+            name: Some(modeldeck::domain::version::bare(version).into()),
             disagrees: None,
         },
         labels: Default::default(),
-        images: vec![format!(
-            "ghcr.io/modeldeck/malaria-predictor:{}",
-            version.trim_start_matches('v')
-        )],
+        images: vec![
+            format!(
+                "ghcr.io/modeldeck/malaria-predictor:{}",
+                version.trim_start_matches('v')
+            )
+            .into(),
+        ],
         strategy: "RollingUpdate".into(),
         probes: vec![
             "live GET /health/live :8000".into(),
@@ -123,13 +126,16 @@ pub fn connected() -> Harness {
     let generation = h.state.rollouts.detail.generation();
     let revision = |number: i64, version: &str, ready: i32, current: bool| Revision {
         number,
-        replica_set: format!("malaria-predictor-{number}"),
-        images: vec![format!(
-            "ghcr.io/modeldeck/malaria-predictor:{}",
-            version.trim_start_matches('v')
-        )],
+        replica_set: format!("malaria-predictor-{number}").into(),
+        images: vec![
+            format!(
+                "ghcr.io/modeldeck/malaria-predictor:{}",
+                version.trim_start_matches('v')
+            )
+            .into(),
+        ],
         version: Versioned {
-            name: Some(modeldeck::domain::version::bare(version)),
+            name: Some(modeldeck::domain::version::bare(version).into()),
             disagrees: None,
         },
         change_cause: None,
@@ -140,7 +146,7 @@ pub fn connected() -> Harness {
         current,
     };
     let pod = |suffix: &str, ready: bool, status: &str, restarts: i32| PodSummary {
-        name: format!("malaria-predictor-5cc9c64699-{suffix}"),
+        name: format!("malaria-predictor-5cc9c64699-{suffix}").into(),
         ready,
         ready_containers: (usize::from(ready), 1),
         restarts,

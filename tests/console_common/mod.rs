@@ -97,7 +97,7 @@ impl Console {
         };
         let session = Session {
             context: None,
-            namespace: attach.namespace.clone(),
+            namespace: attach.namespace.as_str().into(),
             namespace_set: true,
             readonly: attach.readonly.is_some(),
             registry_location: "models".into(),

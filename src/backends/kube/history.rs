@@ -11,7 +11,7 @@ use super::rollouts::{REVISION_ANNOTATION, template_labels};
 use super::{Connection, KubeError};
 use crate::domain::rollout::Revision;
 use crate::domain::version::VersionRule;
-use crate::text::clean;
+use crate::text::{Clean, clean};
 
 pub const CHANGE_CAUSE_ANNOTATION: &str = "kubernetes.io/change-cause";
 
@@ -80,16 +80,16 @@ pub fn revision_of(rs: &ReplicaSet, current: i64, versions: &VersionRule) -> Rev
     let number = revision_number(rs);
     let template = rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
     let labels = template_labels(template.metadata.as_ref());
-    let images: Vec<String> = template
+    let images: Vec<Clean> = template
         .spec
         .iter()
         .flat_map(|s| s.containers.iter())
-        .filter_map(|c| c.image.as_deref().map(clean))
+        .filter_map(|c| c.image.as_deref().map(Clean::new))
         .collect();
     let status = rs.status.clone().unwrap_or_default();
     Revision {
         number,
-        replica_set: clean(rs.metadata.name.as_deref().unwrap_or_default()),
+        replica_set: Clean::new(rs.metadata.name.as_deref().unwrap_or_default()),
         version: versions.of(&labels, &images),
         images,
         change_cause: rs
@@ -97,7 +97,7 @@ pub fn revision_of(rs: &ReplicaSet, current: i64, versions: &VersionRule) -> Rev
             .annotations
             .as_ref()
             .and_then(|a| a.get(CHANGE_CAUSE_ANNOTATION))
-            .map(|c| clean(c)),
+            .map(|c| Clean::new(c)),
         replicas: status.replicas,
         ready: status.ready_replicas.unwrap_or(0),
         created: rs.metadata.creation_timestamp.as_ref().map(|t| t.0),

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::writes::FIELD_MANAGER;
 use super::{Connection, KubeError};
 use crate::domain::version::{VersionRule, Versioned};
-use crate::text::clean;
+use crate::text::Clean;
 
 /// The version a pod, or a pod template, runs by `versions`: its labels
 /// and container images as JSON (`metadata.labels`, `spec.containers`).
@@ -18,13 +18,13 @@ pub fn version_of(versions: &VersionRule, pod_or_template: &Value) -> Versioned 
         .as_object()
         .into_iter()
         .flatten()
-        .map(|(k, v)| (clean(k), clean(v.as_str().unwrap_or_default())))
+        .map(|(k, v)| (Clean::new(k), Clean::new(v.as_str().unwrap_or_default())))
         .collect();
-    let images: Vec<String> = pod_or_template["spec"]["containers"]
+    let images: Vec<Clean> = pod_or_template["spec"]["containers"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|c| c["image"].as_str().map(clean))
+        .filter_map(|c| c["image"].as_str().map(Clean::new))
         .collect();
     versions.of(&labels, &images)
 }

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::Pod;
 use super::history::selected_by;
 use super::{Connection, KubeError};
 use crate::domain::rollout::PodSummary;
-use crate::text::clean;
+use crate::text::Clean;
 
 pub fn pod_summary(pod: &Pod) -> PodSummary {
     let status = pod.status.clone().unwrap_or_default();
@@ -26,17 +26,17 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
         .flatten()
         .any(|c| c.type_ == "Ready" && c.status == "True");
     PodSummary {
-        name: clean(pod.metadata.name.as_deref().unwrap_or_default()),
+        name: Clean::new(pod.metadata.name.as_deref().unwrap_or_default()),
         ready,
         ready_containers: (ready_containers, containers),
         restarts: statuses.iter().map(|c| c.restart_count).sum(),
-        status: clean(&waiting.or(status.phase).unwrap_or_else(|| "Pending".into())),
+        status: Clean::new(&waiting.or(status.phase).unwrap_or_else(|| "Pending".into())),
         revision_hash: pod
             .metadata
             .labels
             .as_ref()
             .and_then(|l| l.get("pod-template-hash"))
-            .map(|h| clean(h)),
+            .map(|h| Clean::new(h)),
         created: pod.metadata.creation_timestamp.as_ref().map(|t| t.0),
     }
 }

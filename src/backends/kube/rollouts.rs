@@ -8,7 +8,7 @@ use super::status::rollout_status;
 use super::{Connection, KubeError};
 use crate::domain::rollout::Rollout;
 use crate::domain::version::VersionRule;
-use crate::text::clean;
+use crate::text::{Clean, clean};
 
 pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
 
@@ -17,15 +17,15 @@ pub fn rollout_of(d: &Deployment, versions: &VersionRule) -> Rollout {
     let spec = d.spec.clone().unwrap_or_default();
     let status = d.status.clone().unwrap_or_default();
     let template_spec = spec.template.spec.clone().unwrap_or_default();
-    let images: Vec<String> = template_spec
+    let images: Vec<Clean> = template_spec
         .containers
         .iter()
-        .filter_map(|c| c.image.as_deref().map(clean))
+        .filter_map(|c| c.image.as_deref().map(Clean::new))
         .collect();
     let labels = template_labels(spec.template.metadata.as_ref());
     Rollout {
-        namespace: clean(d.metadata.namespace.as_deref().unwrap_or_default()),
-        name: clean(d.metadata.name.as_deref().unwrap_or_default()),
+        namespace: Clean::new(d.metadata.namespace.as_deref().unwrap_or_default()),
+        name: Clean::new(d.metadata.name.as_deref().unwrap_or_default()),
         status: rollout_status(d),
         replicas: spec.replicas.unwrap_or(1),
         updated: status.updated_replicas.unwrap_or(0),
@@ -44,7 +44,7 @@ pub fn rollout_of(d: &Deployment, versions: &VersionRule) -> Rollout {
         strategy: spec
             .strategy
             .and_then(|s| s.type_)
-            .unwrap_or_else(|| "RollingUpdate".into()),
+            .map_or_else(|| Clean::new("RollingUpdate"), |s| Clean::new(&s)),
         probes: template_spec
             .containers
             .iter()
@@ -54,7 +54,7 @@ pub fn rollout_of(d: &Deployment, versions: &VersionRule) -> Rollout {
                     ("ready", c.readiness_probe.as_ref()),
                 ]
             })
-            .filter_map(|(kind, probe)| probe.map(|p| format!("{kind} {}", probe_target(p))))
+            .filter_map(|(kind, probe)| probe.map(|p| Clean::new(&format!("{kind} {}", probe_target(p)))))
             .collect(),
         paused: spec.paused.unwrap_or(false),
         created: d.metadata.creation_timestamp.as_ref().map(|t| t.0),
@@ -64,10 +64,10 @@ pub fn rollout_of(d: &Deployment, versions: &VersionRule) -> Rollout {
 /// A pod template's labels, cleaned for showing.
 pub fn template_labels(
     metadata: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
-) -> std::collections::BTreeMap<String, String> {
+) -> std::collections::BTreeMap<Clean, Clean> {
     metadata
         .and_then(|m| m.labels.as_ref())
-        .map(|labels| labels.iter().map(|(k, v)| (clean(k), clean(v))).collect())
+        .map(|labels| labels.iter().map(|(k, v)| (Clean::new(k), Clean::new(v))).collect())
         .unwrap_or_default()
 }
 

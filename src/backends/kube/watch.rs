@@ -226,13 +226,13 @@ fn cluster_state(
     let mut traffic = BTreeMap::new();
     let mut roles = BTreeMap::new();
     for rollout in &rollouts {
-        let Some(settings) = plan.rollouts.get(&rollout.name) else {
+        let Some(settings) = plan.rollouts.get(rollout.name.as_str()) else {
             continue;
         };
         let router = routers::for_rollout(settings);
         let split = read_split(router.as_ref(), &rollout.namespace, deployments, objects, errors);
         traffic.insert(
-            (rollout.namespace.clone(), rollout.name.clone()),
+            rollout.key(),
             Traffic {
                 split,
                 ladder: ladder_for(Some(settings), &plan.ladder).to_vec(),
@@ -242,10 +242,10 @@ fn cluster_state(
             for member in members(settings.router, &backend, &rollout.namespace, &rollouts, services) {
                 if member != rollout.name {
                     let role = Role {
-                        rollout: rollout.name.clone(),
+                        rollout: rollout.name.to_string(),
                         track,
                     };
-                    roles.insert((rollout.namespace.clone(), member), role);
+                    roles.insert((rollout.namespace.to_string(), member), role);
                 }
             }
         }
@@ -369,8 +369,12 @@ fn members(
     rollouts
         .iter()
         .filter(|r| r.namespace == namespace)
-        .filter(|r| selector.iter().all(|(k, v)| r.labels.get(k) == Some(v)))
-        .map(|r| r.name.clone())
+        .filter(|r| {
+            selector
+                .iter()
+                .all(|(k, v)| r.labels.get(k.as_str()).is_some_and(|l| l == v))
+        })
+        .map(|r| r.name.to_string())
         .collect()
 }
 
