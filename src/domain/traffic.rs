@@ -97,10 +97,49 @@ impl Track {
     }
 }
 
+/// Why a rollout's split cannot be read or set, in the words an operator
+/// fixes it by.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SplitError {
+    /// The object is there but not shaped as the router needs.
+    #[error("{kind} {name:?} {problem}")]
+    Shape {
+        kind: &'static str,
+        name: String,
+        problem: String,
+    },
+    #[error("the {router} router cannot mirror traffic; shadow traffic needs the gateway-api or istio router")]
+    CannotMirror { router: &'static str },
+    #[error("deployments {stable:?} and {canary:?} have no replicas between them to share")]
+    NoReplicas { stable: String, canary: String },
+    #[error("the router's object was not read")]
+    NotRead,
+    #[error("{noun} is not watched")]
+    NotWatched { noun: String },
+    #[error("cannot watch {noun}s: {error}")]
+    Unwatchable { noun: String, error: String },
+    #[error("{noun} {namespace}/{name} not found")]
+    NotFound {
+        noun: String,
+        namespace: String,
+        name: String,
+    },
+}
+
+impl SplitError {
+    pub fn shape(kind: &'static str, name: &str, problem: impl Into<String>) -> SplitError {
+        SplitError::Shape {
+            kind,
+            name: name.to_owned(),
+            problem: problem.into(),
+        }
+    }
+}
+
 /// A configured rollout's traffic, as the watch last saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Traffic {
-    pub split: Result<TrafficSplit, String>,
+    pub split: Result<TrafficSplit, SplitError>,
     /// The percents a canary step moves through (the rollout's own
     /// ladder, else `[canary]`'s).
     pub ladder: Vec<u32>,

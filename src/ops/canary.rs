@@ -69,7 +69,7 @@ impl Canary {
                 "the canary of deployment {name} already gets {to}%"
             )));
         }
-        let patches = router.set_canary(&read, to).map_err(OpsError::Refused)?;
+        let patches = router.set_canary(&read, to)?;
         let writes = writes_for(router, &read, patches);
         let (stable, canary) = (&now.stable_backend, &now.canary_backend);
         let achievable = router

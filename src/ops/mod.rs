@@ -183,6 +183,8 @@ pub enum OpsError {
     #[error("{what} changed since it was read, so nothing was written: {changed}; review and try again")]
     Conflict { what: String, changed: String },
     #[error("{0}")]
+    Split(#[from] crate::domain::traffic::SplitError),
+    #[error("{0}")]
     Kube(#[from] KubeError),
     #[error("{0}")]
     Audit(#[from] audit::AuditWriteError),

@@ -122,7 +122,7 @@ pub async fn plan(
             ]),
         )],
         // 4. All traffic back to the stable side.
-        super::split::writes_for(router, &read, router.set_canary(&read, 0).map_err(OpsError::Refused)?),
+        super::split::writes_for(router, &read, router.set_canary(&read, 0)?),
     ]
     .concat();
     Ok(PlanOrSkip::Plan(Box::new(Plan {
@@ -289,9 +289,7 @@ pub async fn undo_plan(
     let mut weight = String::new();
     if let Some(router) = router {
         let (objects, split) = super::split::split(conn, router).await?;
-        let patches = router
-            .set_canary(&objects, record.canary_weight)
-            .map_err(OpsError::Refused)?;
+        let patches = router.set_canary(&objects, record.canary_weight)?;
         writes.extend(super::split::writes_for(router, &objects, patches));
         weight = format!(
             "; the canary gets {}% again (now {}%)",

@@ -41,7 +41,7 @@ impl Operation for Shadow {
         let name = format!("{}/{}", conn.namespace, self.deployment);
         let backend = self.settings.as_ref().map(|s| s.shadow.clone()).unwrap_or_default();
         // A router that cannot mirror says so before anything else matters.
-        router.set_shadow(&read, None).map_err(OpsError::Refused)?;
+        router.set_shadow(&read, None)?;
         let (summary, patches) = match self.percent {
             Some(p) => {
                 if backend.is_empty() {
@@ -55,9 +55,7 @@ impl Operation for Shadow {
                         "deployment {name} already mirrors {p}% to its shadow"
                     )));
                 }
-                let patches = router
-                    .set_shadow(&read, Some((&backend, p)))
-                    .map_err(OpsError::Refused)?;
+                let patches = router.set_shadow(&read, Some((&backend, p)))?;
                 let summary = format!(
                     "mirror {p}% of the requests of deployment {name} to {backend} on {} (the shadow's answers are dropped)",
                     where_split(conn, router.as_ref())
@@ -70,7 +68,7 @@ impl Operation for Shadow {
                         "deployment {name} mirrors no traffic; nothing to stop"
                     )));
                 }
-                let patches = router.set_shadow(&read, None).map_err(OpsError::Refused)?;
+                let patches = router.set_shadow(&read, None)?;
                 (
                     format!(
                         "stop mirroring the requests of deployment {name} on {}",

@@ -37,7 +37,7 @@ pub async fn split(conn: &Connection, router: &dyn Router) -> Result<(Vec<Value>
     for (kind, name) in router.objects() {
         read.push(objects::get(conn, kind, &name).await?);
     }
-    let split = router.split(&read).map_err(OpsError::Refused)?;
+    let split = router.split(&read)?;
     Ok((read, split))
 }
 

@@ -175,7 +175,7 @@ fn traffic_lines(state: &State, selected: &Rollout, ui: &Ui) -> Vec<Line<'static
     };
     let split = match &traffic.split {
         Ok(split) => split,
-        Err(e) => return vec![labelled("traffic", clean(e), theme.warn, ui)],
+        Err(e) => return vec![labelled("traffic", clean(&e.to_string()), theme.warn, ui)],
     };
     let mut lines = Vec::new();
     if let Some(role) = r.role_of(selected) {

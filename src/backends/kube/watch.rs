@@ -26,7 +26,7 @@ use super::rollouts::rollout_of;
 use super::routers::{self, Router};
 use crate::config::settings::{RolloutSettings, RouterKind, TrafficSettings, ladder_for};
 use crate::domain::rollout::{ClusterState, Rollout, RolloutKey};
-use crate::domain::traffic::{Role, Track, Traffic};
+use crate::domain::traffic::{Role, SplitError, Track, Traffic};
 use crate::text::clean;
 
 /// Most events taken in before a snapshot goes out, so a flood of changes
@@ -288,7 +288,7 @@ fn read_split(
     deployments: &Store<Deployment>,
     objects: &[(Kind, Store<DynamicObject>)],
     errors: &BTreeMap<Source, String>,
-) -> Result<crate::domain::traffic::TrafficSplit, String> {
+) -> Result<crate::domain::traffic::TrafficSplit, SplitError> {
     let mut read = Vec::new();
     for (kind, name) in router.objects() {
         let found: Option<Value> = if kind == DEPLOYMENT {
@@ -301,10 +301,13 @@ fn read_split(
                 .and_then(|d| serde_json::to_value(d.as_ref()).ok())
         } else {
             let Some(i) = objects.iter().position(|(k, _)| *k == kind) else {
-                return Err(format!("{} is not watched", kind.noun()));
+                return Err(SplitError::NotWatched { noun: kind.noun() });
             };
             if let Some(e) = errors.get(&Source::Kind(i)) {
-                return Err(format!("cannot watch {}s: {e}", kind.noun()));
+                return Err(SplitError::Unwatchable {
+                    noun: kind.noun(),
+                    error: e.clone(),
+                });
             }
             objects[i]
                 .1
@@ -317,7 +320,13 @@ fn read_split(
         };
         match found {
             Some(object) => read.push(object),
-            None => return Err(format!("{} {namespace}/{name} not found", kind.noun())),
+            None => {
+                return Err(SplitError::NotFound {
+                    noun: kind.noun(),
+                    namespace: namespace.to_owned(),
+                    name,
+                });
+            }
         }
     }
     router.split(&read).map(|mut split| {

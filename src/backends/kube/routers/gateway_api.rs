@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ObjectRouter, TrafficSplit, percent};
+use super::{ObjectRouter, SplitError, TrafficSplit, percent};
 use crate::backends::kube::objects::{HTTPROUTE, Kind};
 use crate::config::settings::RolloutSettings;
 
@@ -23,7 +23,7 @@ impl GatewayApi {
     }
 
     /// (rule, stable backendRef, canary backendRef) indexes.
-    fn locate(&self, route: &Value) -> Result<(usize, usize, usize), String> {
+    fn locate(&self, route: &Value) -> Result<(usize, usize, usize), SplitError> {
         let rules = route["spec"]["rules"].as_array().cloned().unwrap_or_default();
         for (r, rule) in rules.iter().enumerate() {
             let refs = rule["backendRefs"].as_array().cloned().unwrap_or_default();
@@ -43,20 +43,19 @@ impl GatewayApi {
             .flat_map(|r| r["backendRefs"].as_array().into_iter().flatten())
             .filter_map(|b| b["name"].as_str())
             .collect();
-        Err(if most < 2 {
+        let problem = if most < 2 {
             format!(
-                "HTTPRoute {:?} has no second backend (no rule has more than {most}); a canary needs a stable and a canary backendRef",
-                self.route
+                "has no second backend (no rule has more than {most}); a canary needs a stable and a canary backendRef"
             )
         } else {
             format!(
-                "HTTPRoute {:?} has no rule with both backends {:?} and {:?}; its backendRefs are {}",
-                self.route,
+                "has no rule with both backends {:?} and {:?}; its backendRefs are {}",
                 self.stable,
                 self.canary,
                 names.join(", ")
             )
-        })
+        };
+        Err(SplitError::shape("HTTPRoute", &self.route, problem))
     }
 }
 
@@ -77,7 +76,7 @@ impl ObjectRouter for GatewayApi {
         &self.route
     }
 
-    fn split(&self, route: &Value) -> Result<TrafficSplit, String> {
+    fn split(&self, route: &Value) -> Result<TrafficSplit, SplitError> {
         let (r, s, c) = self.locate(route)?;
         let refs = &route["spec"]["rules"][r]["backendRefs"];
         let canary = percent(weight(&refs[c]), weight(&refs[s]));
@@ -103,11 +102,11 @@ impl ObjectRouter for GatewayApi {
         Ok(TrafficSplit::new(canary, shadow, &self.stable, &self.canary).mirrored_to(mirrored_to))
     }
 
-    fn set_shadow(&self, route: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, String> {
+    fn set_shadow(&self, route: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, SplitError> {
         self.mirror_patch(route, shadow)
     }
 
-    fn set_canary(&self, route: &Value, percent: u32) -> Result<Vec<Value>, String> {
+    fn set_canary(&self, route: &Value, percent: u32) -> Result<Vec<Value>, SplitError> {
         let (r, s, c) = self.locate(route)?;
         let path = |i: usize| format!("/spec/rules/{r}/backendRefs/{i}/weight");
         // `add` sets the member whether or not it was there.
@@ -121,7 +120,7 @@ impl ObjectRouter for GatewayApi {
 impl GatewayApi {
     /// The RequestMirror filter of the rule, in the standard (v1.2+)
     /// `percent` form.
-    pub fn mirror_patch(&self, route: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, String> {
+    pub fn mirror_patch(&self, route: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, SplitError> {
         let (r, _, _) = self.locate(route)?;
         let filters = route["spec"]["rules"][r]["filters"]
             .as_array()
@@ -210,11 +209,15 @@ mod tests {
 
     #[test]
     fn a_route_without_two_backends_is_explained() {
-        let err = router().split(&route(json!([{"name": "blue"}]))).unwrap_err();
+        let err = router()
+            .split(&route(json!([{"name": "blue"}])))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("has no second backend"), "{err}");
         let err = router()
             .split(&route(json!([{"name": "blue"}, {"name": "red"}])))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("no rule with both backends") && err.contains("blue, red"),
             "{err}"

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ObjectRouter, TrafficSplit, percent};
+use super::{ObjectRouter, SplitError, TrafficSplit, percent};
 use crate::backends::kube::objects::Kind;
 use crate::config::settings::RolloutSettings;
 
@@ -36,12 +36,13 @@ impl IngressNginx {
     }
 
     /// Checks the Ingress is the canary one and returns its weight total.
-    fn check(&self, ingress: &Value) -> Result<u64, String> {
+    fn check(&self, ingress: &Value) -> Result<u64, SplitError> {
         let annotations = &ingress["metadata"]["annotations"];
         if annotations[CANARY] != "true" {
-            return Err(format!(
-                "Ingress {:?} is not an ingress-nginx canary: set {CANARY}: \"true\"",
-                self.route
+            return Err(SplitError::shape(
+                "Ingress",
+                &self.route,
+                format!("is not an ingress-nginx canary: set {CANARY}: \"true\""),
             ));
         }
         let services: Vec<&str> = ingress["spec"]["rules"]
@@ -64,26 +65,34 @@ impl IngressNginx {
             } else {
                 ""
             };
-            return Err(format!(
-                "Ingress {:?} points at {to}, not the canary Service {:?}{hint}",
-                self.route, self.canary
+            return Err(SplitError::shape(
+                "Ingress",
+                &self.route,
+                format!("points at {to}, not the canary Service {:?}{hint}", self.canary),
             ));
         }
         match number(&self.route, annotations, TOTAL, 100)? {
-            0 => Err(format!("Ingress {:?} has {TOTAL} 0; it must be at least 1", self.route)),
+            0 => Err(SplitError::shape(
+                "Ingress",
+                &self.route,
+                format!("has {TOTAL} 0; it must be at least 1"),
+            )),
             total => Ok(total),
         }
     }
 }
 
 /// A whole-number annotation, `default` when unset.
-fn number(route: &str, annotations: &Value, key: &str, default: u64) -> Result<u64, String> {
+fn number(route: &str, annotations: &Value, key: &str, default: u64) -> Result<u64, SplitError> {
     match &annotations[key] {
         Value::Null => Ok(default),
-        value => value
-            .as_str()
-            .and_then(|s| s.trim().parse().ok())
-            .ok_or_else(|| format!("Ingress {:?} has {key} {value}, which is not a whole number", route)),
+        value => value.as_str().and_then(|s| s.trim().parse().ok()).ok_or_else(|| {
+            SplitError::shape(
+                "Ingress",
+                route,
+                format!("has {key} {value}, which is not a whole number"),
+            )
+        }),
     }
 }
 
@@ -100,7 +109,7 @@ impl ObjectRouter for IngressNginx {
         &self.route
     }
 
-    fn split(&self, ingress: &Value) -> Result<TrafficSplit, String> {
+    fn split(&self, ingress: &Value) -> Result<TrafficSplit, SplitError> {
         let total = self.check(ingress)?;
         // No weight means no weighted traffic; above the total means all.
         let weight = number(&self.route, &ingress["metadata"]["annotations"], WEIGHT, 0)?.min(total);
@@ -108,7 +117,7 @@ impl ObjectRouter for IngressNginx {
         Ok(TrafficSplit::new(canary, None, &self.stable, &self.canary))
     }
 
-    fn set_canary(&self, ingress: &Value, percent: u32) -> Result<Vec<Value>, String> {
+    fn set_canary(&self, ingress: &Value, percent: u32) -> Result<Vec<Value>, SplitError> {
         let total = self.check(ingress)?;
         // Nearest whole weight: with a total under 100 not every percent exists.
         let weight = (u128::from(percent.min(100)) * u128::from(total) + 50) / 100;
@@ -174,42 +183,50 @@ mod tests {
             "spec": {"defaultBackend": {"service": {"name": "model-next"}}},
         });
         assert_eq!(router().split(&i).unwrap().canary, 5);
-        let err = router().set_shadow(&i, Some(("s", 10))).unwrap_err();
+        let err = router().set_shadow(&i, Some(("s", 10))).unwrap_err().to_string();
         assert!(err.contains("ingress-nginx router cannot mirror"), "{err}");
     }
 
     #[test]
     fn wrong_ingresses_are_explained() {
-        let err = router().split(&ingress(json!({}), "model-next")).unwrap_err();
+        let err = router()
+            .split(&ingress(json!({}), "model-next"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "Ingress \"model-canary\" is not an ingress-nginx canary: set nginx.ingress.kubernetes.io/canary: \"true\""
         );
         let err = router()
             .split(&ingress(json!({CANARY: "false"}), "model-next"))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("is not an ingress-nginx canary"), "{err}");
         let err = router()
             .set_canary(&ingress(json!({CANARY: "true"}), "model-stable"), 5)
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("points at model-stable, not the canary Service \"model-next\" (is it the main"),
             "{err}"
         );
         let err = router()
             .split(&json!({"metadata": {"annotations": {CANARY: "true"}}}))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("points at no Service"), "{err}");
         let err = router()
             .split(&ingress(json!({CANARY: "true", WEIGHT: "ten"}), "model-next"))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("canary-weight \"ten\", which is not a whole number"),
             "{err}"
         );
         let err = router()
             .split(&ingress(json!({CANARY: "true", TOTAL: "0"}), "model-next"))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("canary-weight-total 0; it must be at least 1"), "{err}");
     }
 }

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ObjectRouter, TrafficSplit, percent};
+use super::{ObjectRouter, SplitError, TrafficSplit, percent};
 use crate::backends::kube::objects::Kind;
 use crate::config::settings::RolloutSettings;
 
@@ -32,7 +32,7 @@ impl Istio {
     }
 
     /// (http route, stable destination, canary destination) indexes.
-    fn locate(&self, vs: &Value) -> Result<(usize, usize, usize), String> {
+    fn locate(&self, vs: &Value) -> Result<(usize, usize, usize), SplitError> {
         let http = vs["spec"]["http"].as_array().map_or(&[][..], Vec::as_slice);
         for (i, rule) in http.iter().enumerate() {
             let dests = destinations(rule);
@@ -49,20 +49,19 @@ impl Istio {
         }
         let most = http.iter().map(|r| destinations(r).len()).max().unwrap_or(0);
         let names: Vec<String> = http.iter().flat_map(destinations).map(describe).collect();
-        Err(if most < 2 {
+        let problem = if most < 2 {
             format!(
-                "VirtualService {:?} has no second destination (no http route has more than {most}); a canary needs a stable and a canary destination",
-                self.route
+                "has no second destination (no http route has more than {most}); a canary needs a stable and a canary destination"
             )
         } else {
             format!(
-                "VirtualService {:?} has no http route with both destinations {:?} and {:?} (by subset or host); its destinations are {}",
-                self.route,
+                "has no http route with both destinations {:?} and {:?} (by subset or host); its destinations are {}",
                 self.stable,
                 self.canary,
                 names.join(", ")
             )
-        })
+        };
+        Err(SplitError::shape("VirtualService", &self.route, problem))
     }
 }
 
@@ -106,7 +105,7 @@ impl ObjectRouter for Istio {
         &self.route
     }
 
-    fn split(&self, vs: &Value) -> Result<TrafficSplit, String> {
+    fn split(&self, vs: &Value) -> Result<TrafficSplit, SplitError> {
         let (i, s, c) = self.locate(vs)?;
         let rule = &vs["spec"]["http"][i];
         let canary = percent(weight(rule, c), weight(rule, s));
@@ -122,7 +121,7 @@ impl ObjectRouter for Istio {
         Ok(TrafficSplit::new(canary, shadow, &self.stable, &self.canary).mirrored_to(mirrored_to))
     }
 
-    fn set_canary(&self, vs: &Value, percent: u32) -> Result<Vec<Value>, String> {
+    fn set_canary(&self, vs: &Value, percent: u32) -> Result<Vec<Value>, SplitError> {
         let (i, s, c) = self.locate(vs)?;
         let path = |j: usize| format!("/spec/http/{i}/route/{j}/weight");
         // `add` sets the member whether or not it was there.
@@ -132,7 +131,7 @@ impl ObjectRouter for Istio {
         ])
     }
 
-    fn set_shadow(&self, vs: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, String> {
+    fn set_shadow(&self, vs: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, SplitError> {
         let (i, _, _) = self.locate(vs)?;
         let rule = &vs["spec"]["http"][i];
         let path = |field: &str| format!("/spec/http/{i}/{field}");
@@ -250,15 +249,18 @@ mod tests {
 
     #[test]
     fn a_service_without_both_destinations_is_explained() {
-        let err = router("v1", "v2").split(&json!({"spec": {"tcp": []}})).unwrap_err();
+        let err = router("v1", "v2")
+            .split(&json!({"spec": {"tcp": []}}))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("has no second destination (no http route has more than 0)"),
             "{err}"
         );
-        let err = router("v1", "v3").split(&subsets()).unwrap_err();
+        let err = router("v1", "v3").split(&subsets()).unwrap_err().to_string();
         assert!(err.contains("no http route with both destinations"), "{err}");
         assert!(err.contains("other, reviews (subset v1), reviews (subset v2)"), "{err}");
-        let err = router("v1", "v3").set_shadow(&subsets(), None).unwrap_err();
+        let err = router("v1", "v3").set_shadow(&subsets(), None).unwrap_err().to_string();
         assert!(err.contains("VirtualService \"vs\""), "{err}");
     }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ObjectRouter, TrafficSplit};
+use super::{ObjectRouter, SplitError, TrafficSplit};
 use crate::backends::kube::objects::Kind;
 use crate::config::settings::RolloutSettings;
 
@@ -30,14 +30,15 @@ impl KServe {
         }
     }
 
-    fn predictor<'a>(&self, isvc: &'a Value) -> Result<&'a Value, String> {
+    fn predictor<'a>(&self, isvc: &'a Value) -> Result<&'a Value, SplitError> {
         let predictor = &isvc["spec"]["predictor"];
         if predictor.is_object() {
             Ok(predictor)
         } else {
-            Err(format!(
-                "InferenceService {:?} has no spec.predictor; only the predictor's traffic can be split",
-                self.route
+            Err(SplitError::shape(
+                "InferenceService",
+                &self.route,
+                "has no spec.predictor; only the predictor's traffic can be split",
             ))
         }
     }
@@ -56,22 +57,23 @@ impl ObjectRouter for KServe {
         &self.route
     }
 
-    fn split(&self, isvc: &Value) -> Result<TrafficSplit, String> {
+    fn split(&self, isvc: &Value) -> Result<TrafficSplit, SplitError> {
         // Unset, the latest revision takes everything and becomes the
         // stable side: no canary is running.
         let canary = match &self.predictor(isvc)?["canaryTrafficPercent"] {
             Value::Null => 0,
             value => value.as_u64().map(|p| p.min(100) as u32).ok_or_else(|| {
-                format!(
-                    "InferenceService {:?} has spec.predictor.canaryTrafficPercent {value}, which is not a whole percent",
-                    self.route
+                SplitError::shape(
+                    "InferenceService",
+                    &self.route,
+                    format!("has spec.predictor.canaryTrafficPercent {value}, which is not a whole percent"),
                 )
             })?,
         };
         Ok(TrafficSplit::new(canary, None, &self.stable, &self.canary))
     }
 
-    fn set_canary(&self, isvc: &Value, percent: u32) -> Result<Vec<Value>, String> {
+    fn set_canary(&self, isvc: &Value, percent: u32) -> Result<Vec<Value>, SplitError> {
         // `add` needs the parent to exist.
         self.predictor(isvc)?;
         Ok(vec![
@@ -123,25 +125,29 @@ mod tests {
                 .canary,
             100
         );
-        let err = router().set_shadow(&isvc(json!({})), None).unwrap_err();
+        let err = router().set_shadow(&isvc(json!({})), None).unwrap_err().to_string();
         assert!(err.contains("kserve router cannot mirror"), "{err}");
     }
 
     #[test]
     fn odd_services_are_explained() {
-        let err = router().set_canary(&json!({"spec": {}}), 10).unwrap_err();
+        let err = router().set_canary(&json!({"spec": {}}), 10).unwrap_err().to_string();
         assert!(
             err.contains("InferenceService \"sklearn\" has no spec.predictor"),
             "{err}"
         );
         let err = router()
             .split(&isvc(json!({"canaryTrafficPercent": "10"})))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("canaryTrafficPercent \"10\", which is not a whole percent"),
             "{err}"
         );
-        let err = router().split(&isvc(json!({"canaryTrafficPercent": -5}))).unwrap_err();
+        let err = router()
+            .split(&isvc(json!({"canaryTrafficPercent": -5})))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("canaryTrafficPercent -5"), "{err}");
     }
 }

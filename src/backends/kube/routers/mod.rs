@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::objects::Kind;
 use crate::config::settings::{RolloutSettings, RouterKind};
 
-pub use crate::domain::traffic::TrafficSplit;
+pub use crate::domain::traffic::{SplitError, TrafficSplit};
 
 /// A router reads and patches the objects that hold a deployment's split.
 pub trait Router: Send + Sync {
@@ -22,13 +22,17 @@ pub trait Router: Send + Sync {
     fn name(&self) -> &'static str;
     /// The objects holding the split, in the order the methods take them.
     fn objects(&self) -> Vec<(Kind, String)>;
-    fn split(&self, objects: &[Value]) -> Result<TrafficSplit, String>;
+    fn split(&self, objects: &[Value]) -> Result<TrafficSplit, SplitError>;
     /// JSON Patch operations, per object index, that give the canary
     /// `percent` of requests.
-    fn set_canary(&self, objects: &[Value], percent: u32) -> Result<Vec<(usize, Vec<Value>)>, String>;
+    fn set_canary(&self, objects: &[Value], percent: u32) -> Result<Vec<(usize, Vec<Value>)>, SplitError>;
     /// JSON Patch operations, per object index, that mirror `percent` of
     /// requests to the backend `to` (answers dropped), or stop (`None`).
-    fn set_shadow(&self, objects: &[Value], shadow: Option<(&str, u32)>) -> Result<Vec<(usize, Vec<Value>)>, String>;
+    fn set_shadow(
+        &self,
+        objects: &[Value],
+        shadow: Option<(&str, u32)>,
+    ) -> Result<Vec<(usize, Vec<Value>)>, SplitError>;
     /// What the split lands on when it cannot be exactly what was asked
     /// (replica counts), as a sentence; None when it is exact.
     fn achievable(&self, objects: &[Value], percent: u32) -> Option<String> {
@@ -45,23 +49,18 @@ pub trait ObjectRouter: Send + Sync {
     fn kind(&self) -> Kind;
     /// Its name.
     fn object(&self) -> &str;
-    fn split(&self, object: &Value) -> Result<TrafficSplit, String>;
+    fn split(&self, object: &Value) -> Result<TrafficSplit, SplitError>;
     /// JSON Patch operations that give the canary `percent` of requests.
-    fn set_canary(&self, object: &Value, percent: u32) -> Result<Vec<Value>, String>;
+    fn set_canary(&self, object: &Value, percent: u32) -> Result<Vec<Value>, SplitError>;
     /// Mirroring, for objects that can mirror.
-    fn set_shadow(&self, object: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, String> {
+    fn set_shadow(&self, object: &Value, shadow: Option<(&str, u32)>) -> Result<Vec<Value>, SplitError> {
         let _ = (object, shadow);
-        Err(format!(
-            "the {} router cannot mirror traffic; shadow traffic needs the gateway-api or istio router",
-            self.name()
-        ))
+        Err(SplitError::CannotMirror { router: self.name() })
     }
 }
 
-fn only(objects: &[Value]) -> Result<&Value, String> {
-    objects
-        .first()
-        .ok_or_else(|| "the router's object was not read".to_owned())
+fn only(objects: &[Value]) -> Result<&Value, SplitError> {
+    objects.first().ok_or(SplitError::NotRead)
 }
 
 impl<T: ObjectRouter> Router for T {
@@ -73,15 +72,19 @@ impl<T: ObjectRouter> Router for T {
         vec![(self.kind(), self.object().to_owned())]
     }
 
-    fn split(&self, objects: &[Value]) -> Result<TrafficSplit, String> {
+    fn split(&self, objects: &[Value]) -> Result<TrafficSplit, SplitError> {
         ObjectRouter::split(self, only(objects)?)
     }
 
-    fn set_canary(&self, objects: &[Value], percent: u32) -> Result<Vec<(usize, Vec<Value>)>, String> {
+    fn set_canary(&self, objects: &[Value], percent: u32) -> Result<Vec<(usize, Vec<Value>)>, SplitError> {
         Ok(vec![(0, ObjectRouter::set_canary(self, only(objects)?, percent)?)])
     }
 
-    fn set_shadow(&self, objects: &[Value], shadow: Option<(&str, u32)>) -> Result<Vec<(usize, Vec<Value>)>, String> {
+    fn set_shadow(
+        &self,
+        objects: &[Value],
+        shadow: Option<(&str, u32)>,
+    ) -> Result<Vec<(usize, Vec<Value>)>, SplitError> {
         Ok(vec![(0, ObjectRouter::set_shadow(self, only(objects)?, shadow)?)])
     }
 }

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Router, TrafficSplit, percent};
+use super::{Router, SplitError, TrafficSplit, percent};
 use crate::backends::kube::objects::{DEPLOYMENT, Kind};
 use crate::config::settings::RolloutSettings;
 
@@ -22,12 +22,12 @@ impl Replicas {
         }
     }
 
-    fn counts(&self, objects: &[Value]) -> Result<(u64, u64), String> {
+    fn counts(&self, objects: &[Value]) -> Result<(u64, u64), SplitError> {
         let replicas = |i: usize, name: &str| {
             objects
                 .get(i)
                 .and_then(|d| d["spec"]["replicas"].as_u64())
-                .ok_or_else(|| format!("deployment {name:?} has no spec.replicas"))
+                .ok_or_else(|| SplitError::shape("deployment", name, "has no spec.replicas"))
         };
         Ok((replicas(0, &self.stable)?, replicas(1, &self.canary)?))
     }
@@ -35,14 +35,14 @@ impl Replicas {
     /// (stable, canary) replicas for `percent`, keeping the total; a
     /// canary asked for is never rounded away, nor the stable side unless
     /// 100% is asked.
-    fn target(&self, objects: &[Value], percent: u32) -> Result<(u64, u64, u64), String> {
+    fn target(&self, objects: &[Value], percent: u32) -> Result<(u64, u64, u64), SplitError> {
         let (stable, canary) = self.counts(objects)?;
         let total = stable + canary;
         if total == 0 {
-            return Err(format!(
-                "deployments {:?} and {:?} have no replicas between them to share",
-                self.stable, self.canary
-            ));
+            return Err(SplitError::NoReplicas {
+                stable: self.stable.clone(),
+                canary: self.canary.clone(),
+            });
         }
         let p = u64::from(percent.min(100));
         let mut c = (total * p + 50) / 100;
@@ -65,7 +65,7 @@ impl Router for Replicas {
         vec![(DEPLOYMENT, self.stable.clone()), (DEPLOYMENT, self.canary.clone())]
     }
 
-    fn split(&self, objects: &[Value]) -> Result<TrafficSplit, String> {
+    fn split(&self, objects: &[Value]) -> Result<TrafficSplit, SplitError> {
         let (stable, canary) = self.counts(objects)?;
         let c = percent(canary, stable);
         let mut split = TrafficSplit::new(c, None, &self.stable, &self.canary);
@@ -83,7 +83,7 @@ impl Router for Replicas {
         Ok(split)
     }
 
-    fn set_canary(&self, objects: &[Value], percent: u32) -> Result<Vec<(usize, Vec<Value>)>, String> {
+    fn set_canary(&self, objects: &[Value], percent: u32) -> Result<Vec<(usize, Vec<Value>)>, SplitError> {
         let (s, c, _) = self.target(objects, percent)?;
         Ok(vec![
             (0, vec![json!({"op": "replace", "path": "/spec/replicas", "value": s})]),
@@ -91,8 +91,8 @@ impl Router for Replicas {
         ])
     }
 
-    fn set_shadow(&self, _: &[Value], _: Option<(&str, u32)>) -> Result<Vec<(usize, Vec<Value>)>, String> {
-        Err("the replicas router cannot mirror traffic; shadow traffic needs the gateway-api or istio router".into())
+    fn set_shadow(&self, _: &[Value], _: Option<(&str, u32)>) -> Result<Vec<(usize, Vec<Value>)>, SplitError> {
+        Err(SplitError::CannotMirror { router: "replicas" })
     }
 
     fn achievable(&self, objects: &[Value], percent: u32) -> Option<String> {
@@ -146,6 +146,24 @@ mod tests {
             (all[0].1[0]["value"].as_u64(), all[1].1[0]["value"].as_u64()),
             (Some(0), Some(4))
         );
-        assert!(router().set_canary(&pair(0, 0), 50).is_err());
+        assert!(matches!(
+            router().set_canary(&pair(0, 0), 50),
+            Err(SplitError::NoReplicas { .. })
+        ));
+    }
+
+    #[test]
+    fn refusals_are_typed_and_read_as_before() {
+        let no_mirror = router().set_shadow(&pair(3, 1), Some(("web-shadow", 5))).unwrap_err();
+        assert_eq!(no_mirror, SplitError::CannotMirror { router: "replicas" });
+        assert_eq!(
+            no_mirror.to_string(),
+            "the replicas router cannot mirror traffic; shadow traffic needs the gateway-api or istio router"
+        );
+        let unset = router().split(&[json!({"spec": {}}), json!({"spec": {"replicas": 1}})]);
+        assert_eq!(
+            unset.unwrap_err().to_string(),
+            "deployment \"web\" has no spec.replicas"
+        );
     }
 }
