@@ -66,7 +66,8 @@ fn each_bad_url_is_named_and_the_good_one_goes_on() {
             .find(|t| t.url == url)
             .unwrap()
             .error
-            .clone()
+            .as_ref()
+            .map(ToString::to_string)
             .unwrap_or_default()
     };
     assert_eq!(error(&good), "");
@@ -81,6 +82,16 @@ fn each_bad_url_is_named_and_the_good_one_goes_on() {
     );
     assert_eq!(error(&hangs), format!("{hangs}: no answer in time"));
     assert_eq!(error(&missing), format!("{missing}: HTTP 404 Not Found"));
+    // Typed, so a caller can tell a refusal from a parse error.
+    let typed = |url: &str| targets.iter().find(|t| t.url == url).unwrap().error.clone();
+    assert!(matches!(
+        typed(&missing),
+        Some(modeldeck::backends::scraper::ScrapeError::Status { .. })
+    ));
+    assert!(matches!(
+        typed(&malformed),
+        Some(modeldeck::backends::scraper::ScrapeError::Parse { .. })
+    ));
     assert_eq!(error(&closed), format!("connection refused at {closed}"));
     // A second round still reads the good URL.
     runtime.block_on(scraper.scrape_once());

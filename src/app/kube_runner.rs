@@ -19,7 +19,7 @@ use crate::backends::kube::watch::watch_cluster;
 use crate::backends::kube::{Connection, KubeTarget, connect, pods};
 use crate::domain::operation::{OpKind, OpRequest};
 use crate::ops::op::{OpsConfig, RolloutOp};
-use crate::ops::{self, Operation, OpsContext, Outcome, permission};
+use crate::ops::{self, Operation, OpsContext, permission};
 use crate::text::Clean;
 
 struct Session {
@@ -105,10 +105,7 @@ impl KubeRunner {
                 Err(e) => Err(e),
             }),
             KubeEffect::Execute(prepared) => KubeAction::Finished(match self.ctx_in(&prepared.namespace) {
-                Ok(ctx) => match ops::execute(&ctx, prepared).await {
-                    Ok(Outcome::Done(m) | Outcome::Skipped(m)) => Ok(m),
-                    Err(e) => Err(e.to_string()),
-                },
+                Ok(ctx) => ops::execute(&ctx, prepared).await.map_err(|e| e.to_string()),
                 Err(e) => Err(e),
             }),
             KubeEffect::Decline(prepared) => KubeAction::Finished(match self.ctx_in(&prepared.namespace) {

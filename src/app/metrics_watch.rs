@@ -77,7 +77,7 @@ async fn local_alerts(watcher: &mut Watcher, namespace: &str, now: f64) -> Resul
         return Ok(Vec::new());
     }
     let statuses = watcher.evaluate("", now).await;
-    let first_error = statuses.iter().find_map(|s| s.as_ref().err().cloned());
+    let first_error = statuses.iter().find_map(|s| s.as_ref().err().map(ToString::to_string));
     let evaluated: Vec<_> = statuses.into_iter().flatten().collect();
     match (evaluated.is_empty(), first_error) {
         (true, Some(e)) => Err(e),

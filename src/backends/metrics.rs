@@ -78,7 +78,7 @@ impl MetricsBackend {
                 }
                 let interval = Duration::from_secs(settings.refresh.max(1));
                 let scraper = Scraper::new(&settings.scrape.urls, settings.scrape.samples, interval, timeout)
-                    .map_err(MetricsError::Config)?;
+                    .map_err(|e| MetricsError::Config(e.to_string()))?;
                 Source::Scrape(Arc::new(scraper))
             }
         };
@@ -159,11 +159,11 @@ impl MetricsBackend {
                 // The data is as old as the last good scrape.
                 let newest = targets.iter().filter_map(|t| t.last_ok).reduce(f64::max);
                 let failing: Vec<&TargetStatus> = targets.iter().filter(|t| t.error.is_some()).collect();
-                let warning = failing.first().and_then(|t| t.error.clone()).map(|e| {
+                let warning = failing.first().and_then(|t| t.error.as_ref()).map(|e| {
                     if failing.len() > 1 {
                         format!("{e} (and {} more URLs failing)", failing.len() - 1)
                     } else {
-                        e
+                        e.to_string()
                     }
                 });
                 Ok(PanelData {

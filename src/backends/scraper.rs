@@ -16,13 +16,35 @@ pub const MAX_EXPOSITION_BYTES: usize = 16 * 1024 * 1024;
 /// bounded against label churn (the series updated longest ago go).
 pub const MAX_SERIES: usize = 20_000;
 
+/// Why a scraper cannot be made, or one URL's scrape failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScrapeError {
+    #[error("metrics.scrape.urls: expected http:// or https:// URLs, found {0:?}")]
+    NotHttp(String),
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+    #[error("{url}: no answer in time")]
+    Timeout { url: String },
+    /// The request failed; the words name the URL.
+    #[error("{0}")]
+    Request(String),
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: String },
+    #[error("{url}: the exposition is larger than {MAX_EXPOSITION_BYTES} bytes")]
+    TooLarge { url: String },
+    #[error("{url}: the exposition is not UTF-8 text")]
+    NotText { url: String },
+    #[error("{url}: {error}")]
+    Parse { url: String, error: scrape::ParseError },
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetStatus {
     pub url: String,
     /// Unix seconds of the last good scrape.
     pub last_ok: Option<f64>,
     /// Why the last scrape failed; None after a good one.
-    pub error: Option<String>,
+    pub error: Option<ScrapeError>,
     pub series: usize,
 }
 
@@ -38,18 +60,16 @@ struct ScrapeState {
 }
 
 impl Scraper {
-    pub fn new(urls: &[String], samples: usize, interval: Duration, timeout: Duration) -> Result<Scraper, String> {
+    pub fn new(urls: &[String], samples: usize, interval: Duration, timeout: Duration) -> Result<Scraper, ScrapeError> {
         if let Some(bad) = urls
             .iter()
             .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
         {
-            return Err(format!(
-                "metrics.scrape.urls: expected http:// or https:// URLs, found {bad:?}"
-            ));
+            return Err(ScrapeError::NotHttp(bad.clone()));
         }
         let client = super::prometheus::client_builder(timeout)
             .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+            .map_err(|e| ScrapeError::Client(e.to_string()))?;
         let targets = urls
             .iter()
             .map(|url| TargetStatus {
@@ -94,7 +114,7 @@ impl Scraper {
 
     /// Takes one scrape of the `index`th URL (its samples, or why it
     /// failed) at Unix time `now`.
-    pub fn ingest(&self, index: usize, result: Result<Vec<scrape::Sample>, String>, now: f64) {
+    pub fn ingest(&self, index: usize, result: Result<Vec<scrape::Sample>, ScrapeError>, now: f64) {
         let mut state = self.lock();
         let ScrapeState { ring, targets } = &mut *state;
         if let Some(target) = targets.get_mut(index) {
@@ -126,26 +146,31 @@ impl Scraper {
         }
     }
 
-    async fn read(&self, url: &str) -> Result<Vec<scrape::Sample>, String> {
+    async fn read(&self, url: &str) -> Result<Vec<scrape::Sample>, ScrapeError> {
+        let url_owned = || url.to_owned();
         let failed = |e: reqwest::Error| {
             if e.is_timeout() {
-                format!("{url}: no answer in time")
+                ScrapeError::Timeout { url: url_owned() }
             } else {
-                crate::backends::net_error::request_failure(&e, url)
+                ScrapeError::Request(crate::backends::net_error::request_failure(&e, url))
             }
         };
         let mut response = self.client.get(url).send().await.map_err(failed)?;
         if !response.status().is_success() {
-            return Err(format!("{url}: HTTP {}", response.status()));
+            return Err(ScrapeError::Status {
+                url: url_owned(),
+                status: response.status().to_string(),
+            });
         }
         let capped = super::prometheus::read_capped(&mut response, MAX_EXPOSITION_BYTES);
         let Some(body) = capped.await.map_err(failed)? else {
-            return Err(format!(
-                "{url}: the exposition is larger than {MAX_EXPOSITION_BYTES} bytes"
-            ));
+            return Err(ScrapeError::TooLarge { url: url_owned() });
         };
-        let text = String::from_utf8(body).map_err(|_| format!("{url}: the exposition is not UTF-8 text"))?;
-        scrape::parse(&text).map_err(|e| format!("{url}: {e}"))
+        let text = String::from_utf8(body).map_err(|_| ScrapeError::NotText { url: url_owned() })?;
+        scrape::parse(&text).map_err(|error| ScrapeError::Parse {
+            url: url_owned(),
+            error,
+        })
     }
 
     /// Runs `f` over the samples gathered so far.

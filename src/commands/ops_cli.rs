@@ -3,7 +3,7 @@
 
 use std::io::{BufRead as _, IsTerminal, Write as _};
 
-use crate::ops::{self, Operation, OpsContext, OpsError, Outcome};
+use crate::ops::{self, Operation, OpsContext, OpsError};
 
 /// Prepares, confirms and executes `op`, and returns the outcome line the
 /// command ends with ("done: …" or "skipped: …", the audit log's words);
@@ -12,7 +12,7 @@ use crate::ops::{self, Operation, OpsContext, OpsError, Outcome};
 pub async fn run<O: Operation>(ctx: &OpsContext, op: &O, yes: bool) -> Result<String, OpsError> {
     let prepared = match ops::prepare(ctx, op).await? {
         ops::Ready::Confirm(prepared) => *prepared,
-        ops::Ready::Skipped(why) => return Ok(outcome_line(&Outcome::Skipped(why))),
+        ops::Ready::Skipped(why) => return Ok(format!("skipped: {why}")),
     };
     if !yes {
         let mut err = std::io::stderr();
@@ -33,7 +33,7 @@ pub async fn run<O: Operation>(ctx: &OpsContext, op: &O, yes: bool) -> Result<St
             return Err(ops::decline(ctx, &prepared).await);
         }
     }
-    Ok(outcome_line(&ops::execute(ctx, prepared).await?))
+    Ok(format!("done: {}", ops::execute(ctx, prepared).await?))
 }
 
 /// One line of the operator's answer. They may take their time: it is
@@ -46,13 +46,6 @@ async fn answer_from<R: std::io::Read + Send + 'static>(input: R) -> String {
     })
     .await
     .unwrap_or_default()
-}
-
-pub fn outcome_line(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Done(summary) => format!("done: {summary}"),
-        Outcome::Skipped(why) => format!("skipped: {why}"),
-    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::op::RolloutOp;
-use super::{Operation, OpsContext, Outcome};
+use super::{Operation, OpsContext, OpsError};
 use crate::backends::kube::rollouts::{self, rollout_of};
 use crate::backends::metrics::MetricsBackend;
 use crate::backends::panels::Scope;
@@ -83,11 +83,19 @@ pub struct Watcher {
     last: HashMap<String, GuardEvent>,
 }
 
+/// A rule that could not be evaluated: its panel's data did not come.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{rule}: {error}")]
+pub struct RuleError {
+    pub rule: String,
+    pub error: crate::backends::metrics::MetricsError,
+}
+
 /// One check of every guard: what each rule said, what was done, and each
 /// guard's state.
 #[derive(Debug, Default)]
 pub struct GuardTick {
-    pub statuses: Vec<(String, Vec<Result<RuleStatus, String>>)>,
+    pub statuses: Vec<(String, Vec<Result<RuleStatus, RuleError>>)>,
     pub events: Vec<GuardEvent>,
     pub reports: Vec<GuardReport>,
 }
@@ -125,7 +133,7 @@ impl Watcher {
 
     /// Every rule for every version of `deployment`'s scope (the namespace
     /// when empty), at `now`.
-    pub async fn evaluate(&mut self, deployment: &str, now: f64) -> Vec<Result<RuleStatus, String>> {
+    pub async fn evaluate(&mut self, deployment: &str, now: f64) -> Vec<Result<RuleStatus, RuleError>> {
         self.evaluate_rules(deployment, now, None).await
     }
 
@@ -136,7 +144,7 @@ impl Watcher {
         deployment: &str,
         now: f64,
         only: Option<&str>,
-    ) -> Vec<Result<RuleStatus, String>> {
+    ) -> Vec<Result<RuleStatus, RuleError>> {
         let scope = Scope {
             namespace: self.namespace.clone(),
             deployment: deployment.to_owned(),
@@ -160,7 +168,12 @@ impl Watcher {
             let data = match self.backend.fetch(panel, &scope, now, range).await {
                 Ok(data) => data,
                 Err(e) => {
-                    out.extend(rules.iter().map(|r| Err(format!("{}: {e}", r.name))));
+                    out.extend(rules.iter().map(|r| {
+                        Err(RuleError {
+                            rule: r.name.clone(),
+                            error: e.clone(),
+                        })
+                    }));
                     continue;
                 }
             };
@@ -236,7 +249,7 @@ impl Watcher {
         ctx: &OpsContext,
         deployment: &str,
         guard: &GuardSettings,
-        statuses: &[Result<RuleStatus, String>],
+        statuses: &[Result<RuleStatus, RuleError>],
         now: f64,
     ) -> (Vec<GuardEvent>, GuardState) {
         let track = guard.track();
@@ -284,7 +297,8 @@ impl Watcher {
                 reason: Some(reason),
                 ..ctx.clone()
             };
-            let outcome = self.act(&ctx, deployment, guard.action, &guard.service).await;
+            // The event is a record, kept and drawn as words.
+            let outcome = (self.act(&ctx, deployment, guard.action, &guard.service).await).map_err(|e| e.to_string());
             events.push(GuardEvent {
                 at: now,
                 deployment: deployment.to_owned(),
@@ -327,22 +341,19 @@ impl Watcher {
         deployment: &str,
         guard: &GuardSettings,
         version: &str,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, OpsError> {
         let conn = &ctx.conn;
         let runs = |v: Option<&str>| v.is_some_and(|v| crate::domain::version::same(v, version));
         match guard.action {
             GuardAction::Undo => {
-                let d = rollouts::get(conn, deployment).await.map_err(|e| e.to_string())?;
+                let d = rollouts::get(conn, deployment).await?;
                 let rollout = rollout_of(&d, &conn.versions);
                 Ok(runs(rollout.version.name.as_deref())
                     .then(|| format!("generation {}", d.metadata.generation.unwrap_or_default())))
             }
             GuardAction::CanaryAbort => {
-                let router = super::split::router_of(deployment, self.settings.rollouts.get(deployment))
-                    .map_err(|e| e.to_string())?;
-                let (read, split) = super::split::split(conn, router.as_ref())
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let router = super::split::router_of(deployment, self.settings.rollouts.get(deployment))?;
+                let (read, split) = super::split::split(conn, router.as_ref()).await?;
                 let versions: Vec<&str> = read
                     .iter()
                     .filter_map(|o| o["metadata"]["resourceVersion"].as_str())
@@ -350,7 +361,7 @@ impl Watcher {
                 Ok((split.canary > 0).then(|| versions.join(",")))
             }
             GuardAction::SwitchBack => {
-                let sides = super::bluegreen::sides(conn).await.map_err(|e| e.to_string())?;
+                let sides = super::bluegreen::sides(conn).await?;
                 Ok(sides
                     .into_iter()
                     .find(|s| s.service == guard.service && runs(s.runs.name.as_deref()))
@@ -365,7 +376,7 @@ impl Watcher {
         deployment: &str,
         action: GuardAction,
         service: &str,
-    ) -> Result<String, String> {
+    ) -> Result<String, OpsError> {
         let kind = match action {
             GuardAction::CanaryAbort => OpKind::CanaryAbort,
             GuardAction::SwitchBack => OpKind::BlueGreenBack {
@@ -380,11 +391,9 @@ impl Watcher {
 
 /// Prepare and execute with no dialog: the guard's configuration is the
 /// consent. Every check of `prepare` still applies.
-async fn run<O: Operation>(ctx: &OpsContext, op: &O) -> Result<String, String> {
-    match super::prepare(ctx, op).await.map_err(|e| e.to_string())? {
-        super::Ready::Confirm(prepared) => match super::execute(ctx, *prepared).await.map_err(|e| e.to_string())? {
-            Outcome::Done(summary) | Outcome::Skipped(summary) => Ok(summary),
-        },
+async fn run<O: Operation>(ctx: &OpsContext, op: &O) -> Result<String, OpsError> {
+    match super::prepare(ctx, op).await? {
+        super::Ready::Confirm(prepared) => super::execute(ctx, *prepared).await,
         super::Ready::Skipped(why) => Ok(format!("nothing to do: {why}")),
     }
 }
@@ -431,7 +440,7 @@ mod tests {
         Watcher::new(backend, settings, "ml".into())
     }
 
-    fn state_of(statuses: &[Result<RuleStatus, String>], version: &str) -> RuleState {
+    fn state_of(statuses: &[Result<RuleStatus, RuleError>], version: &str) -> RuleState {
         statuses
             .iter()
             .flatten()
@@ -492,7 +501,9 @@ mod tests {
         for i in 11..40 {
             scraper.ingest(
                 0,
-                Err("http://127.0.0.1:1/metrics: connection refused".into()),
+                Err(crate::backends::scraper::ScrapeError::Request(
+                    "connection refused at http://127.0.0.1:1/metrics".into(),
+                )),
                 t0 + f64::from(i),
             );
         }

@@ -161,13 +161,6 @@ pub enum Ready {
     Skipped(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Done(String),
-    /// Nothing to do; the message says why (kubectl's "skipped rollback").
-    Skipped(String),
-}
-
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OpsError {
     #[error("refused: {0}")]
@@ -274,8 +267,9 @@ pub async fn decline(ctx: &OpsContext, prepared: &Prepared) -> OpsError {
     error
 }
 
-/// Writes the planned change and audits the outcome.
-pub async fn execute(ctx: &OpsContext, prepared: Prepared) -> Result<Outcome, OpsError> {
+/// Writes the planned change and audits the outcome; the plan's summary
+/// when it is done. (Nothing to do is found by [`prepare`], not here.)
+pub async fn execute(ctx: &OpsContext, prepared: Prepared) -> Result<String, OpsError> {
     let Prepared {
         action, target, plan, ..
     } = prepared;
@@ -285,7 +279,7 @@ pub async fn execute(ctx: &OpsContext, prepared: Prepared) -> Result<Outcome, Op
         Err(e) => format!("failed: {e}"),
     };
     record(ctx, action, &target, &plan.before, &plan.after, &outcome).await?;
-    result.map(|()| Outcome::Done(plan.summary.into()))
+    result.map(|()| plan.summary.into())
 }
 
 /// Sends the plan's patches in order. A later patch of an object written
