@@ -71,9 +71,13 @@ fn probabilities_match_onnxruntime_in_python() {
     // A wrong row length is refused, not run.
     let model = Model::load(std::path::Path::new("models/malaria_lstm/2.0.5.onnx")).unwrap();
     assert_eq!(
-        model.run(&[0.0; 31]).unwrap_err(),
+        model.run(&[0.0; 31]).unwrap_err().to_string(),
         "expected rows of 32 values, found 31 values"
     );
+    assert!(matches!(
+        model.run(&[0.0; 31]),
+        Err(modeldeck::backends::onnx::OnnxError::Rows { per_row: 32, found: 31 })
+    ));
 }
 
 #[test]

@@ -12,17 +12,38 @@ use ort::value::Tensor;
 
 const LIBRARY_PREFIX: &str = "libonnxruntime.so";
 
+/// Why the runtime or a model cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OnnxError {
+    #[error("ORT_DYLIB_PATH={} is not a file", .0.display())]
+    NotAFile(PathBuf),
+    #[error(
+        "ONNX Runtime not found: set ORT_DYLIB_PATH to libonnxruntime.so, or install the Python package \
+         (python3 -m pip install onnxruntime==1.31.1)"
+    )]
+    NotFound,
+    #[error("cannot load {}: {reason}", path.display())]
+    Runtime { path: PathBuf, reason: String },
+    #[error("cannot load model {}: {reason}", path.display())]
+    Model { path: PathBuf, reason: String },
+    #[error("expected rows of {per_row} values, found {found} values")]
+    Rows { per_row: usize, found: usize },
+    /// The runtime refused the input or gave no usable output.
+    #[error("{0}")]
+    Run(String),
+}
+
 /// Where the runtime was found and how, or why it was not.
-static RUNTIME: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+static RUNTIME: OnceLock<Result<PathBuf, OnnxError>> = OnceLock::new();
 
 /// The shared library's path, by the documented order.
-pub fn discover(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, String> {
+pub fn discover(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, OnnxError> {
     if let Some(path) = env("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         return if path.is_file() {
             Ok(path)
         } else {
-            Err(format!("ORT_DYLIB_PATH={} is not a file", path.display()))
+            Err(OnnxError::NotAFile(path))
         };
     }
     let beside = std::env::current_exe()
@@ -48,11 +69,9 @@ pub fn discover(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, String>
     };
     let found = beside.or_else(venv).or_else(python);
     // Absolute, so messages and the demo's info say exactly which library.
-    found.map(|p| std::fs::canonicalize(&p).unwrap_or(p)).ok_or_else(|| {
-        "ONNX Runtime not found: set ORT_DYLIB_PATH to libonnxruntime.so, or install the Python package \
-         (python3 -m pip install onnxruntime==1.31.1)"
-            .to_owned()
-    })
+    found
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+        .ok_or(OnnxError::NotFound)
 }
 
 /// The newest `libonnxruntime.so*` in `dir`.
@@ -72,11 +91,14 @@ fn library_in(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Loads the runtime once per process; later calls give the first result.
-pub fn runtime(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, String> {
+pub fn runtime(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, OnnxError> {
     RUNTIME
         .get_or_init(|| {
             let path = discover(env)?;
-            let builder = ort::init_from(&path).map_err(|e| format!("cannot load {}: {e}", path.display()))?;
+            let builder = ort::init_from(&path).map_err(|e| OnnxError::Runtime {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
             builder.with_name("modeldeck").commit();
             Ok(path)
         })
@@ -92,8 +114,11 @@ pub struct Model {
 
 impl Model {
     /// Needs [`runtime`] to have succeeded.
-    pub fn load(path: &Path) -> Result<Model, String> {
-        let fail = |e: &dyn std::fmt::Display| format!("cannot load model {}: {e}", path.display());
+    pub fn load(path: &Path) -> Result<Model, OnnxError> {
+        let fail = |e: &dyn std::fmt::Display| OnnxError::Model {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
         let session = Session::builder()
             .and_then(|mut b| {
                 b = b.with_intra_threads(1)?;
@@ -118,30 +143,34 @@ impl Model {
 
     /// Runs `rows` (each `row_len` floats) as one batch; the first output,
     /// flattened, one value per row for a single-output model.
-    pub fn run(&self, rows: &[f32]) -> Result<Vec<f32>, String> {
+    pub fn run(&self, rows: &[f32]) -> Result<Vec<f32>, OnnxError> {
         let per_row = self.row_len();
         if per_row == 0 || !rows.len().is_multiple_of(per_row) {
-            return Err(format!(
-                "expected rows of {per_row} values, found {} values",
-                rows.len()
-            ));
+            return Err(OnnxError::Rows {
+                per_row,
+                found: rows.len(),
+            });
         }
         let mut shape: Vec<i64> = self.input_shape.iter().map(|d| (*d).max(1)).collect();
         let Some(batch) = shape.first_mut() else {
-            return Err("the model's input has no batch axis".to_owned());
+            return Err(OnnxError::Run("the model's input has no batch axis".to_owned()));
         };
         *batch = (rows.len() / per_row) as i64;
-        let input = Tensor::from_array((shape, rows.to_vec())).map_err(|e| e.to_string())?;
+        let input = Tensor::from_array((shape, rows.to_vec())).map_err(|e| OnnxError::Run(e.to_string()))?;
         let mut session = self
             .session
             .lock()
-            .map_err(|_| "the model's session is unusable".to_owned())?;
-        let outputs = session.run(ort::inputs![input]).map_err(|e| e.to_string())?;
+            .map_err(|_| OnnxError::Run("the model's session is unusable".to_owned()))?;
+        let outputs = session
+            .run(ort::inputs![input])
+            .map_err(|e| OnnxError::Run(e.to_string()))?;
         let output = outputs
             .values()
             .next()
-            .ok_or_else(|| "the model has no output".to_owned())?;
-        let (_, values) = output.try_extract_tensor::<f32>().map_err(|e| e.to_string())?;
+            .ok_or_else(|| OnnxError::Run("the model has no output".to_owned()))?;
+        let (_, values) = output
+            .try_extract_tensor::<f32>()
+            .map_err(|e| OnnxError::Run(e.to_string()))?;
         Ok(values.to_vec())
     }
 }

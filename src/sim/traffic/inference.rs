@@ -118,14 +118,17 @@ impl Inference {
     /// Loads `DIR/<version>.onnx` for every model file in `dir`. Fails when
     /// the runtime is missing or no model loads.
     pub fn load(dir: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Inference, String> {
-        let library = crate::backends::onnx::runtime(env)?;
+        let library = crate::backends::onnx::runtime(env).map_err(|e| e.to_string())?;
         let mut models = HashMap::new();
         let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         for path in entries.flatten().map(|e| e.path()) {
             if path.extension().is_some_and(|e| e == "onnx")
                 && let Some(version) = path.file_stem().and_then(|s| s.to_str())
             {
-                models.insert(version.to_owned(), Arc::new(Model::load(&path)?));
+                models.insert(
+                    version.to_owned(),
+                    Arc::new(Model::load(&path).map_err(|e| e.to_string())?),
+                );
             }
         }
         if models.is_empty() {
@@ -152,7 +155,7 @@ impl Inference {
         let started = Instant::now();
         let probabilities = match model.run(&rows) {
             Ok(p) => p,
-            Err(e) => return Some(Err(e)),
+            Err(e) => return Some(Err(e.to_string())),
         };
         Some(Ok(Answers {
             seconds_each: started.elapsed().as_secs_f64() / count as f64,
