@@ -298,7 +298,10 @@ impl Watcher {
                 ..ctx.clone()
             };
             // The event is a record, kept and drawn as words.
-            let outcome = (self.act(&ctx, deployment, guard.action, &guard.service).await).map_err(|e| e.to_string());
+            let outcome = self
+                .act(&ctx, deployment, guard.action, &guard.service)
+                .await
+                .map_err(|e| e.to_string());
             events.push(GuardEvent {
                 at: now,
                 deployment: deployment.to_owned(),

@@ -92,7 +92,7 @@ impl Router for Replicas {
     }
 
     fn set_shadow(&self, _: &[Value], _: Option<(&str, u32)>) -> Result<Vec<(usize, Vec<Value>)>, SplitError> {
-        Err(SplitError::CannotMirror { router: "replicas" })
+        Err(SplitError::CannotMirror { router: self.name() })
     }
 
     fn achievable(&self, objects: &[Value], percent: u32) -> Option<String> {
