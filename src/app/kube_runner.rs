@@ -157,7 +157,7 @@ impl KubeRunner {
             answers
                 .send(Action::Kube(KubeAction::Snapshot {
                     generation,
-                    result: snapshot,
+                    result: snapshot.map_err(|e| e.to_string()),
                 }))
                 .is_ok()
         });

@@ -40,7 +40,7 @@ pub(super) async fn run(
         tick.tick().await;
         let now = unix_now();
         let result = match backend.alerts().await {
-            Some(result) => result,
+            Some(result) => result.map_err(|e| e.to_string()),
             None => local_alerts(&mut watcher, &setup.namespace, now).await,
         };
         let send = |action| answers.send(Action::Metrics(action)).is_ok();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use super::panels::{self, Scope};
+use super::panels::{self, PanelError, Scope};
 use super::prometheus::{ActiveAlert, PromError, Prometheus};
 use super::scraper::{Scraper, TargetStatus};
 use crate::config::metrics::{MetricsSettings, MetricsSource, PanelSettings};
@@ -53,8 +53,8 @@ pub enum MetricsError {
     #[error(transparent)]
     Prometheus(#[from] PromError),
     /// A panel cannot be computed from the scraped series.
-    #[error("{0}")]
-    Panel(String),
+    #[error(transparent)]
+    Panel(#[from] PanelError),
     #[error("the metrics source is shutting down")]
     Closed,
 }
@@ -178,9 +178,9 @@ impl MetricsBackend {
 
     /// Active alerts: Prometheus's own, or None when the source cannot say
     /// (scrape mode evaluates the rules itself, see the guard).
-    pub async fn alerts(&self) -> Option<Result<Vec<ActiveAlert>, String>> {
+    pub async fn alerts(&self) -> Option<Result<Vec<ActiveAlert>, MetricsError>> {
         match &self.source {
-            Source::Prometheus(p) => Some(p.alerts().await.map_err(|e| e.to_string())),
+            Source::Prometheus(p) => Some(p.alerts().await.map_err(MetricsError::from)),
             _ => None,
         }
     }

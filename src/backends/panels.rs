@@ -163,6 +163,16 @@ fn matches(labels: &Labels, matchers: &[Matcher]) -> bool {
 /// How far back a gauge's last sample still counts (Prometheus's lookback).
 const LOOKBACK: f64 = 300.0;
 
+/// Why a panel cannot be computed from scraped series.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PanelError {
+    #[error("a promql panel needs source = \"prometheus\"")]
+    PromqlNeedsPrometheus,
+    /// `[metrics] matchers` is not the `=`/`!=` subset a scrape can apply.
+    #[error("metrics.matchers: {0}")]
+    Matchers(String),
+}
+
 /// The panel's lines from scraped samples, at `step` intervals in [start, end].
 pub fn evaluate(
     panel: &PanelSettings,
@@ -170,11 +180,11 @@ pub fn evaluate(
     scope: &Scope,
     ring: &Ring<SeriesKey>,
     (start, end, step): (f64, f64, f64),
-) -> Result<Vec<Line>, String> {
+) -> Result<Vec<Line>, PanelError> {
     if panel.kind == PanelKind::Promql {
-        return Err("a promql panel needs source = \"prometheus\"".into());
+        return Err(PanelError::PromqlNeedsPrometheus);
     }
-    let matchers = parse_matchers(&fill(&metrics.matchers, scope)).map_err(|e| format!("metrics.matchers: {e}"))?;
+    let matchers = parse_matchers(&fill(&metrics.matchers, scope)).map_err(PanelError::Matchers)?;
     let window = duration_seconds(panel.window()).unwrap_or(60.0);
     let groups = group_labels(metrics);
     let group_of = |labels: &Labels| -> Group {

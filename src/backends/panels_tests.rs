@@ -165,7 +165,9 @@ fn scrape_mode_refuses_what_only_prometheus_can_do() {
         matchers: r#"namespace=~"ml.*""#.into(),
         ..defaults()
     };
-    let err = evaluate(&panel("rate"), &regex, &scope(), &ring, (0.0, 0.0, 1.0)).unwrap_err();
+    let err = evaluate(&panel("rate"), &regex, &scope(), &ring, (0.0, 0.0, 1.0))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("regex matchers need source = \"prometheus\""), "{err}");
     let custom = PanelSettings {
         kind: PanelKind::Promql,
@@ -173,5 +175,6 @@ fn scrape_mode_refuses_what_only_prometheus_can_do() {
         ..panel("rate")
     };
     let err = evaluate(&custom, &defaults(), &scope(), &ring, (0.0, 0.0, 1.0)).unwrap_err();
-    assert!(err.contains("needs source = \"prometheus\""));
+    assert_eq!(err, PanelError::PromqlNeedsPrometheus);
+    assert!(err.to_string().contains("needs source = \"prometheus\""));
 }

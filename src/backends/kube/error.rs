@@ -48,25 +48,43 @@ impl KubeError {
 
 pub use crate::backends::net_error::cause;
 
-/// A watch's failure in those words: the API server's refusal with its
-/// code ("401 Unauthorized: ..."), or why it could not be reached.
-pub fn watch_failure(error: &kube::runtime::watcher::Error, server: &str) -> String {
-    use kube::runtime::watcher::Error as W;
-    let server = server.trim_end_matches('/');
-    let kube = match error {
-        W::InitialListFailed(e) | W::WatchStartFailed(e) | W::WatchFailed(e) => e,
-        other => return crate::text::clean(&other.to_string()),
-    };
-    match kube {
-        kube::Error::Api(status) => format!(
-            "{} {} at {server}: {}",
-            status.code,
-            status.reason,
-            crate::text::clean(&status.message)
-        ),
-        other => match cause(other) {
-            Some(words) => format!("{words} at {server}"),
-            None => format!("{} at {server}", crate::text::clean(&other.to_string())),
-        },
+/// Why a watch stopped, in an operator's words: the API server's refusal
+/// with its code ("401 Unauthorized at …: ..."), or why it could not be
+/// reached.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WatchError {
+    #[error("{code} {reason} at {server}: {message}")]
+    Refused {
+        code: u16,
+        reason: String,
+        server: String,
+        message: String,
+    },
+    #[error("{reason} at {server}")]
+    Unreachable { server: String, reason: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl WatchError {
+    pub fn from_watcher(error: &kube::runtime::watcher::Error, server: &str) -> WatchError {
+        use kube::runtime::watcher::Error as W;
+        let server = server.trim_end_matches('/').to_owned();
+        let kube = match error {
+            W::InitialListFailed(e) | W::WatchStartFailed(e) | W::WatchFailed(e) => e,
+            other => return WatchError::Other(crate::text::clean(&other.to_string())),
+        };
+        match kube {
+            kube::Error::Api(status) => WatchError::Refused {
+                code: status.code,
+                reason: crate::text::clean(&status.reason),
+                server,
+                message: crate::text::clean(&status.message),
+            },
+            other => WatchError::Unreachable {
+                server,
+                reason: cause(other).unwrap_or_else(|| crate::text::clean(&other.to_string())),
+            },
+        }
     }
 }

@@ -14,4 +14,4 @@ pub mod watch;
 pub mod writes;
 
 pub use client::{Connection, KubeTarget, connect};
-pub use error::KubeError;
+pub use error::{KubeError, WatchError};

@@ -21,6 +21,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use super::Connection;
+use super::error::WatchError;
 use super::objects::{DEPLOYMENT, Kind};
 use super::rollouts::rollout_of;
 use super::routers::{self, Router};
@@ -33,7 +34,7 @@ use crate::text::clean;
 /// still shows progress.
 const DRAIN_LIMIT: usize = 4096;
 
-pub type Snapshot = Result<ClusterState, String>;
+pub type Snapshot = Result<ClusterState, WatchError>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Source {
@@ -47,7 +48,7 @@ enum Step {
     Changed,
     Initializing,
     Ready,
-    Failed(String),
+    Failed(WatchError),
 }
 
 fn step<K>(event: Result<watcher::Event<K>, watcher::Error>, server: &str) -> Step {
@@ -55,7 +56,7 @@ fn step<K>(event: Result<watcher::Event<K>, watcher::Error>, server: &str) -> St
         Ok(watcher::Event::Init) => Step::Initializing,
         Ok(watcher::Event::InitDone) => Step::Ready,
         Ok(_) => Step::Changed,
-        Err(e) => Step::Failed(super::error::watch_failure(&e, server)),
+        Err(e) => Step::Failed(WatchError::from_watcher(&e, server)),
     }
 }
 
@@ -132,7 +133,7 @@ pub fn watch_cluster(
     let stream = select_all(streams);
     tokio::spawn(async move {
         struct Seen {
-            errors: BTreeMap<Source, String>,
+            errors: BTreeMap<Source, WatchError>,
             /// Watches whose list is not read yet: until each has been read
             /// (or failed), a snapshot would show a route as missing.
             initializing: BTreeSet<Source>,
@@ -220,7 +221,7 @@ fn cluster_state(
     deployments: &Store<Deployment>,
     services: &Store<Service>,
     objects: &[(Kind, Store<DynamicObject>)],
-    errors: &BTreeMap<Source, String>,
+    errors: &BTreeMap<Source, WatchError>,
     plan: &TrafficSettings,
 ) -> ClusterState {
     let mut traffic = BTreeMap::new();
@@ -287,7 +288,7 @@ fn read_split(
     namespace: &str,
     deployments: &Store<Deployment>,
     objects: &[(Kind, Store<DynamicObject>)],
-    errors: &BTreeMap<Source, String>,
+    errors: &BTreeMap<Source, WatchError>,
 ) -> Result<crate::domain::traffic::TrafficSplit, SplitError> {
     let mut read = Vec::new();
     for (kind, name) in router.objects() {
@@ -306,7 +307,7 @@ fn read_split(
             if let Some(e) = errors.get(&Source::Kind(i)) {
                 return Err(SplitError::Unwatchable {
                     noun: kind.noun(),
-                    error: e.clone(),
+                    error: e.to_string(),
                 });
             }
             objects[i]
