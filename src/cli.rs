@@ -156,6 +156,54 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_collect)]
         collect: Span,
     },
+    /// Show a model's signature before running it: inputs and outputs
+    /// (names, element types, shapes with their dynamic axes), opsets, IR
+    /// version, producer and metadata.
+    Inspect {
+        /// A file (.onnx), or NAME@VERSION or NAME@ALIAS in the registry.
+        model: String,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Run a model locally in ONNX Runtime on sample inputs, a file or
+    /// generated rows; with --compare, run two versions on the same rows
+    /// and report how they agree. With --out, rows stream to a file.
+    #[command(group(clap::ArgGroup::new("rows").required(true).args(["input", "sample", "random"])))]
+    Predict {
+        /// A file (.onnx), or NAME@VERSION or NAME@ALIAS in the registry.
+        #[arg(long, value_name = "MODEL")]
+        model: String,
+        /// A second model to run on the same rows and compare with.
+        #[arg(long, value_name = "MODEL")]
+        compare: Option<String>,
+        /// Rows from a file: .json, .jsonl, .csv or .npy.
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// A named sample in [predict] samples (NAME.json).
+        #[arg(long, value_name = "NAME")]
+        sample: Option<String>,
+        /// N rows of standard normal draws matching the signature.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        random: Option<u64>,
+        /// Seed of --random.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Rows per runtime call [default: [predict] batch_size].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        batch_size: Option<u64>,
+        /// Intra-op threads per model [default: [predict] threads].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        threads: Option<u64>,
+        /// Score at which two versions' decisions are compared [default: [predict] threshold].
+        #[arg(long, value_name = "P")]
+        threshold: Option<f64>,
+        #[arg(short, long, value_enum, default_value_t = PredictOutput::Table)]
+        output: PredictOutput,
+        /// Write every row's outputs to this file (.csv or .jsonl) as they
+        /// are computed; the report goes to stderr.
+        #[arg(long, value_name = "FILE", value_parser = parse_predictions_out)]
+        out: Option<PathBuf>,
+    },
     /// Run the guard headless: evaluate the [[alerts]] rules and, when one
     /// a [guard.DEPLOYMENT] entry names fires, take its action through the
     /// same checked, audited path as the console. Runs until interrupted.
@@ -248,6 +296,22 @@ pub enum ShadowCommand {
 pub enum Output {
     Table,
     Json,
+}
+
+/// How `modeldeck predict` prints rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PredictOutput {
+    Table,
+    Json,
+    Csv,
+}
+
+fn parse_predictions_out(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("csv" | "jsonl") => Ok(path),
+        _ => Err(format!("expected a file ending in .csv or .jsonl, found {text:?}")),
+    }
 }
 
 /// A length of time as given on the command line, and in seconds.

@@ -8,6 +8,7 @@ use modeldeck::app::alerts::AlertsState;
 use modeldeck::app::metrics::MetricsState;
 use modeldeck::app::shared::Session;
 use modeldeck::backends::kube::Connection;
+use modeldeck::backends::predict_input::InputSource;
 use modeldeck::cli::{BlueGreenCommand, CanaryCommand, Cli, Command, ShadowCommand};
 use modeldeck::commands::CliError;
 use modeldeck::config::paths::process_env;
@@ -117,6 +118,41 @@ fn main() -> ExitCode {
             plot(&cli, request)
         }
         Some(Command::Guard) => guard(&cli),
+        Some(Command::Inspect { model, output }) => inspect(&cli, model, *output),
+        Some(Command::Predict {
+            model,
+            compare,
+            input,
+            sample,
+            random,
+            seed,
+            batch_size,
+            threads,
+            threshold,
+            output,
+            out,
+        }) => {
+            let source = match (input, sample, random) {
+                (Some(path), _, _) => InputSource::File(path.clone()),
+                (_, Some(name), _) => InputSource::Sample(name.clone()),
+                (_, _, n) => InputSource::Random {
+                    rows: usize::try_from(n.unwrap_or(1)).unwrap_or(usize::MAX),
+                    seed: *seed,
+                },
+            };
+            let size = |n: &Option<u64>| n.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+            let request = commands::predict::PredictRequest {
+                model: model.clone(),
+                compare: compare.clone(),
+                source,
+                batch_size: size(batch_size),
+                threads: size(threads),
+                threshold: *threshold,
+                output: *output,
+                out: out.clone(),
+            };
+            predict(&cli, &request)
+        }
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "modeldeck", &mut script);
@@ -180,6 +216,36 @@ fn models(cli: &Cli, output: modeldeck::cli::Output) -> ExitCode {
                 warn(&problem);
             }
             emit(&text)
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn inspect(cli: &Cli, model: &str, output: modeldeck::cli::Output) -> ExitCode {
+    let settings = match settings(cli, false) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    match commands::predict::inspect(model, &settings.registry.path, output) {
+        Ok(text) => emit(&text),
+        Err(e) => fail(&e),
+    }
+}
+
+fn predict(cli: &Cli, request: &commands::predict::PredictRequest) -> ExitCode {
+    let settings = match settings(cli, false) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    match commands::predict::predict(request, &settings.registry.path, &settings.predict) {
+        // The report follows a table; it goes to stderr when stdout
+        // carries data for a program (CSV, JSON, or rows in --out).
+        Ok(report) if request.out.is_none() && request.output == modeldeck::cli::PredictOutput::Table => {
+            emit(&format!("\n{report}"))
+        }
+        Ok(report) => {
+            let _ = std::io::stderr().write_all(report.as_bytes());
+            ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
     }

@@ -42,7 +42,7 @@ fn probabilities_match_onnxruntime_in_python() {
     let site = capi.parent().unwrap().parent().unwrap();
     for version in ["2.0.5", "2.1.1"] {
         let path = format!("models/malaria_lstm/{version}.onnx");
-        let model = Model::load(std::path::Path::new(&path)).unwrap();
+        let model = Model::load(std::path::Path::new(&path), 1).unwrap();
         assert_eq!(model.row_len(), 32);
         let ours = model.run(&rows).unwrap();
         assert_eq!(ours.len(), 32);
@@ -69,7 +69,7 @@ fn probabilities_match_onnxruntime_in_python() {
         }
     }
     // A wrong row length is refused, not run.
-    let model = Model::load(std::path::Path::new("models/malaria_lstm/2.0.5.onnx")).unwrap();
+    let model = Model::load(std::path::Path::new("models/malaria_lstm/2.0.5.onnx"), 1).unwrap();
     assert_eq!(
         model.run(&[0.0; 31]).unwrap_err().to_string(),
         "expected rows of 32 values, found 31 values"

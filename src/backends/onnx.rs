@@ -7,8 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
+use std::time::Instant;
+
 use ort::session::Session;
-use ort::value::Tensor;
+use ort::value::{Outlet, Tensor, TensorElementType, ValueType};
+
+use super::onnx_file::{FileError, read_header};
+use crate::domain::prediction::{Batch, OutputValues, Ran};
+use crate::domain::signature::{Dim, Signature, TensorSpec};
+use crate::text::{Clean, clean};
 
 const LIBRARY_PREFIX: &str = "libonnxruntime.so";
 
@@ -24,6 +31,8 @@ pub enum OnnxError {
     NotFound,
     #[error("cannot load {}: {reason}", path.display())]
     Runtime { path: PathBuf, reason: String },
+    #[error(transparent)]
+    File(#[from] FileError),
     #[error("cannot load model {}: {reason}", path.display())]
     Model { path: PathBuf, reason: String },
     #[error("expected rows of {per_row} values, found {found} values")]
@@ -106,43 +115,177 @@ pub fn runtime(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, OnnxErro
 }
 
 /// One model, ready to run. Sessions need `&mut` to run: a mutex makes
-/// one shareable between the tasks that call it.
+/// one shareable between the tasks that call it. Made once per model file
+/// and reused for every call.
 pub struct Model {
     session: Mutex<Session>,
-    pub input_shape: Vec<i64>,
+    pub signature: Signature,
+    pub path: PathBuf,
+}
+
+/// ONNX's words for element types (`float32`, `int64`), as onnx.helper
+/// and Netron write them.
+fn element_word(ty: TensorElementType) -> String {
+    use TensorElementType as T;
+    match ty {
+        T::Float32 => "float32",
+        T::Float64 => "float64",
+        T::Float16 => "float16",
+        T::Bfloat16 => "bfloat16",
+        T::Int8 => "int8",
+        T::Int16 => "int16",
+        T::Int32 => "int32",
+        T::Int64 => "int64",
+        T::Uint8 => "uint8",
+        T::Uint16 => "uint16",
+        T::Uint32 => "uint32",
+        T::Uint64 => "uint64",
+        T::Bool => "bool",
+        T::String => "string",
+        other => return other.to_string(),
+    }
+    .to_owned()
+}
+
+fn spec(outlet: &Outlet) -> TensorSpec {
+    let name = Clean::new(outlet.name());
+    match outlet.dtype() {
+        ValueType::Tensor {
+            ty,
+            shape,
+            dimension_symbols,
+        } => TensorSpec {
+            name,
+            element: element_word(*ty),
+            dims: shape
+                .iter()
+                .enumerate()
+                .map(|(i, d)| match u64::try_from(*d) {
+                    Ok(n) => Dim::Fixed(n),
+                    Err(_) => match dimension_symbols.get(i).filter(|s| !s.is_empty()) {
+                        Some(symbol) => Dim::Named(Clean::new(symbol)),
+                        None => Dim::Any,
+                    },
+                })
+                .collect(),
+        },
+        other => TensorSpec {
+            name,
+            element: clean(&other.to_string()),
+            dims: Vec::new(),
+        },
+    }
 }
 
 impl Model {
-    /// Needs [`runtime`] to have succeeded.
-    pub fn load(path: &Path) -> Result<Model, OnnxError> {
+    /// Loads the model at `path` with `threads` intra-op threads (0: the
+    /// runtime's choice). The file's header is checked first, so a file
+    /// that is not ONNX is named as such rather than as the runtime's
+    /// parse error. Needs [`runtime`] to have succeeded.
+    pub fn load(path: &Path, threads: usize) -> Result<Model, OnnxError> {
+        let header = read_header(path)?;
         let fail = |e: &dyn std::fmt::Display| OnnxError::Model {
             path: path.to_owned(),
-            reason: e.to_string(),
+            reason: clean(&e.to_string()),
         };
+        let bytes = std::fs::read(path).map_err(|e| fail(&e))?;
         let session = Session::builder()
             .and_then(|mut b| {
-                b = b.with_intra_threads(1)?;
-                b.commit_from_file(path)
+                if threads > 0 {
+                    b = b.with_intra_threads(threads)?;
+                }
+                b.commit_from_memory(&bytes)
             })
             .map_err(|e| fail(&e))?;
-        let input_shape = session
-            .inputs()
-            .first()
-            .and_then(|i| i.dtype().tensor_shape().map(|s| s.to_vec()))
-            .ok_or_else(|| fail(&"the model has no tensor input"))?;
+        let signature = Signature {
+            inputs: session.inputs().iter().map(spec).collect(),
+            outputs: session.outputs().iter().map(spec).collect(),
+            provenance: header,
+        };
         Ok(Model {
             session: Mutex::new(session),
-            input_shape,
+            signature,
+            path: path.to_owned(),
         })
     }
 
-    /// Values per row: the input shape without its batch axis.
+    /// Values per row of the first input.
     pub fn row_len(&self) -> usize {
-        self.input_shape.iter().skip(1).map(|d| (*d).max(1) as usize).product()
+        self.signature
+            .inputs
+            .first()
+            .and_then(|i| i.row_len().ok())
+            .unwrap_or(0)
     }
 
-    /// Runs `rows` (each `row_len` floats) as one batch; the first output,
-    /// flattened, one value per row for a single-output model.
+    /// Runs a batch (already checked against the signature) and gives every
+    /// output, and the time the runtime took.
+    pub fn run_batch(&self, batch: &Batch) -> Result<Ran, OnnxError> {
+        let mut named = Vec::with_capacity(batch.inputs.len());
+        for (spec, values) in self.signature.inputs.iter().zip(&batch.inputs) {
+            let row = spec.row_shape().map_err(|e| OnnxError::Run(e.to_string()))?;
+            if values.len() != batch.rows * row.iter().product::<usize>() {
+                return Err(OnnxError::Rows {
+                    per_row: row.iter().product(),
+                    found: values.len(),
+                });
+            }
+            let shape: Vec<i64> = std::iter::once(batch.rows)
+                .chain(row)
+                .map(|d| i64::try_from(d).unwrap_or(i64::MAX))
+                .collect();
+            let tensor = Tensor::from_array((shape, values.clone())).map_err(|e| OnnxError::Run(e.to_string()))?;
+            named.push((spec.name.to_string(), tensor));
+        }
+        if named.len() != self.signature.inputs.len() {
+            return Err(OnnxError::Run(format!(
+                "expected {} inputs, found {}",
+                self.signature.inputs.len(),
+                named.len()
+            )));
+        }
+        let mut session = self
+            .session
+            .lock()
+            .map_err(|_| OnnxError::Run("the model's session is unusable".to_owned()))?;
+        let started = Instant::now();
+        let outputs = session.run(named).map_err(|e| OnnxError::Run(clean(&e.to_string())))?;
+        let elapsed = started.elapsed();
+        let mut values = Vec::with_capacity(self.signature.outputs.len());
+        for spec in &self.signature.outputs {
+            let output = outputs
+                .get(spec.name.as_str())
+                .ok_or_else(|| OnnxError::Run(format!("the model gave no output {:?}", spec.name.as_str())))?;
+            let flat: Vec<f64> = if let Ok((_, v)) = output.try_extract_tensor::<f32>() {
+                v.iter().map(|x| f64::from(*x)).collect()
+            } else if let Ok((_, v)) = output.try_extract_tensor::<i64>() {
+                v.iter().map(|x| *x as f64).collect()
+            } else if let Ok((_, v)) = output.try_extract_tensor::<f64>() {
+                v.to_vec()
+            } else {
+                return Err(OnnxError::Run(format!(
+                    "output {:?} is {}; expected float32, float64 or int64",
+                    spec.name.as_str(),
+                    spec.element
+                )));
+            };
+            let per_row = flat.len() / batch.rows.max(1);
+            values.push(OutputValues {
+                name: spec.name.clone(),
+                per_row,
+                values: flat,
+            });
+        }
+        Ok(Ran {
+            rows: batch.rows,
+            outputs: values,
+            elapsed,
+        })
+    }
+
+    /// Runs `rows` (each `row_len` floats) of a one-input model as one
+    /// batch; the first output, flattened (one value per row for a
+    /// single-output model).
     pub fn run(&self, rows: &[f32]) -> Result<Vec<f32>, OnnxError> {
         let per_row = self.row_len();
         if per_row == 0 || !rows.len().is_multiple_of(per_row) {
@@ -151,26 +294,17 @@ impl Model {
                 found: rows.len(),
             });
         }
-        let mut shape: Vec<i64> = self.input_shape.iter().map(|d| (*d).max(1)).collect();
-        let Some(batch) = shape.first_mut() else {
-            return Err(OnnxError::Run("the model's input has no batch axis".to_owned()));
+        let batch = Batch {
+            first_row: 0,
+            rows: rows.len() / per_row,
+            inputs: vec![rows.to_vec()],
         };
-        *batch = (rows.len() / per_row) as i64;
-        let input = Tensor::from_array((shape, rows.to_vec())).map_err(|e| OnnxError::Run(e.to_string()))?;
-        let mut session = self
-            .session
-            .lock()
-            .map_err(|_| OnnxError::Run("the model's session is unusable".to_owned()))?;
-        let outputs = session
-            .run(ort::inputs![input])
-            .map_err(|e| OnnxError::Run(e.to_string()))?;
-        let output = outputs
-            .values()
+        let ran = self.run_batch(&batch)?;
+        let first = ran
+            .outputs
+            .into_iter()
             .next()
             .ok_or_else(|| OnnxError::Run("the model has no output".to_owned()))?;
-        let (_, values) = output
-            .try_extract_tensor::<f32>()
-            .map_err(|e| OnnxError::Run(e.to_string()))?;
-        Ok(values.to_vec())
+        Ok(first.values.into_iter().map(|v| v as f32).collect())
     }
 }

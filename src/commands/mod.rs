@@ -7,6 +7,8 @@ pub mod info;
 pub mod models;
 pub mod ops_cli;
 pub mod plot;
+pub mod predict;
+mod predict_out;
 pub mod rollouts;
 pub mod table;
 

@@ -20,6 +20,7 @@ pub struct Settings {
     pub registry: RegistrySettings,
     pub kubernetes: KubeSettings,
     pub logging: LoggingSettings,
+    pub predict: PredictSettings,
     /// Per-context settings, by kubeconfig context name.
     pub contexts: std::collections::BTreeMap<String, ContextSettings>,
     pub canary: CanarySettings,
@@ -179,6 +180,20 @@ pub struct KubeSettings {
     pub version_label: String,
 }
 
+/// Local ONNX predictions: where the named samples are, and how models run.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PredictSettings {
+    /// The folder of named samples (`--sample NAME` is NAME.json there).
+    pub samples: PathBuf,
+    /// Intra-op threads of each model's session.
+    pub threads: usize,
+    /// Rows per runtime call.
+    pub batch_size: usize,
+    /// Two versions agree on a row when both scores fall on the same side.
+    pub threshold: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LoggingSettings {
@@ -230,6 +245,8 @@ pub(super) fn range_problem(file: &Settings) -> Option<Problem> {
         .or_else(|| at_least(&["metrics", "timeout"], 1, metrics.timeout))
         .or_else(|| at_least(&["metrics", "concurrency"], 1, metrics.concurrency as u64))
         .or_else(|| at_least(&["metrics", "scrape", "samples"], 2, metrics.scrape.samples as u64))
+        .or_else(|| at_least(&["predict", "threads"], 1, file.predict.threads as u64))
+        .or_else(|| at_least(&["predict", "batch_size"], 1, file.predict.batch_size as u64))
         .or_else(|| ladder_problem(&file.canary.ladder).map(|m| Problem::key(key(&["canary", "ladder"]), m)))
         .or_else(|| {
             file.rollouts.iter().find_map(|(name, rollout)| {

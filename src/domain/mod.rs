@@ -2,11 +2,14 @@
 
 pub mod model;
 pub mod operation;
+pub mod prediction;
+pub mod signature;
 
 pub use model::{Model, ModelVersion, RegistryLoad, RunMetrics, Stage};
 pub mod ab;
 pub mod alerting;
 pub mod audit;
+pub mod draw;
 pub mod guard;
 pub mod key_action;
 pub mod rollout;

@@ -131,3 +131,62 @@ pub struct RegistryLoad {
     pub models: Vec<Model>,
     pub problems: Vec<String>,
 }
+
+/// A model version a prediction runs: the file, and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelChoice {
+    /// `malaria_lstm@2.1.0`, or the file's path.
+    pub label: String,
+    pub file: PathBuf,
+    /// The registry's version, when it came from the registry.
+    pub version: Option<Version>,
+}
+
+impl RegistryLoad {
+    /// `NAME@VERSION` or `NAME@ALIAS` in this registry.
+    pub fn choose(&self, spec: &str) -> Result<ModelChoice, String> {
+        let Some((name, which)) = spec.split_once('@') else {
+            return Err(format!("expected a file or NAME@VERSION or NAME@ALIAS, found {spec:?}"));
+        };
+        let names = || {
+            self.models
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let model = self.models.iter().find(|m| m.name == name).ok_or_else(|| {
+            format!(
+                "model {name:?}: expected one of the registry's ({}), found none",
+                names()
+            )
+        })?;
+        let version = model
+            .versions
+            .iter()
+            .find(|v| Version::parse(which).is_ok_and(|w| w == v.version) || v.aliases.iter().any(|a| a == which))
+            .ok_or_else(|| {
+                let known: Vec<String> = model
+                    .versions
+                    .iter()
+                    .map(|v| match v.aliases.as_slice() {
+                        [] => v.version.to_string(),
+                        aliases => format!("{} ({})", v.version, aliases.join(", ")),
+                    })
+                    .collect();
+                format!("{spec}: expected a version or alias of {name}: {}", known.join(", "))
+            })?;
+        if !version.file_present {
+            return Err(format!(
+                "{name}@{}: its ONNX file {} is missing",
+                version.version,
+                version.file.display()
+            ));
+        }
+        Ok(ModelChoice {
+            label: format!("{name}@{}", version.version),
+            file: version.file.clone(),
+            version: Some(version.version.clone()),
+        })
+    }
+}

@@ -19,6 +19,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::backends::protowire::{self, Wire, WireError};
+
 use Kind::*;
 
 /// The protobuf media type kubectl's typed clients send.
@@ -190,7 +192,7 @@ pub fn decode(body: &[u8]) -> Result<Value, DecodeError> {
     let unsupported = || DecodeError::UnsupportedKind(format!("{api_version} {kind}"));
     let fields = tables::schema(api_version, kind).ok_or_else(unsupported)?;
     // `raw` is bytes, which JSON cannot hold, so the UNKNOWN table leaves it out.
-    let (mut raw, mut r) = (&[][..], Reader(envelope));
+    let (mut raw, mut r) = (&[][..], protowire::Fields::new(envelope));
     while let Some((num, field)) = r.field()? {
         if num == 2 {
             raw = field.bytes("raw")?;
@@ -213,7 +215,7 @@ fn decode_into(buf: &[u8], fields: &[Field], out: &mut Map<String, Value>, depth
     if depth > MAX_DEPTH {
         return Err(malformed("messages nest too deeply"));
     }
-    let mut r = Reader(buf);
+    let mut r = protowire::Fields::new(buf);
     while let Some((num, field)) = r.field()? {
         let Some(&(_, name, kind)) = fields.iter().find(|f| f.0 == num) else {
             continue;
@@ -313,15 +315,13 @@ fn rfc3339(secs: i64) -> Option<String> {
     Some(at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
-/// One field's payload, by wire type.
-#[derive(Clone, Copy)]
-enum Wire<'a> {
-    Varint(u64),
-    Bytes(&'a [u8]),
-    Fixed,
+/// A field's payload as the decoder needs it, or which field was not.
+trait Payload<'a> {
+    fn bytes(self, name: &str) -> Result<&'a [u8], DecodeError>;
+    fn varint(self, name: &str) -> Result<u64, DecodeError>;
 }
 
-impl<'a> Wire<'a> {
+impl<'a> Payload<'a> for Wire<'a> {
     fn bytes(self, name: &str) -> Result<&'a [u8], DecodeError> {
         match self {
             Wire::Bytes(b) => Ok(b),
@@ -337,57 +337,9 @@ impl<'a> Wire<'a> {
     }
 }
 
-/// Reads fields off the front of a message; never reads past its slice.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn varint(&mut self) -> Result<u64, DecodeError> {
-        let mut value = 0u64;
-        for i in 0..10 {
-            let (&byte, rest) = self.0.split_first().ok_or_else(|| malformed("truncated varint"))?;
-            self.0 = rest;
-            if i == 9 && byte > 1 {
-                return Err(malformed("varint overflows 64 bits"));
-            }
-            value |= u64::from(byte & 0x7f) << (7 * i);
-            if byte < 0x80 {
-                return Ok(value);
-            }
-        }
-        Err(malformed("varint longer than 10 bytes"))
-    }
-
-    fn take(&mut self, n: u64) -> Result<&'a [u8], DecodeError> {
-        let n = usize::try_from(n).unwrap_or(usize::MAX);
-        if n > self.0.len() {
-            return Err(malformed("truncated message"));
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-
-    /// The next field number and payload, or None at the end of the message.
-    fn field(&mut self) -> Result<Option<(u64, Wire<'a>)>, DecodeError> {
-        if self.0.is_empty() {
-            return Ok(None);
-        }
-        let key = self.varint()?;
-        let num = key >> 3;
-        if num == 0 || num > 0x1fff_ffff {
-            return Err(malformed(format!("invalid field number {num}")));
-        }
-        let wire = match key & 7 {
-            0 => Wire::Varint(self.varint()?),
-            1 => self.take(8).map(|_| Wire::Fixed)?,
-            2 => {
-                let len = self.varint()?;
-                Wire::Bytes(self.take(len)?)
-            }
-            5 => self.take(4).map(|_| Wire::Fixed)?,
-            other => return Err(malformed(format!("unsupported wire type {other} (field {num})"))),
-        };
-        Ok(Some((num, wire)))
+impl From<WireError> for DecodeError {
+    fn from(e: WireError) -> DecodeError {
+        malformed(e.to_string())
     }
 }
 

@@ -127,7 +127,7 @@ impl Inference {
             {
                 models.insert(
                     version.to_owned(),
-                    Arc::new(Model::load(&path).map_err(|e| e.to_string())?),
+                    Arc::new(Model::load(&path, 1).map_err(|e| e.to_string())?),
                 );
             }
         }
