@@ -238,14 +238,19 @@ fn predict(cli: &Cli, request: &commands::predict::PredictRequest) -> ExitCode {
         Err(code) => return code,
     };
     match commands::predict::predict(request, &settings.registry.path, &settings.predict) {
-        // The report follows a table; it goes to stderr when stdout
-        // carries data for a program (CSV, JSON, or rows in --out).
-        Ok(report) if request.out.is_none() && request.output == modeldeck::cli::PredictOutput::Table => {
-            emit(&format!("\n{report}"))
-        }
-        Ok(report) => {
-            let _ = std::io::stderr().write_all(report.as_bytes());
-            ExitCode::SUCCESS
+        Ok(finished) => {
+            // The report follows a table; it goes to stderr when stdout
+            // carries data for a program (CSV, JSON, or rows in --out).
+            let code = if request.out.is_none() && request.output == modeldeck::cli::PredictOutput::Table {
+                emit(&format!("\n{}", finished.report))
+            } else {
+                let _ = std::io::stderr().write_all(finished.report.as_bytes());
+                ExitCode::SUCCESS
+            };
+            match finished.stop_words() {
+                Some(words) => fail(&words),
+                None => code,
+            }
         }
         Err(e) => fail(&e),
     }

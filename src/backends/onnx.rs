@@ -177,6 +177,37 @@ fn spec(outlet: &Outlet) -> TensorSpec {
     }
 }
 
+/// ONNX Runtime's message without the C++ source place and function
+/// signature it starts with ("/onnxruntime_src/…/model.cc:256
+/// onnxruntime::Model::Model(…) Unsupported model IR version: 99, …"):
+/// what is left is what the operator can act on.
+fn runtime_words(message: &str) -> String {
+    let Some(at) = message.find(".cc:").or_else(|| message.find(".h:")) else {
+        return message.to_owned();
+    };
+    let rest = &message[at..];
+    // The signature follows the place; its parentheses balance.
+    let mut depth = 0usize;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    let words = rest[i + 1..].trim();
+                    return if words.is_empty() {
+                        message.to_owned()
+                    } else {
+                        words.to_owned()
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    message.to_owned()
+}
+
 impl Model {
     /// Loads the model at `path` with `threads` intra-op threads (0: the
     /// runtime's choice). The file's header is checked first, so a file
@@ -186,7 +217,7 @@ impl Model {
         let header = read_header(path)?;
         let fail = |e: &dyn std::fmt::Display| OnnxError::Model {
             path: path.to_owned(),
-            reason: clean(&e.to_string()),
+            reason: runtime_words(&clean(&e.to_string())),
         };
         let bytes = std::fs::read(path).map_err(|e| fail(&e))?;
         let session = Session::builder()
@@ -249,7 +280,9 @@ impl Model {
             .lock()
             .map_err(|_| OnnxError::Run("the model's session is unusable".to_owned()))?;
         let started = Instant::now();
-        let outputs = session.run(named).map_err(|e| OnnxError::Run(clean(&e.to_string())))?;
+        let outputs = session
+            .run(named)
+            .map_err(|e| OnnxError::Run(runtime_words(&clean(&e.to_string()))))?;
         let elapsed = started.elapsed();
         let mut values = Vec::with_capacity(self.signature.outputs.len());
         for spec in &self.signature.outputs {
@@ -306,5 +339,20 @@ impl Model {
             .next()
             .ok_or_else(|| OnnxError::Run("the model has no output".to_owned()))?;
         Ok(first.values.into_iter().map(|v| v as f32).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runtime_words;
+
+    #[test]
+    fn the_source_place_and_signature_go() {
+        let ort = "/onnxruntime_src/onnxruntime/core/graph/model.cc:256 onnxruntime::Model::Model(onnx::ModelProto&&, const onnxruntime::PathString&, const onnxruntime::logging::Logger&) Unsupported model IR version: 99, max supported IR version: 13";
+        assert_eq!(
+            runtime_words(ort),
+            "Unsupported model IR version: 99, max supported IR version: 13"
+        );
+        assert_eq!(runtime_words("Got invalid dimensions"), "Got invalid dimensions");
     }
 }

@@ -38,6 +38,8 @@ pub struct Summary {
     pub agreement: Option<Agreement>,
     /// True when the caller stopped before the input's end.
     pub stopped: bool,
+    /// (bytes read, file size) of a streamed file, after the last batch.
+    pub read: Option<(u64, u64)>,
 }
 
 /// Rows the agreement report keeps as "the rows that differ most".
@@ -58,6 +60,7 @@ pub fn run(
         latency: vec![Latency::default(); models.len()],
         agreement: None,
         stopped: false,
+        read: rows.bytes(),
     };
     // A model that takes one row per call gets batches of one.
     let one_row = models
@@ -96,6 +99,7 @@ pub fn run(
             });
         }
         summary.rows += batch.rows;
+        summary.read = rows.bytes();
         if each(&batch, &answers, &summary).is_break() {
             summary.stopped = true;
             break;

@@ -9,6 +9,7 @@ pub mod ops_cli;
 pub mod plot;
 pub mod predict;
 mod predict_out;
+mod predict_progress;
 pub mod rollouts;
 pub mod table;
 

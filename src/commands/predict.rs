@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::predict_out::{Labels, RowWriter, writer_for};
+use super::predict_out::{Labels, RowWriter, check_out, writer_for};
+use super::predict_progress::{Progress, StopSignal};
 use crate::backends::onnx::{self, Model};
 use crate::backends::predict_input::{self, InputSource};
 use crate::backends::prediction::{self, Runnable, Summary};
@@ -106,9 +107,35 @@ pub struct PredictRequest {
     pub out: Option<PathBuf>,
 }
 
-/// Runs the request, writing rows to stdout (or `--out`) as they come.
-/// Returns the report for stderr (with `--out`) or to follow the rows.
-pub fn predict(req: &PredictRequest, registry: &Path, settings: &PredictSettings) -> Result<String, String> {
+/// How a run ended: its report (for stderr, or to follow a table), and
+/// whether a signal stopped it before the input's end.
+pub struct Finished {
+    pub report: String,
+    pub stopped_by: Option<&'static str>,
+    pub rows: usize,
+    pub out: Option<PathBuf>,
+}
+
+impl Finished {
+    /// "stopped by SIGTERM after 4096 rows; predictions.csv holds rows 1-4096".
+    pub fn stop_words(&self) -> Option<String> {
+        let signal = self.stopped_by?;
+        let rows = crate::text::count(self.rows, "row", "rows");
+        Some(match &self.out {
+            Some(path) if self.rows > 0 => format!(
+                "stopped by {signal} after {rows}; {} is complete (rows 1-{})",
+                path.display(),
+                self.rows
+            ),
+            Some(path) => format!("stopped by {signal} before any row; {} holds no rows", path.display()),
+            None => format!("stopped by {signal} after {rows}"),
+        })
+    }
+}
+
+/// Runs the request, writing rows to stdout (or `--out`) as they come,
+/// until the input ends or SIGINT/SIGTERM asks it to stop.
+pub fn predict(req: &PredictRequest, registry: &Path, settings: &PredictSettings) -> Result<Finished, String> {
     let threads = req.threads.unwrap_or(settings.threads);
     let (choice, model) = load(&req.model, registry, threads)?;
     let mut models = vec![Runnable {
@@ -135,36 +162,84 @@ pub fn predict(req: &PredictRequest, registry: &Path, settings: &PredictSettings
     let labels = Labels::of(&models);
     let threshold = req.threshold.unwrap_or(settings.threshold);
     let batch_size = req.batch_size.unwrap_or(settings.batch_size);
-    let (mut writer, target): (Box<dyn RowWriter>, Option<PathBuf>) = match &req.out {
-        Some(path) => (writer_for(path, labels, create_partial(path)?)?, Some(path.clone())),
-        None => (
-            super::predict_out::stdout_writer(req.output, labels, Box::new(std::io::stdout().lock())),
-            None,
-        ),
+    let target = req.out.clone();
+    let writer: Box<dyn RowWriter> = match &target {
+        Some(path) => {
+            check_out(path)?;
+            writer_for(path, labels, create_partial(path)?)?
+        }
+        None => super::predict_out::stdout_writer(req.output, labels, Box::new(std::io::stdout().lock())),
     };
-    let mut failed: Option<String> = None;
-    let summary = prediction::run(
-        &models,
-        rows.as_mut(),
+    let stop = StopSignal::listen();
+    let run = RunSpec {
+        models: &models,
         batch_size,
         threshold,
-        |batch, answers, _| match writer.rows(batch, answers) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
+        progress: Progress::start(rows.as_ref(), target.is_none()),
+    };
+    let ran = run_into(&run, rows.as_mut(), writer, &stop);
+    run.progress.finish();
+    let summary = match (ran, &target) {
+        (Ok(summary), Some(path)) => {
+            std::fs::rename(partial(path), path).map_err(|e| format!("{}: {e}", path.display()))?;
+            summary
+        }
+        (Ok(summary), None) => summary,
+        // Nothing half-written stays behind.
+        (Err(e), Some(path)) => {
+            let _ = std::fs::remove_file(partial(path));
+            return Err(e);
+        }
+        (Err(e), None) => return Err(e),
+    };
+    Ok(Finished {
+        report: report(&models, &req.source, &summary),
+        stopped_by: stop.caught().filter(|_| summary.stopped),
+        rows: summary.rows,
+        out: target,
+    })
+}
+
+struct RunSpec<'a> {
+    models: &'a [Runnable],
+    batch_size: usize,
+    threshold: f64,
+    progress: Progress,
+}
+
+/// Every batch into `writer`, stopping between batches on a signal; the
+/// writer is finished (a whole document) whether or not it stopped.
+fn run_into(
+    run: &RunSpec,
+    rows: &mut dyn predict_input::Rows,
+    mut writer: Box<dyn RowWriter>,
+    stop: &StopSignal,
+) -> Result<Summary, String> {
+    let mut failed: Option<String> = None;
+    let summary = prediction::run(
+        run.models,
+        rows,
+        run.batch_size,
+        run.threshold,
+        |batch, answers, done| {
+            if let Err(e) = writer.rows(batch, answers) {
                 failed = Some(e);
+                return ControlFlow::Break(());
+            }
+            run.progress.update(done);
+            if stop.caught().is_some() {
                 ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
         },
-    );
-    let summary = summary.map_err(|e| e.to_string())?;
+    )
+    .map_err(|e| e.to_string())?;
     if let Some(e) = failed {
         return Err(e);
     }
-    writer.finish(&summary, &report_json(&models, &summary))?;
-    if let Some(path) = target {
-        std::fs::rename(partial(&path), &path).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    Ok(report(&models, &req.source, &summary))
+    writer.finish(&summary, &report_json(run.models, &summary))?;
+    Ok(summary)
 }
 
 /// `FILE.partial`: rows go there, and it becomes FILE only when whole.
@@ -189,7 +264,7 @@ pub fn report(models: &[Runnable], source: &InputSource, summary: &Summary) -> S
     );
     for (m, latency) in models.iter().zip(&summary.latency) {
         out.push_str(&format!(
-            "{}: {} in {}, {:.3} ms per call, {:.4} ms per row\n",
+            "{}: {}, {}, {:.3} ms/call, {:.4} ms/row\n",
             m.label,
             crate::text::count(latency.rows, "row", "rows"),
             crate::text::count(latency.calls, "call", "calls"),

@@ -36,21 +36,29 @@ fn io(e: std::io::Error) -> String {
     format!("cannot write predictions: {e}")
 }
 
-/// `--out FILE`: .csv or .jsonl by its extension.
-pub fn writer_for(path: &Path, labels: Labels, out: Box<dyn Write>) -> Result<Box<dyn RowWriter>, String> {
+/// `--out FILE` ends in .csv or .jsonl: checked before anything is made.
+pub fn check_out(path: &Path) -> Result<(), String> {
     match path.extension().and_then(|e| e.to_str()) {
-        Some("csv") => Ok(Box::new(Csv::new(labels, out))),
-        Some("jsonl") => Ok(Box::new(Json {
-            labels,
-            out,
-            lines: true,
-            first: true,
-        })),
+        Some("csv" | "jsonl") => Ok(()),
         _ => Err(format!(
             "--out {}: expected a file ending in .csv or .jsonl",
             path.display()
         )),
     }
+}
+
+/// `--out FILE`: .csv or .jsonl by its extension.
+pub fn writer_for(path: &Path, labels: Labels, out: Box<dyn Write>) -> Result<Box<dyn RowWriter>, String> {
+    check_out(path)?;
+    Ok(match path.extension().and_then(|e| e.to_str()) {
+        Some("csv") => Box::new(Csv::new(labels, out)),
+        _ => Box::new(Json {
+            labels,
+            out,
+            lines: true,
+            first: true,
+        }),
+    })
 }
 
 pub fn stdout_writer(output: PredictOutput, labels: Labels, out: Box<dyn Write>) -> Box<dyn RowWriter> {
@@ -81,13 +89,10 @@ fn number_text(v: f64) -> String {
     }
 }
 
+/// The same value as JSON: the f64 nearest the short text prints as that
+/// text again, so JSON and CSV carry the same digits.
 fn number(v: f64) -> Value {
-    let narrow = v as f32;
-    if f64::from(narrow) == v {
-        json!(narrow)
-    } else {
-        json!(v)
-    }
+    number_text(v).parse::<f64>().map_or(Value::Null, |v| json!(v))
 }
 
 /// Each row's difference between two models, when there are two.
