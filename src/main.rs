@@ -514,6 +514,7 @@ fn console(cli: &Cli) -> ExitCode {
         MetricsState::with_source(&config.settings.metrics, &|name| std::env::var(name).ok());
     state.metrics = metrics_state;
     state.alerts = AlertsState::for_settings(&config.settings);
+    state.predict = modeldeck::app::predict::PredictState::for_settings(&config.settings.predict);
     let watch = metrics.is_some().then(|| modeldeck::app::metrics_watch::WatchSetup {
         settings: config.settings.clone(),
         kube: kube.clone(),

@@ -189,16 +189,7 @@ fn comparing_versions_reports_agreement_that_the_rows_bear_out() {
         "{text}"
     );
     // A higher threshold is a different question, answered differently.
-    let strict = predict_json(&[
-        "--model",
-        "malaria_lstm@2.0.5",
-        "--compare",
-        "malaria_lstm@2.1.1",
-        "--sample",
-        "batch_32",
-        "--threshold",
-        "0.9",
-    ]);
+    let strict = predict_json(&[&STABLE_VS_211[..], &["--threshold", "0.9"]].concat());
     assert_eq!(strict["report"]["agreement"]["threshold"], 0.9);
 }
 

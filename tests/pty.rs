@@ -441,3 +441,30 @@ fn the_demo_metrics_view_shows_each_version_live() {
     tmux.keys(&["q"]);
     tmux.assert_restored("exit=0");
 }
+
+#[test]
+fn the_predict_view_runs_two_versions_in_a_real_terminal() {
+    let env = |name: &str| std::env::var(name).ok();
+    if let Err(e) = modeldeck::backends::onnx::runtime(&env) {
+        assert!(!require_servers(), "ONNX Runtime is required: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let Some(tmux) = Tmux::start("demo --speed 20") else {
+        return;
+    };
+    tmux.wait_for("Models · 1 model");
+    tmux.keys(&["4"]);
+    tmux.wait_for("file says version 2.1.1");
+    // B is the candidate, A the stable version; then run.
+    tmux.keys(&["space", "j", "j", "space"]);
+    tmux.wait_for("A malaria_lstm@2.1.1   B malaria_lstm@2.0.5");
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for("agreement at 0.5: 28/32 rows (87.5%)");
+    assert!(
+        screen.contains("Run 1 of 1 · malaria_lstm@2.1.1 vs malaria_lstm@2.0.5"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.assert_restored("exit=0");
+}

@@ -40,6 +40,7 @@ pub enum Action {
     },
     Kube(KubeAction),
     Metrics(MetricsAction),
+    Predict(PredictAction),
     /// y / enter in a confirmation dialog.
     Confirm,
     /// n / esc in a confirmation dialog.
@@ -90,6 +91,53 @@ pub enum MetricsAction {
     },
 }
 
+/// Answers from the predictions runner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PredictAction {
+    /// Where ONNX Runtime was found (or how to get it), and the named
+    /// samples.
+    Ready {
+        runtime: Result<String, String>,
+        samples: Vec<String>,
+    },
+    Signature {
+        file: std::path::PathBuf,
+        result: Result<crate::domain::signature::Signature, String>,
+    },
+    /// Rows done so far of the run of `generation`.
+    Progress {
+        generation: u64,
+        rows: usize,
+        total: Option<usize>,
+    },
+    Finished {
+        generation: u64,
+        result: Result<crate::domain::prediction_run::RunReport, String>,
+    },
+}
+
+/// Predictions work: the runner holds the sessions, on blocking threads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PredictEffect {
+    Discover {
+        samples: std::path::PathBuf,
+    },
+    Signatures {
+        files: Vec<std::path::PathBuf>,
+        threads: usize,
+    },
+    Run {
+        generation: u64,
+        models: Vec<crate::domain::model::ModelChoice>,
+        input: crate::domain::prediction_run::InputSource,
+        settings: crate::config::settings::PredictSettings,
+    },
+    /// Stop the run of `generation` after its batch in flight.
+    Stop {
+        generation: u64,
+    },
+}
+
 /// Metrics work: the runner holds the source.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetricsEffect {
@@ -130,6 +178,7 @@ pub enum KubeEffect {
 pub enum Effect {
     Kube(KubeEffect),
     Metrics(MetricsEffect),
+    Predict(PredictEffect),
     LoadRegistry {
         generation: u64,
         location: std::path::PathBuf,

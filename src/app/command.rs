@@ -18,6 +18,8 @@ pub enum Command {
     Quit,
     /// A mutating action on the selected rollout (it asks first).
     Op(OpKind),
+    /// A file for the Predict view to run on.
+    Input(std::path::PathBuf),
 }
 
 /// What an argument completes from.
@@ -128,6 +130,13 @@ pub const COMMANDS: &[Spec] = &[
         args: "SVC",
         help: "point Service SVC back",
         completes: &[Choice::Service],
+    },
+    Spec {
+        name: "input",
+        aliases: &[],
+        args: "PATH",
+        help: "predict on a file: .json, .jsonl, .csv or .npy",
+        completes: &[],
     },
     view("help", &["h", "?"], "this help"),
     view("q", &["quit", "q!", "exit"], "quit"),
@@ -243,6 +252,9 @@ pub fn parse(line: &str) -> Result<Command, String> {
         ("ctx", [name]) => Ok(Command::Context(Some((*name).to_owned()))),
         ("range", [range]) => Ok(Command::Range((*range).to_owned())),
         ("range", []) => Err(":range needs a range: 5m, 15m, 1h or 6h".into()),
+        // A path may hold spaces: the rest of the line is the path.
+        ("input", [_, ..]) => Ok(Command::Input(args.join(" ").into())),
+        ("input", []) => Err(":input needs a file: .json, .jsonl, .csv or .npy".into()),
         (name, [_, extra, ..]) => Err(format!("unexpected {extra:?} after :{name} {}", args[0])),
         (name, _) => Err(format!("usage: :{name} {}", spec.args)),
     }

@@ -11,6 +11,7 @@ use super::in_flight::InFlight;
 use super::kube_runner::{KubeRunner, SharedKubeRunner};
 use super::metrics_runner::MetricsRunner;
 use super::metrics_watch::WatchSetup;
+use super::predict_runner::PredictRunner;
 use super::{Action, Effect};
 use crate::backends::metrics::MetricsBackend;
 use crate::backends::{audit_log, local};
@@ -21,6 +22,7 @@ pub struct EffectRunner {
     answers: UnboundedSender<Action>,
     kube: SharedKubeRunner,
     metrics: Arc<MetricsRunner>,
+    predict: Arc<PredictRunner>,
     actions: InFlight,
 }
 
@@ -37,6 +39,7 @@ impl EffectRunner {
             metrics: Arc::new(MetricsRunner::start(metrics, watch, &answers, actions.clone())),
             answers,
             kube: Arc::new(KubeRunner::new(kube)),
+            predict: Arc::default(),
             actions,
         }
     }
@@ -77,6 +80,7 @@ impl EffectRunner {
                 return;
             }
             Effect::Metrics(effect) => return self.metrics.perform(effect, &answers),
+            Effect::Predict(effect) => return self.predict.perform(effect, &answers),
             other => other,
         };
         tokio::spawn(async move {
@@ -100,7 +104,7 @@ pub async fn perform(effect: Effect) -> Option<Action> {
             let result = blocking(move || audit_log::read(&path).map_err(|e| e.to_string())).await;
             Some(Action::AuditLoaded { generation, result })
         }
-        Effect::Kube(_) | Effect::Metrics(_) => None,
+        Effect::Kube(_) | Effect::Metrics(_) | Effect::Predict(_) => None,
     }
 }
 

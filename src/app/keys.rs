@@ -15,6 +15,7 @@ pub fn contexts(state: &State) -> &'static [KeyContext] {
         Mode::Command(_) | Mode::Filter(_) | Mode::Confirm => &[],
         Mode::Normal if state.view == ViewId::Rollouts => &[KeyContext::Rollouts, KeyContext::List, KeyContext::Global],
         Mode::Normal if state.view == ViewId::Metrics => &[KeyContext::Metrics, KeyContext::List, KeyContext::Global],
+        Mode::Normal if state.view == ViewId::Predict => &[KeyContext::Predict, KeyContext::List, KeyContext::Global],
         Mode::Normal if state.view.has_list() => &[KeyContext::List, KeyContext::Global],
         Mode::Normal => &[KeyContext::Global],
     }

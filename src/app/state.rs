@@ -5,6 +5,8 @@ use super::ViewId;
 use super::alerts::AlertsState;
 use super::list_cursor::ListCursor;
 use super::metrics::MetricsState;
+use super::predict::PredictState;
+pub use super::registry_rows::{VersionRow, version_rows};
 use super::resource::Resource;
 use super::rollouts::RolloutsState;
 use super::screen::{Measure, Mode, Pane};
@@ -26,6 +28,7 @@ pub struct State {
     pub audit: AuditState,
     pub metrics: MetricsState,
     pub alerts: AlertsState,
+    pub predict: PredictState,
     pub status: Option<Status>,
     /// Every message of the session, oldest first (the status line shows
     /// the newest's gist; the Log view shows them whole).
@@ -73,32 +76,10 @@ pub struct ModelsState {
     pub detail_scroll: u16,
 }
 
-/// A row of the Models list: indexes of a model and one of its versions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VersionRow {
-    pub model: usize,
-    pub version: usize,
-}
-
 impl ModelsState {
     /// The versions that pass the filter, newest first within each model.
     pub fn rows(&self) -> Vec<VersionRow> {
-        let Some(load) = self.registry.loaded() else {
-            return Vec::new();
-        };
-        let mut rows = Vec::new();
-        for (m, model) in load.models.iter().enumerate() {
-            for (v, version) in model.versions.iter().enumerate() {
-                let text = version.version.to_string();
-                let fields = [model.name.as_str(), text.as_str(), version.stage.as_str()]
-                    .into_iter()
-                    .chain(version.aliases.iter().map(String::as_str));
-                if self.cursor.matches(fields) {
-                    rows.push(VersionRow { model: m, version: v });
-                }
-            }
-        }
-        rows
+        version_rows(self.registry.loaded(), &self.cursor)
     }
 }
 
@@ -160,6 +141,7 @@ impl State {
             audit: AuditState::default(),
             metrics: MetricsState::default(),
             alerts: AlertsState::default(),
+            predict: PredictState::default(),
             status: None,
             messages: Vec::new(),
             log: LogState::default(),
@@ -182,9 +164,9 @@ impl State {
             ViewId::Rollouts => Some(&mut self.rollouts.cursor),
             ViewId::Metrics => Some(&mut self.metrics.cursor),
             ViewId::Alerts => Some(&mut self.alerts.cursor),
+            ViewId::Predict => Some(&mut self.predict.cursor),
             ViewId::Audit => Some(&mut self.audit.cursor),
             ViewId::Log => Some(&mut self.log.cursor),
-            _ => None,
         }
     }
 
@@ -194,9 +176,9 @@ impl State {
             ViewId::Rollouts => Some(&self.rollouts.cursor),
             ViewId::Metrics => Some(&self.metrics.cursor),
             ViewId::Alerts => Some(&self.alerts.cursor),
+            ViewId::Predict => Some(&self.predict.cursor),
             ViewId::Audit => Some(&self.audit.cursor),
             ViewId::Log => Some(&self.log.cursor),
-            _ => None,
         }
     }
 
@@ -207,9 +189,9 @@ impl State {
             ViewId::Rollouts => self.rollouts.rows().len(),
             ViewId::Metrics => self.metrics.rows().len(),
             ViewId::Alerts => self.alerts.rows().len(),
+            ViewId::Predict => self.predict.rows(self.models.registry.loaded()).len(),
             ViewId::Audit => self.audit.rows().len(),
             ViewId::Log => self.log.rows(&self.messages).len(),
-            _ => 0,
         }
     }
 
@@ -313,6 +295,8 @@ impl State {
                 rollouts: &mut self.rollouts,
                 metrics: &mut self.metrics,
                 alerts: &mut self.alerts,
+                predict: &mut self.predict,
+                models: &self.models,
             },
             Shared {
                 session: &mut self.session,
@@ -343,6 +327,12 @@ impl State {
         f(views.alerts, &mut shared)
     }
 
+    /// Runs a Predict update on its state, the registry and the shared rest.
+    pub fn with_predict<T>(&mut self, f: impl FnOnce(&mut PredictState, &mut Shared, Option<&RegistryLoad>) -> T) -> T {
+        let (views, mut shared) = self.shared();
+        f(views.predict, &mut shared, views.models.registry.loaded())
+    }
+
     /// See [`Shared::set_status`].
     pub fn set_status(&mut self, level: Level, text: impl AsRef<str>) {
         self.shared().1.set_status(level, text);
@@ -364,4 +354,6 @@ struct Views<'a> {
     rollouts: &'a mut RolloutsState,
     metrics: &'a mut MetricsState,
     alerts: &'a mut AlertsState,
+    predict: &'a mut PredictState,
+    models: &'a ModelsState,
 }

@@ -8,7 +8,7 @@ use super::screen::{Measure, Mode, Pane};
 use super::shared::Level;
 use super::state::State;
 use super::{KeyAction, ViewId};
-use super::{alerts, metrics};
+use super::{alerts, metrics, predict};
 use super::{rollout_keys, rollouts};
 use crate::backends::panels::Scope;
 
@@ -30,6 +30,7 @@ pub fn init(state: &mut State) -> Vec<Effect> {
     }
     state.status = None;
     let mut effects = load_registry(state);
+    effects.extend(predict::init(&state.predict));
     effects.extend(rollouts::connect(&mut state.rollouts, &state.session));
     if state.view == ViewId::Audit {
         effects.extend(load_audit(state));
@@ -106,8 +107,14 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             let again = state.models.registry.receive(generation, result);
             let len = state.models.rows().len();
             state.models.cursor.clamp(len);
-            again.map(registry_effect(state)).into_iter().collect()
+            let mut effects: Vec<Effect> = again.map(registry_effect(state)).into_iter().collect();
+            effects.extend(predict::signatures_wanted(
+                &state.predict,
+                state.models.registry.loaded(),
+            ));
+            effects
         }
+        Action::Predict(answer) => state.with_predict(|p, shared, load| predict::receive(p, shared, load, answer)),
         Action::Kube(answer) => {
             let snapshot = matches!(answer, KubeAction::Snapshot { .. });
             let effects = state.with_rollouts(|r, shared| rollouts::update(r, shared, answer));
@@ -185,6 +192,7 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
             let focus = match state.view {
                 ViewId::Models => Some(&mut state.models.focus),
                 ViewId::Rollouts if state.rollouts.selected().is_some() => Some(&mut state.rollouts.focus),
+                ViewId::Predict => Some(&mut state.predict.focus),
                 _ => None,
             };
             if let Some(focus) = focus {
@@ -244,11 +252,22 @@ fn key_action(state: &mut State, key: KeyAction) -> Vec<Effect> {
             state.metrics.refresh_ab();
         }
         KeyAction::CompareNext if state.view == ViewId::Metrics => state.with_metrics(metrics::compare_next),
+        KeyAction::Mark if state.view == ViewId::Predict => state.with_predict(predict::mark),
+        KeyAction::NextInput if state.view == ViewId::Predict => predict::next_input(&mut state.predict),
+        KeyAction::Run if state.view == ViewId::Predict => return state.with_predict(predict::run),
+        KeyAction::OlderRun | KeyAction::NewerRun if state.view == ViewId::Predict => {
+            predict::page_runs(&mut state.predict, key == KeyAction::NewerRun);
+        }
         KeyAction::RangeShorter
         | KeyAction::RangeLonger
         | KeyAction::Pause
         | KeyAction::Compare
-        | KeyAction::CompareNext => {}
+        | KeyAction::CompareNext
+        | KeyAction::Mark
+        | KeyAction::NextInput
+        | KeyAction::Run
+        | KeyAction::OlderRun
+        | KeyAction::NewerRun => {}
     }
     Vec::new()
 }
@@ -336,6 +355,11 @@ fn scroll_detail(state: &mut State, scroll: Scroll) -> bool {
             *scroll = (*scroll as isize).saturating_add(delta).clamp(0, limit) as u16;
             true
         }
+        ViewId::Predict if state.predict.focus == Pane::Detail => {
+            let delta = scroll.lines(page(state));
+            predict::scroll_results(&mut state.predict, delta);
+            true
+        }
         ViewId::Rollouts if state.rollouts.focus == Pane::Detail => {
             let measured = state.measured.rollout_detail;
             let delta = scroll.lines(measured.1);
@@ -373,6 +397,10 @@ fn back(state: &mut State) {
     }
     if state.view == ViewId::Models && state.models.focus == Pane::Detail {
         state.models.focus = Pane::List;
+        return;
+    }
+    if state.view == ViewId::Predict && state.predict.focus == Pane::Detail {
+        state.predict.focus = Pane::List;
         return;
     }
     if state.view == ViewId::Rollouts && (state.rollouts.detail_full || state.rollouts.focus == Pane::Detail) {
@@ -420,6 +448,7 @@ fn refresh(state: &mut State) -> Vec<Effect> {
         ViewId::Models => load_registry(state),
         ViewId::Audit => load_audit(state),
         ViewId::Rollouts => rollouts::connect(&mut state.rollouts, &state.session),
+        ViewId::Predict => predict::refresh(&mut state.predict),
         other => {
             state.set_status(Level::Info, format!("{} has no source to refresh yet", other.title()));
             return Vec::new();
@@ -461,6 +490,11 @@ fn submit(state: &mut State) -> Vec<Effect> {
             let mut effects = switch_view(state, ViewId::Metrics);
             let scope = metrics_scope(state);
             effects.extend(state.with_metrics(|m, shared| metrics::set_range(m, shared, scope, &label)));
+            effects
+        }
+        Ok(Command::Input(path)) => {
+            let effects = switch_view(state, ViewId::Predict);
+            predict::add_file(&mut state.predict, path);
             effects
         }
         Ok(Command::Help) => {

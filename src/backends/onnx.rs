@@ -19,17 +19,18 @@ use crate::text::{Clean, clean};
 
 const LIBRARY_PREFIX: &str = "libonnxruntime.so";
 
+/// How to get the runtime, said wherever it is missing.
+const GET_RUNTIME: &str = "set ORT_DYLIB_PATH to libonnxruntime.so, or install the Python package \
+     (python3 -m pip install onnxruntime==1.31.1)";
+
 /// Why the runtime or a model cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OnnxError {
-    #[error("ORT_DYLIB_PATH={} is not a file", .0.display())]
+    #[error("ORT_DYLIB_PATH={} is not a file; {GET_RUNTIME}", .0.display())]
     NotAFile(PathBuf),
-    #[error(
-        "ONNX Runtime not found: set ORT_DYLIB_PATH to libonnxruntime.so, or install the Python package \
-         (python3 -m pip install onnxruntime==1.31.1)"
-    )]
+    #[error("ONNX Runtime not found: {GET_RUNTIME}")]
     NotFound,
-    #[error("cannot load {}: {reason}", path.display())]
+    #[error("cannot load {}: {reason}; {GET_RUNTIME}", path.display())]
     Runtime { path: PathBuf, reason: String },
     #[error(transparent)]
     File(#[from] FileError),

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use super::onnx::{Model, OnnxError};
 use super::predict_input::{InputError, Rows};
 use crate::domain::model::ModelChoice;
-use crate::domain::prediction::{Agreement, Batch, CompareError, Latency, Ran, compare};
+pub use crate::domain::prediction::Summary;
+use crate::domain::prediction::{Batch, CompareError, Latency, Ran, compare};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PredictError {
@@ -20,6 +21,20 @@ pub enum PredictError {
     Onnx { label: String, error: OnnxError },
     #[error("comparing {a} with {b}: {error}")]
     Compare { a: String, b: String, error: CompareError },
+    #[error("{a} and {b} take different inputs; expected the same signature to compare them")]
+    Incomparable { a: String, b: String },
+}
+
+/// Two models compare only on the same inputs: one rule for the CLI and
+/// the console, checked before any row is read.
+pub fn check_comparable(models: &[Runnable]) -> Result<(), PredictError> {
+    match models {
+        [a, b] if a.model.signature.inputs != b.model.signature.inputs => Err(PredictError::Incomparable {
+            a: a.label.clone(),
+            b: b.label.clone(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// One model of a run, with the label the operator knows it by.
@@ -27,19 +42,6 @@ pub enum PredictError {
 pub struct Runnable {
     pub label: String,
     pub model: Arc<Model>,
-}
-
-/// How a run went: per model its latency, and for two models how they
-/// agreed, over every row done.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
-    pub rows: usize,
-    pub latency: Vec<Latency>,
-    pub agreement: Option<Agreement>,
-    /// True when the caller stopped before the input's end.
-    pub stopped: bool,
-    /// (bytes read, file size) of a streamed file, after the last batch.
-    pub read: Option<(u64, u64)>,
 }
 
 /// Rows the agreement report keeps as "the rows that differ most".

@@ -149,16 +149,9 @@ pub fn predict(req: &PredictRequest, registry: &Path, settings: &PredictSettings
             model,
         });
     }
+    prediction::check_comparable(&models).map_err(|e| e.to_string())?;
     let mut rows =
         predict_input::open(&req.source, &models[0].model.signature, &settings.samples).map_err(|e| e.to_string())?;
-    if let [a, b] = models.as_slice()
-        && a.model.signature.inputs != b.model.signature.inputs
-    {
-        return Err(format!(
-            "{} and {} take different inputs; expected the same signature to compare them",
-            a.label, b.label
-        ));
-    }
     let labels = Labels::of(&models);
     let threshold = req.threshold.unwrap_or(settings.threshold);
     let batch_size = req.batch_size.unwrap_or(settings.batch_size);
@@ -263,31 +256,10 @@ pub fn report(models: &[Runnable], source: &InputSource, summary: &Summary) -> S
         if summary.stopped { " (stopped)" } else { "" }
     );
     for (m, latency) in models.iter().zip(&summary.latency) {
-        out.push_str(&format!(
-            "{}: {}, {}, {:.3} ms/call, {:.4} ms/row\n",
-            m.label,
-            crate::text::count(latency.rows, "row", "rows"),
-            crate::text::count(latency.calls, "call", "calls"),
-            latency.per_call_ms(),
-            latency.per_row_ms(),
-        ));
+        out.push_str(&format!("{}: {}\n", m.label, latency.words()));
     }
     if let Some(a) = &summary.agreement {
-        out.push_str(&format!(
-            "agreement at {}: {}/{} rows ({:.1}%), max |diff| {:.4}, mean |diff| {:.4}\n",
-            a.threshold,
-            a.agreeing,
-            a.rows,
-            a.rate() * 100.0,
-            a.max_abs_diff,
-            a.mean_abs_diff
-        ));
-        let rows: Vec<String> = a
-            .most_different
-            .iter()
-            .map(|(row, diff)| format!("{} ({diff:.4})", row + 1))
-            .collect();
-        out.push_str(&format!("rows that differ most: {}\n", rows.join(", ")));
+        out.push_str(&format!("{}\n{}\n", a.words(), a.most_different_words(usize::MAX)));
     }
     out
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::backends::prediction::Runnable;
 use crate::cli::PredictOutput;
 use crate::domain::prediction::{Batch, Ran, row_abs_diff};
+use crate::domain::prediction_run::values_words;
 
 /// The models' labels, made distinct when one model is compared with itself.
 pub struct Labels(Vec<String>);
@@ -109,15 +110,6 @@ struct Table {
     header: bool,
 }
 
-/// A row's first output in a cell: up to four values.
-fn cell(values: &[f64]) -> String {
-    let mut words: Vec<String> = values.iter().take(4).map(|v| format!("{v:.4}")).collect();
-    if values.len() > 4 {
-        words.push("…".into());
-    }
-    words.join(" ")
-}
-
 impl RowWriter for Table {
     fn rows(&mut self, batch: &Batch, answers: &[Ran]) -> Result<(), String> {
         let width = self.labels.0.iter().map(String::len).max().unwrap_or(0).max(10);
@@ -136,7 +128,7 @@ impl RowWriter for Table {
             let mut line = format!("{:>6}", batch.first_row + r + 1);
             for ran in answers {
                 let values = ran.outputs.first().map(|o| o.row(r)).unwrap_or(&[]);
-                line.push_str(&format!("  {:<width$}", cell(values)));
+                line.push_str(&format!("  {:<width$}", values_words(values)));
             }
             if let Some(d) = diff(answers, r) {
                 line.push_str(&format!("  {d:.4}"));

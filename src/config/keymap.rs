@@ -22,15 +22,18 @@ pub enum KeyContext {
     Rollouts,
     /// The Metrics view: range, pause, comparison.
     Metrics,
+    /// The Predict view: mark versions, pick the input, run.
+    Predict,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 5] = [
+    pub const ALL: [KeyContext; 6] = [
         KeyContext::Global,
         KeyContext::List,
         KeyContext::Help,
         KeyContext::Rollouts,
         KeyContext::Metrics,
+        KeyContext::Predict,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +43,7 @@ impl KeyContext {
             KeyContext::Help => "help",
             KeyContext::Rollouts => "rollouts",
             KeyContext::Metrics => "metrics",
+            KeyContext::Predict => "predict",
         }
     }
 }
@@ -58,6 +62,7 @@ pub struct Keymap {
     help: Vec<Binding>,
     rollouts: Vec<Binding>,
     metrics: Vec<Binding>,
+    predict: Vec<Binding>,
 }
 
 impl Keymap {
@@ -68,6 +73,7 @@ impl Keymap {
             KeyContext::Help => &self.help,
             KeyContext::Rollouts => &self.rollouts,
             KeyContext::Metrics => &self.metrics,
+            KeyContext::Predict => &self.predict,
         }
     }
 
@@ -78,6 +84,7 @@ impl Keymap {
             KeyContext::Help => &mut self.help,
             KeyContext::Rollouts => &mut self.rollouts,
             KeyContext::Metrics => &mut self.metrics,
+            KeyContext::Predict => &mut self.predict,
         }
     }
 
@@ -123,6 +130,7 @@ pub struct KeymapFile {
     pub help: Vec<BindingSpec>,
     pub rollouts: Vec<BindingSpec>,
     pub metrics: Vec<BindingSpec>,
+    pub predict: Vec<BindingSpec>,
 }
 
 impl KeymapFile {
@@ -133,6 +141,7 @@ impl KeymapFile {
             KeyContext::Help => &self.help,
             KeyContext::Rollouts => &self.rollouts,
             KeyContext::Metrics => &self.metrics,
+            KeyContext::Predict => &self.predict,
         }
     }
 

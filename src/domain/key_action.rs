@@ -39,10 +39,19 @@ pub enum KeyAction {
     Compare,
     /// Metrics: the next version to set against A.
     CompareNext,
+    /// Predict: mark the selected version as A or B (or unmark it).
+    Mark,
+    /// Predict: the next input (a sample, random rows, a file).
+    NextInput,
+    /// Predict: run the marked versions on the input; stop a run.
+    Run,
+    /// Predict: show an earlier or a later run of this session.
+    OlderRun,
+    NewerRun,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 32] = [
+    pub const ALL: [KeyAction; 37] = [
         KeyAction::Help,
         KeyAction::Command,
         KeyAction::Filter,
@@ -75,6 +84,11 @@ impl KeyAction {
         KeyAction::Pause,
         KeyAction::Compare,
         KeyAction::CompareNext,
+        KeyAction::Mark,
+        KeyAction::NextInput,
+        KeyAction::Run,
+        KeyAction::OlderRun,
+        KeyAction::NewerRun,
     ];
 
     pub fn name(self) -> &'static str {
@@ -111,6 +125,11 @@ impl KeyAction {
             KeyAction::Pause => "pause",
             KeyAction::Compare => "compare",
             KeyAction::CompareNext => "compare-next",
+            KeyAction::Mark => "mark",
+            KeyAction::NextInput => "next-input",
+            KeyAction::Run => "run",
+            KeyAction::OlderRun => "older-run",
+            KeyAction::NewerRun => "newer-run",
         }
     }
 

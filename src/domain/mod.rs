@@ -3,6 +3,7 @@
 pub mod model;
 pub mod operation;
 pub mod prediction;
+pub mod prediction_run;
 pub mod signature;
 
 pub use model::{Model, ModelVersion, RegistryLoad, RunMetrics, Stage};

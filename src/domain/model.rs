@@ -176,17 +176,24 @@ impl RegistryLoad {
                     .collect();
                 format!("{spec}: expected a version or alias of {name}: {}", known.join(", "))
             })?;
-        if !version.file_present {
+        version.choice(name)
+    }
+}
+
+impl ModelVersion {
+    /// This version as a model to run (NAME@VERSION), if its file is there.
+    pub fn choice(&self, model: &str) -> Result<ModelChoice, String> {
+        if !self.file_present {
             return Err(format!(
-                "{name}@{}: its ONNX file {} is missing",
-                version.version,
-                version.file.display()
+                "{model}@{}: its ONNX file {} is missing",
+                self.version,
+                self.file.display()
             ));
         }
         Ok(ModelChoice {
-            label: format!("{name}@{}", version.version),
-            file: version.file.clone(),
-            version: Some(version.version.clone()),
+            label: format!("{model}@{}", self.version),
+            file: self.file.clone(),
+            version: Some(self.version.clone()),
         })
     }
 }

@@ -58,7 +58,13 @@ impl ViewId {
     pub fn has_list(self) -> bool {
         matches!(
             self,
-            ViewId::Models | ViewId::Rollouts | ViewId::Metrics | ViewId::Alerts | ViewId::Audit | ViewId::Log
+            ViewId::Models
+                | ViewId::Rollouts
+                | ViewId::Metrics
+                | ViewId::Predict
+                | ViewId::Alerts
+                | ViewId::Audit
+                | ViewId::Log
         )
     }
 }

@@ -153,15 +153,22 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
                 wanted.push(KeyAction::CompareNext);
             }
         }
+        if state.view == ViewId::Predict {
+            wanted.extend([KeyAction::Mark, KeyAction::NextInput, KeyAction::Run]);
+            if state.predict.runs.len() > 1 {
+                wanted.push(KeyAction::OlderRun);
+            }
+        }
         wanted.push(KeyAction::Quit);
         if state.view.has_list() {
             wanted.extend([KeyAction::Filter, KeyAction::Down]);
         }
-        if state.view == ViewId::Models {
+        if matches!(state.view, ViewId::Models | ViewId::Predict) {
             wanted.push(KeyAction::NextPane);
         }
         let filtered = state.cursor().is_some_and(|c| !c.filter.is_empty());
-        let detail = state.view == ViewId::Models && state.models.focus == Pane::Detail;
+        let detail = (state.view == ViewId::Models && state.models.focus == Pane::Detail)
+            || (state.view == ViewId::Predict && state.predict.focus == Pane::Detail);
         if filtered || detail || !state.history.is_empty() || !state.notices().is_empty() {
             wanted.push(KeyAction::Back);
         }
@@ -182,6 +189,12 @@ fn keymap_hints(state: &State, ui: &Ui) -> Vec<(String, String)> {
                 (Some((first, _)), Some((last, _))) => Some((format!("{first}-{last}"), "views".into())),
                 _ => None,
             },
+            KeyAction::OlderRun => match (find(KeyAction::OlderRun), find(KeyAction::NewerRun)) {
+                (Some((older, _)), Some((newer, _))) => Some((format!("{older}/{newer}"), "runs".into())),
+                (older, _) => older,
+            },
+            // "r run" becomes "r stop" while a run is in flight.
+            KeyAction::Run if state.predict.running.is_some() => find(action).map(|(k, _)| (k, "stop".into())),
             action => find(action),
         };
         hints.extend(hint);

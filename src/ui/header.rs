@@ -9,10 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Ui;
+use crate::app::predict::Runtime;
 use crate::app::resource::Load;
 use crate::app::shared::Level;
 use crate::app::{State, ViewId};
-use crate::config::Theme;
 
 pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
     let theme = ui.theme;
@@ -61,6 +61,11 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
             (false, true, false, false) => (m.pending, theme.header),
         }
     };
+    let onnx = match &state.predict.runtime {
+        Runtime::Ready(_) => (m.ok, theme.ok),
+        Runtime::Missing(_) => (m.failed, theme.error),
+        Runtime::Finding => (m.pending, theme.header),
+    };
     // Health colours on the header's background.
     let on_header = |(mark, style): (&'static str, Style)| {
         let mut s = theme.header;
@@ -69,14 +74,19 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
         }
         (mark, s)
     };
-    let marks = [on_header(registry), on_header(kube), on_header(metrics)];
+    let marks = [
+        on_header(registry),
+        on_header(kube),
+        on_header(metrics),
+        on_header(onnx),
+    ];
     let left_width: usize = left.iter().map(Span::width).sum();
     let clock = state.clock.as_ref().map(|c| c.strftime("%H:%M:%S").to_string());
     // Long names when they fit beside the left part, short ones when not,
     // and the clock goes first when even those do not.
     let mut right = Vec::new();
     for (names, with_clock) in [(LONG_NAMES, true), (SHORT_NAMES, true), (SHORT_NAMES, false)] {
-        right = health_spans(names, marks, m.off, theme);
+        right = health_spans(names, marks);
         if with_clock && let Some(clock) = &clock {
             right.push(Span::styled(format!(" {clock}"), theme.header));
         }
@@ -96,16 +106,13 @@ pub fn draw_header(frame: &mut Frame, area: Rect, state: &State, ui: &Ui) {
 const LONG_NAMES: [&str; 4] = ["registry", "kube", "metrics", "onnx"];
 const SHORT_NAMES: [&str; 4] = ["reg", "kube", "met", "onnx"];
 
-/// Health of each source: the registry, the cluster and the metrics source
-/// as connected; ONNX Runtime is not in this build, so it shows off.
-fn health_spans<'a>(names: [&str; 4], marks: [(&str, Style); 3], off: &str, theme: &Theme) -> Vec<Span<'a>> {
-    let mut spans = vec![
-        Span::styled(format!(" {} {}", marks[0].0, names[0]), marks[0].1),
-        Span::styled(format!("  {} {}", marks[1].0, names[1]), marks[1].1),
-        Span::styled(format!("  {} {}", marks[2].0, names[2]), marks[2].1),
-    ];
-    for name in &names[3..] {
-        spans.push(Span::styled(format!("  {off} {name}"), theme.header));
+/// Health of each source: the registry, the cluster, the metrics source
+/// and ONNX Runtime (found, missing, still looking).
+fn health_spans<'a>(names: [&str; 4], marks: [(&str, Style); 4]) -> Vec<Span<'a>> {
+    let mut spans = Vec::new();
+    for (i, (name, (mark, style))) in names.iter().zip(marks).enumerate() {
+        let gap = if i == 0 { " " } else { "  " };
+        spans.push(Span::styled(format!("{gap}{mark} {name}"), style));
     }
     spans
 }

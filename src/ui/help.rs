@@ -68,6 +68,7 @@ pub fn key_lines<'a>(keymap: &Keymap, theme: &Theme) -> Vec<Line<'a>> {
         (KeyContext::List, "In lists"),
         (KeyContext::Rollouts, "In Rollouts (each asks first)"),
         (KeyContext::Metrics, "In Metrics"),
+        (KeyContext::Predict, "In Predict"),
         (KeyContext::Help, "In this help"),
     ] {
         lines.push(Line::styled(format!(" {heading}"), theme.table_header));

@@ -26,6 +26,7 @@ mod metrics;
 mod metrics_compare;
 mod models;
 mod predict;
+mod predict_results;
 mod rollout_detail;
 mod rollouts;
 pub mod widgets;

@@ -21,6 +21,15 @@ pub struct Harness {
     /// Draw with plain-ASCII glyphs.
     pub ascii: bool,
     runtime: tokio::runtime::Runtime,
+    /// The Predict view's runner, when a test asks for real predictions.
+    predict: Option<Predict>,
+}
+
+/// Predictions run for real: the runner, and its answers.
+struct Predict {
+    runner: modeldeck::app::predict_runner::PredictRunner,
+    sender: tokio::sync::mpsc::UnboundedSender<Action>,
+    answers: tokio::sync::mpsc::UnboundedReceiver<Action>,
 }
 
 impl Harness {
@@ -47,6 +56,7 @@ impl Harness {
         // As the console starts: the Alerts view knows its rules' units and
         // the track label.
         state.alerts = modeldeck::app::alerts::AlertsState::for_settings(&config.settings);
+        state.predict = modeldeck::app::predict::PredictState::for_settings(&config.settings.predict);
         state.clock = Some(
             jiff::civil::date(2026, 11, 30)
                 .at(12, 34, 56, 0)
@@ -62,6 +72,7 @@ impl Harness {
             config,
             ascii: false,
             runtime,
+            predict: None,
         };
         let effects = modeldeck::app::update::init(&mut harness.state);
         harness.run_effects(effects);
@@ -74,10 +85,63 @@ impl Harness {
         self.run_effects(effects);
     }
 
+    /// The console with ONNX Runtime found and every prediction run for
+    /// real, each answered before the next key (as the runtime's own
+    /// discovery, the signatures, the run to its end).
+    pub fn with_predictions() -> Harness {
+        let mut h = Harness::new();
+        let (sender, answers) = tokio::sync::mpsc::unbounded_channel();
+        h.predict = Some(Predict {
+            runner: Default::default(),
+            sender,
+            answers,
+        });
+        let effects = modeldeck::app::predict::init(&h.state.predict);
+        h.run_effects(effects);
+        h
+    }
+
+    /// Performs a Predict effect and dispatches its answers until the
+    /// ones that end it have come (progress along the way included).
+    fn run_predict(&mut self, effect: modeldeck::app::action::PredictEffect) {
+        use modeldeck::app::action::{PredictAction, PredictEffect};
+        let Some(predict) = self.predict.as_mut() else {
+            return;
+        };
+        let mut pending = match &effect {
+            PredictEffect::Discover { .. } | PredictEffect::Run { .. } => 1,
+            PredictEffect::Signatures { files, .. } => files.len(),
+            PredictEffect::Stop { .. } => 0,
+        };
+        {
+            let _guard = self.runtime.enter();
+            predict.runner.perform(effect, &predict.sender);
+        }
+        while pending > 0 {
+            let predict = self.predict.as_mut().expect("still there");
+            let answer = self
+                .runtime
+                .block_on(async {
+                    tokio::time::timeout(std::time::Duration::from_secs(60), predict.answers.recv()).await
+                })
+                .expect("the predictions runner answered within a minute")
+                .expect("the channel is open");
+            if !matches!(answer, Action::Predict(PredictAction::Progress { .. })) {
+                pending -= 1;
+            }
+            self.dispatch(answer);
+        }
+    }
+
     fn run_effects(&mut self, effects: Vec<modeldeck::app::Effect>) {
         // Cluster effects are left unanswered: the harness has no cluster,
         // so the Rollouts view stays "connecting" unless a test feeds it.
+        // Predict effects too, unless the test asked for predictions.
         for effect in effects {
+            if let modeldeck::app::Effect::Predict(effect) = effect {
+                self.run_predict(effect);
+                continue;
+            }
             if let Some(answer) = self.runtime.block_on(perform(effect)) {
                 self.dispatch(answer);
             }

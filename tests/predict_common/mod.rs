@@ -8,6 +8,16 @@ use std::process::{Command, Output};
 
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
+/// The demo's plain disagreement: the stable 2.0.5 against 2.1.1.
+pub const STABLE_VS_211: [&str; 6] = [
+    "--model",
+    "malaria_lstm@2.0.5",
+    "--compare",
+    "malaria_lstm@2.1.1",
+    "--sample",
+    "batch_32",
+];
+
 /// Every demo model file, oldest first.
 pub fn demo_models() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(Path::new(ROOT).join("models/malaria_lstm"))

@@ -7,34 +7,12 @@ mod csv_rows;
 mod json_rows;
 mod npy_rows;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::domain::prediction::Batch;
 use crate::domain::signature::{ShapeError, Signature};
 
-/// Where a prediction's rows come from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum InputSource {
-    File(PathBuf),
-    /// A named sample: NAME.json in the samples folder.
-    Sample(String),
-    /// `rows` rows of standard normal draws, from `seed`.
-    Random {
-        rows: usize,
-        seed: u64,
-    },
-}
-
-impl InputSource {
-    /// How the input is named in messages and reports.
-    pub fn words(&self) -> String {
-        match self {
-            InputSource::File(path) => path.display().to_string(),
-            InputSource::Sample(name) => format!("sample {name}"),
-            InputSource::Random { seed, .. } => format!("random draws (seed {seed})"),
-        }
-    }
-}
+pub use crate::domain::prediction_run::InputSource;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InputError {
