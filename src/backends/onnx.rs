@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use ort::session::Session;
-use ort::value::{Outlet, Tensor, TensorElementType, ValueType};
+use ort::value::{Outlet, TensorElementType, TensorRef, ValueType};
 
 use super::onnx_file::{FileError, read_header};
 use crate::domain::prediction::{Batch, OutputValues, Ran};
@@ -266,7 +266,9 @@ impl Model {
                 .chain(row)
                 .map(|d| i64::try_from(d).unwrap_or(i64::MAX))
                 .collect();
-            let tensor = Tensor::from_array((shape, values.clone())).map_err(|e| OnnxError::Run(e.to_string()))?;
+            // A view of the batch, not a copy of it.
+            let tensor =
+                TensorRef::from_array_view((shape, values.as_slice())).map_err(|e| OnnxError::Run(e.to_string()))?;
             named.push((spec.name.to_string(), tensor));
         }
         if named.len() != self.signature.inputs.len() {

@@ -1,0 +1,46 @@
+"""A batch job end to end, as an operator would run it: 200,000 rows of
+CSV in, one prediction per row out as CSV, by `modeldeck predict` and by
+the same job written with Python onnxruntime and numpy. Runs alternate
+(A, B, A, B, ...) so both see the same machine; prints medians and the
+ratio. Usage: bench_batch.py MODELDECK_BINARY"""
+import os, statistics, subprocess, sys, tempfile, time
+
+import numpy as np
+
+MODEL = "models/malaria_lstm/2.0.5.onnx"
+ROWS, BATCH, TURNS = 200_000, 1024, 5
+
+PYTHON_JOB = f"""
+import sys, numpy as np, onnxruntime as ort
+o = ort.SessionOptions(); o.intra_op_num_threads = 1
+s = ort.InferenceSession({MODEL!r}, o, providers=["CPUExecutionProvider"])
+x = np.loadtxt(sys.argv[1], delimiter=",", dtype=np.float32).reshape(-1, 8, 4)
+out = np.concatenate([s.run(None, {{"input": x[i:i + {BATCH}]}})[0] for i in range(0, len(x), {BATCH})])
+rows = np.arange(1, len(x) + 1)
+np.savetxt(sys.argv[2], np.column_stack([rows, out.ravel()]), delimiter=",", fmt=["%d", "%.8g"],
+           header="row,output", comments="")
+"""
+
+def main():
+    binary = sys.argv[1]
+    with tempfile.TemporaryDirectory() as d:
+        data = np.random.default_rng(5).normal(size=(ROWS, 32)).astype(np.float32)
+        csv = os.path.join(d, "in.csv")
+        np.savetxt(csv, data, delimiter=",", fmt="%.6g")
+        jobs = {
+            "modeldeck": [binary, "predict", "--model", MODEL, "--input", csv,
+                          "--batch-size", str(BATCH), "--threads", "1", "--out", os.path.join(d, "a.csv")],
+            "python": [sys.executable, "-c", PYTHON_JOB, csv, os.path.join(d, "b.csv")],
+        }
+        times = {name: [] for name in jobs}
+        for _ in range(TURNS):
+            for name, cmd in jobs.items():
+                t = time.perf_counter()
+                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                times[name].append(time.perf_counter() - t)
+        ours, theirs = statistics.median(times["modeldeck"]), statistics.median(times["python"])
+        print(f"batch job, {ROWS} CSV rows in batches of {BATCH}: modeldeck {ours:.2f} s, "
+              f"Python onnxruntime + numpy {theirs:.2f} s: modeldeck is {theirs / ours:.2f}x as fast "
+              f"(medians of {TURNS} alternating runs)")
+
+main()
