@@ -3,7 +3,7 @@ CSV in, one prediction per row out as CSV, by `modeldeck predict` and by
 the same job written with Python onnxruntime and numpy. Runs alternate
 (A, B, A, B, ...) so both see the same machine; prints medians and the
 ratio. Usage: bench_batch.py MODELDECK_BINARY"""
-import os, statistics, subprocess, sys, tempfile, time
+import json, os, pathlib, statistics, subprocess, sys, tempfile, time
 
 import numpy as np
 
@@ -42,5 +42,12 @@ def main():
         print(f"batch job, {ROWS} CSV rows in batches of {BATCH}: modeldeck {ours:.2f} s, "
               f"Python onnxruntime + numpy {theirs:.2f} s: modeldeck is {theirs / ours:.2f}x as fast "
               f"(medians of {TURNS} alternating runs)")
+        # Inference alone for the same rows: the bare ort call at this batch
+        # size, from the criterion run just before, times the calls.
+        est = pathlib.Path(f"target/criterion/predict_batch_{BATCH}/bare_ort/new/estimates.json")
+        if est.exists():
+            bare = json.loads(est.read_text())["median"]["point_estimate"] / 1e9 * -(-ROWS // BATCH)
+            print(f"batch job against bare inference alone ({bare:.2f} s): {ours / bare:.2f}x its time, "
+                  f"process start, CSV in and CSV out included")
 
 main()

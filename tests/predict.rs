@@ -288,6 +288,31 @@ fn bad_models_and_inputs_are_named_before_anything_runs() {
         refused(&["predict", "--model", model, "--random", "2"], want);
         refused(&["inspect", model], want);
     }
+    // An opset the runtime does not know: the opset entry {domain "", version 14}.
+    let entry = [0x42, 0x04, 0x0a, 0x00, 0x10, 0x0e];
+    let at = model
+        .windows(entry.len())
+        .position(|w| w == entry)
+        .expect("the opset entry");
+    let mut bumped = model.clone();
+    bumped[at + 5] = 0x63;
+    let opset = file("opset.onnx", &bumped);
+    refused(
+        &["predict", "--model", &opset, "--random", "2"],
+        "Opset 99 is under development",
+    );
+    // A runtime library that is not ONNX Runtime.
+    let not_ort = command(&["predict", "--model", "malaria_lstm@2.0.5", "--random", "2"])
+        .env("ORT_DYLIB_PATH", Path::new(ROOT).join("models/malaria_lstm/2.0.5.onnx"))
+        .output()
+        .unwrap();
+    assert_eq!(not_ort.status.code(), Some(1));
+    let said = stderr(&not_ort);
+    assert!(said.contains("cannot load") && said.contains("2.0.5.onnx"), "{said}");
+    assert!(
+        said.contains("python3 -m pip install onnxruntime==1.31.1"),
+        "says how to get it: {said}"
+    );
     let future_out = modeldeck(&["inspect", &future]);
     assert!(
         !stderr(&future_out).contains(".cc:"),

@@ -69,45 +69,72 @@ pub fn run(
         .iter()
         .any(|m| m.model.signature.inputs.iter().any(|i| i.one_row_per_call()));
     let batch_size = if one_row { 1 } else { batch_size.max(1) };
-    while let Some(batch) = rows.next_batch(batch_size)? {
-        let mut answers = Vec::with_capacity(models.len());
-        for (m, latency) in models.iter().zip(&mut summary.latency) {
-            let ran = m.model.run_batch(&batch).map_err(|error| PredictError::Onnx {
-                label: m.label.clone(),
-                error,
-            })?;
-            latency.add(&ran);
-            answers.push(ran);
+    // The next batch is read and checked on its own thread while this one
+    // runs: parsing a file costs about what inference does, and on two
+    // cores the two overlap. Leaving the loop (the end, a stop, a failure)
+    // drops the receiver, which ends the reader after its batch.
+    std::thread::scope(|scope| {
+        let (batches, arrived) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        scope.spawn(move || {
+            loop {
+                let next = rows.next_batch(batch_size).map(|b| b.map(|b| (b, rows.bytes())));
+                let last = !matches!(next, Ok(Some(_)));
+                if batches.send(next).is_err() || last {
+                    break;
+                }
+            }
+        });
+        for next in arrived {
+            let Some((batch, read)) = next? else { break };
+            let answers = answer(models, &batch, threshold, &mut summary)?;
+            summary.rows += batch.rows;
+            summary.read = read;
+            if each(&batch, &answers, &summary).is_break() {
+                summary.stopped = true;
+                break;
+            }
         }
-        if let [a, b] = models {
-            let (Some(oa), Some(ob)) = (answers[0].outputs.first(), answers[1].outputs.first()) else {
-                return Err(PredictError::Compare {
-                    a: a.label.clone(),
-                    b: b.label.clone(),
-                    error: CompareError::Rows { a: 0, b: 0 },
-                });
-            };
-            let mut part = compare(oa, ob, threshold, MOST_DIFFERENT).map_err(|error| PredictError::Compare {
+        Ok(summary)
+    })
+}
+
+/// Batches read ahead of the one running.
+const READ_AHEAD: usize = 2;
+
+/// One batch through every model; their latencies and (for two) their
+/// agreement so far go into `summary`.
+fn answer(models: &[Runnable], batch: &Batch, threshold: f64, summary: &mut Summary) -> Result<Vec<Ran>, PredictError> {
+    let mut answers = Vec::with_capacity(models.len());
+    for (m, latency) in models.iter().zip(&mut summary.latency) {
+        let ran = m.model.run_batch(batch).map_err(|error| PredictError::Onnx {
+            label: m.label.clone(),
+            error,
+        })?;
+        latency.add(&ran);
+        answers.push(ran);
+    }
+    if let [a, b] = models {
+        let (Some(oa), Some(ob)) = (answers[0].outputs.first(), answers[1].outputs.first()) else {
+            return Err(PredictError::Compare {
                 a: a.label.clone(),
                 b: b.label.clone(),
-                error,
-            })?;
-            for row in &mut part.most_different {
-                row.0 += batch.first_row;
-            }
-            summary.agreement = Some(match summary.agreement.take() {
-                Some(so_far) => so_far.merge(&part, MOST_DIFFERENT),
-                None => part,
+                error: CompareError::Rows { a: 0, b: 0 },
             });
+        };
+        let mut part = compare(oa, ob, threshold, MOST_DIFFERENT).map_err(|error| PredictError::Compare {
+            a: a.label.clone(),
+            b: b.label.clone(),
+            error,
+        })?;
+        for row in &mut part.most_different {
+            row.0 += batch.first_row;
         }
-        summary.rows += batch.rows;
-        summary.read = rows.bytes();
-        if each(&batch, &answers, &summary).is_break() {
-            summary.stopped = true;
-            break;
-        }
+        summary.agreement = Some(match summary.agreement.take() {
+            Some(so_far) => so_far.merge(&part, MOST_DIFFERENT),
+            None => part,
+        });
     }
-    Ok(summary)
+    Ok(answers)
 }
 
 /// Models loaded once per file and intra-op thread count, and reused:
