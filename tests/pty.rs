@@ -468,3 +468,33 @@ fn the_predict_view_runs_two_versions_in_a_real_terminal() {
     tmux.keys(&["q"]);
     tmux.assert_restored("exit=0");
 }
+
+#[test]
+fn a_batch_job_on_a_terminal_shows_its_progress_and_ends_with_the_summary() {
+    let env = |name: &str| std::env::var(name).ok();
+    if let Err(e) = modeldeck::backends::onnx::runtime(&env) {
+        assert!(!require_servers(), "ONNX Runtime is required: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (input, out) = (dir.path().join("in.csv"), dir.path().join("out.csv"));
+    let row: Vec<String> = (0..32).map(|i| format!("0.{i}")).collect();
+    let line = format!("{}\n", row.join(","));
+    std::fs::write(&input, line.repeat(100_000)).unwrap();
+    // Batches of one make it long enough to watch.
+    let Some(tmux) = Tmux::start(&format!(
+        "predict --model malaria_lstm@2.0.5 --input {} --batch-size 1 --out {}",
+        input.display(),
+        out.display()
+    )) else {
+        return;
+    };
+    let screen = tmux.wait_until("the progress bar", |s| s.contains("rows/s") && s.contains("eta"));
+    assert!(screen.contains('%'), "{screen}");
+    tmux.assert_restored("exit=0");
+    let screen = tmux.screen();
+    assert!(screen.contains("100000 rows of"), "{screen}");
+    assert!(!screen.contains("eta"), "the bar is cleared at the end: {screen}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 100_001);
+}
