@@ -388,6 +388,36 @@ fn bad_models_and_inputs_are_named_before_anything_runs() {
         ],
         "shape.npy: expected",
     );
+    // 2 GB files (sparse: no disk used) of no lines: a .json is refused by
+    // its size before it is read; .csv and .jsonl stream a line at a time,
+    // and a line is at most 64 MiB, so neither is ever held whole.
+    for (name, want) in [
+        (
+            "huge.json",
+            "huge.json: expected a .json file of at most 256 MiB (stream larger inputs as .jsonl, .csv or .npy), found 2147483648 bytes",
+        ),
+        (
+            "huge.csv",
+            "huge.csv: a line longer than 64 MiB from byte 0; expected one row per line",
+        ),
+        (
+            "huge.jsonl",
+            "huge.jsonl: line 1: a line longer than 64 MiB from byte 0",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::File::create(&path).unwrap().set_len(2 << 30).unwrap();
+        refused(
+            &[
+                "predict",
+                "--model",
+                "malaria_lstm@2.0.5",
+                "--input",
+                &path.display().to_string(),
+            ],
+            want,
+        );
+    }
     refused(
         &["predict", "--model", "malaria_lstm@2.0.5", "--sample", "nope"],
         "sample \"nope\": expected one of: batch_32, single_negative, single_positive",

@@ -22,7 +22,7 @@ pub(super) fn open(path: &Path, shapes: Shapes, lines: bool) -> Result<Box<dyn R
         return Ok(Box::new(JsonLines {
             input,
             shapes,
-            reader: BufReader::new(CountingRead { inner: file, read: 0 }),
+            reader: BufReader::new(CountingRead::lines(file)),
             line: 0,
             rows: 0,
             size,
@@ -279,14 +279,54 @@ impl Rows for InMemory {
 
 /// Counts the bytes a reader has given, for progress over a file.
 pub(super) struct CountingRead<R> {
-    pub inner: R,
+    inner: R,
     pub read: u64,
+    /// Bytes since the last newline, for text read line by line.
+    line: Option<u64>,
+}
+
+/// The longest line a streamed input may have. Readers keep a whole line
+/// (a CSV record, a JSON line) in memory: without a bound, a file with no
+/// newline would be loaded whole.
+pub(super) const MAX_LINE_BYTES: u64 = 64 << 20;
+
+impl<R> CountingRead<R> {
+    /// Binary data: no line bound.
+    pub fn new(inner: R) -> CountingRead<R> {
+        CountingRead {
+            inner,
+            read: 0,
+            line: None,
+        }
+    }
+
+    /// Text read a line at a time: lines of at most [`MAX_LINE_BYTES`].
+    pub fn lines(inner: R) -> CountingRead<R> {
+        CountingRead {
+            inner,
+            read: 0,
+            line: Some(0),
+        }
+    }
 }
 
 impl<R: Read> Read for CountingRead<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
+        if let Some(line) = self.line.as_mut() {
+            *line = match buf[..n].iter().rposition(|b| *b == b'\n') {
+                Some(at) => (n - at - 1) as u64,
+                None => *line + n as u64,
+            };
+            if *line > MAX_LINE_BYTES {
+                return Err(std::io::Error::other(format!(
+                    "a line longer than {} MiB from byte {}; expected one row per line",
+                    MAX_LINE_BYTES >> 20,
+                    self.read - *line
+                )));
+            }
+        }
         Ok(n)
     }
 }

@@ -27,7 +27,7 @@ pub(super) fn open(path: &Path, shapes: Shapes) -> Result<Box<dyn Rows>, InputEr
         expected,
         found,
     };
-    let npy = NpyFile::new(BufReader::new(CountingRead { inner: file, read: 0 }))
+    let npy = NpyFile::new(BufReader::new(CountingRead::new(file)))
         .map_err(|e| bad("a NumPy .npy file".into(), crate::text::clean(&e.to_string())))?;
     let shape: Vec<u64> = npy.shape().to_vec();
     if npy.order() == Order::Fortran {
