@@ -474,3 +474,44 @@ fn usage_errors_exit_2() {
         assert!(!Path::new(ROOT).join("x.txt.partial").exists());
     }
 }
+
+/// A library that calls itself ONNX Runtime 1.10.0: what an old runtime
+/// left on a bastion host looks like to the loader.
+const OLD_RUNTIME_C: &str = r#"
+typedef struct { const void* (*GetApi)(unsigned); const char* (*GetVersionString)(void); } OrtApiBase;
+static const void* get_api(unsigned v) { (void)v; return 0; }
+static const char* version(void) { return "1.10.0"; }
+static const OrtApiBase base = { get_api, version };
+const OrtApiBase* OrtGetApiBase(void) { return &base; }
+"#;
+
+#[test]
+fn a_runtime_of_the_wrong_version_is_named_with_the_version_wanted() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("old.c");
+    let library = dir.path().join("libonnxruntime.so.1.10.0");
+    std::fs::write(&source, OLD_RUNTIME_C).unwrap();
+    let built = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&library)
+        .arg(&source)
+        .status();
+    if !built.is_ok_and(|s| s.success()) {
+        let required = std::env::var_os("MODELDECK_REQUIRE_SERVERS").is_some_and(|v| v == "1");
+        assert!(!required, "a C compiler (cc) is required to make the old runtime");
+        eprintln!("skipping: no C compiler to make the old runtime");
+        return;
+    }
+    let out = command(&["predict", "--model", "malaria_lstm@2.0.5", "--random", "2"])
+        .env("ORT_DYLIB_PATH", &library)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("but got '1.10.0'") && said.contains("expected version >= '1."),
+        "{said}"
+    );
+    assert!(said.contains("python3 -m pip install onnxruntime==1.31.1"), "{said}");
+    assert!(!said.contains("panicked"), "{said}");
+}

@@ -101,6 +101,9 @@ fn library_in(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Loads the runtime once per process; later calls give the first result.
+/// A library older than the API `ort` needs, or not ONNX Runtime at all,
+/// is an error from `ort::init_from` (its load_dynamic::LoadError:
+/// BadVersion, MissingApi, Dlopen), never a panic.
 pub fn runtime(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, OnnxError> {
     RUNTIME
         .get_or_init(|| {
