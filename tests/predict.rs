@@ -515,3 +515,23 @@ fn a_runtime_of_the_wrong_version_is_named_with_the_version_wanted() {
     assert!(said.contains("python3 -m pip install onnxruntime==1.31.1"), "{said}");
     assert!(!said.contains("panicked"), "{said}");
 }
+
+#[test]
+fn info_says_where_onnx_runtime_would_come_from() {
+    let out = command(&["info"])
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("onnx runtime"))
+        .map(str::to_owned);
+    assert_eq!(
+        line.as_deref(),
+        Some(
+            "onnx runtime    ORT_DYLIB_PATH=/nonexistent/libonnxruntime.so is not a file; set ORT_DYLIB_PATH to \
+             libonnxruntime.so, or install the Python package (python3 -m pip install onnxruntime==1.31.1)"
+        )
+    );
+}

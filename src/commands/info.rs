@@ -50,6 +50,13 @@ pub fn report(cli: &Cli, env: EnvFn) -> Result<String, config::ConfigError> {
     let manifest = local::manifest_path(&settings.registry.path);
     let found = if manifest.is_file() { "found" } else { "not found" };
     row(&mut out, "registry", format!("local {} ({found})", manifest.display()));
+    // Where the Predict view and `predict` would load ONNX Runtime from
+    // (found, not loaded: info never starts the runtime).
+    let onnx = match crate::backends::onnx::discover(&|name: &str| env(name).and_then(|v| v.into_string().ok())) {
+        Ok(path) => format!("{} (found)", path.display()),
+        Err(e) => e.to_string(),
+    };
+    row(&mut out, "onnx runtime", onnx);
     if !loaded.warnings.is_empty() {
         out.push_str("\nwarnings\n");
         for warning in &loaded.warnings {
