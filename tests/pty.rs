@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on bad data
 
+mod predict_common;
 mod sim_common;
 
 use std::path::{Path, PathBuf};
@@ -444,10 +445,7 @@ fn the_demo_metrics_view_shows_each_version_live() {
 
 #[test]
 fn the_predict_view_runs_two_versions_in_a_real_terminal() {
-    let env = |name: &str| std::env::var(name).ok();
-    if let Err(e) = modeldeck::backends::onnx::runtime(&env) {
-        assert!(!require_servers(), "ONNX Runtime is required: {e}");
-        eprintln!("skipping: {e}");
+    if !predict_common::runtime_or_skip() {
         return;
     }
     let Some(tmux) = Tmux::start("demo --speed 20") else {
@@ -471,10 +469,7 @@ fn the_predict_view_runs_two_versions_in_a_real_terminal() {
 
 #[test]
 fn a_batch_job_on_a_terminal_shows_its_progress_and_ends_with_the_summary() {
-    let env = |name: &str| std::env::var(name).ok();
-    if let Err(e) = modeldeck::backends::onnx::runtime(&env) {
-        assert!(!require_servers(), "ONNX Runtime is required: {e}");
-        eprintln!("skipping: {e}");
+    if !predict_common::runtime_or_skip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
