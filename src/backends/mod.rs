@@ -5,6 +5,8 @@ pub mod audit_log;
 pub mod kube;
 pub mod local;
 pub mod metrics;
+pub mod mlflow;
+mod mlflow_wire;
 pub mod net_error;
 pub mod onnx;
 pub mod onnx_file;
