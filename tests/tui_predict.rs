@@ -272,3 +272,15 @@ fn a_third_mark_replaces_b_and_a_second_press_unmarks() {
     assert!(screen.contains("│  A malaria_lstm 2.1.1"), "{screen}");
     assert!(screen.contains("│▶   malaria_lstm 2.0.5"), "{screen}");
 }
+
+#[test]
+fn a_refresh_keeps_the_input_picked() {
+    let mut h = answered_by_hand();
+    h.press("i");
+    assert!(h.render(80, 24).contains("input random draws (seed 0)"));
+    h.dispatch(Action::Predict(PredictAction::Ready {
+        runtime: Ok("/opt/onnxruntime/libonnxruntime.so".into()),
+        samples: vec!["batch_32".into()],
+    }));
+    assert!(h.render(80, 24).contains("input random draws (seed 0)"));
+}

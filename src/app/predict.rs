@@ -179,8 +179,8 @@ pub fn receive(
                 Err(why) => Runtime::Missing(Clean::new(&why)),
             };
             state.samples = samples;
-            // The first sample (batch_32 in the demo) is where most start.
-            state.input = 0;
+            // A refresh keeps the input picked, if it is still there.
+            state.input = state.input.min(state.inputs().len().saturating_sub(1));
             return signatures_wanted(state, load);
         }
         PredictAction::Signature { file, result } => {
