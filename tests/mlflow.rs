@@ -165,3 +165,57 @@ fn each_failure_says_what_was_asked_and_why() {
         format!("MLflow at http://127.0.0.1:{port}: connection refused")
     );
 }
+
+#[test]
+fn the_registry_reads_as_one_shape_with_the_version_rule_said() {
+    use modeldeck::domain::Stage;
+    use modeldeck::domain::model::VersionFrom;
+    let Some(server) = MlflowServer::start() else { return };
+    let mlflow = client(&server.uri);
+    let rt = runtime();
+    // A version registered without a semver tag.
+    let run_id = server.made["2.1.0"]["run_id"].as_str().unwrap();
+    let body = serde_json::json!({
+        "name": "malaria_lstm",
+        "source": server.made["2.1.0"]["source"],
+        "run_id": run_id,
+    });
+    let http = modeldeck::backends::prometheus::client_builder(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let url = format!("{}/api/2.0/mlflow/model-versions/create", server.uri);
+    let created = rt.block_on(async { http.post(url).json(&body).send().await }).unwrap();
+    assert!(created.status().is_success());
+    let load = rt
+        .block_on(modeldeck::backends::mlflow_registry::load(&mlflow))
+        .unwrap();
+    let names: Vec<&str> = load.models.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["malaria_lstm", "other_0", "other_1", "other_2"]);
+    let model = &load.models[0];
+    let order: Vec<String> = model.versions.iter().map(|v| v.version.to_string()).collect();
+    assert_eq!(
+        order,
+        ["4.0.0", "2.1.1", "2.1.0", "2.0.5"],
+        "semantic order, not registration order"
+    );
+    assert_eq!(model.versions[0].version_from, VersionFrom::RegistryNumber);
+    assert!(
+        load.problems
+            .iter()
+            .any(|p| p == "malaria_lstm version 4: no semver tag; sorted as 4.0.0"),
+        "{:?}",
+        load.problems
+    );
+    let stable = &model.versions[3];
+    assert_eq!(stable.version_from, VersionFrom::SemverTag);
+    assert_eq!(stable.stage, Stage::Production);
+    assert_eq!(stable.aliases, ["champion"]);
+    assert_eq!(model.versions[1].aliases, ["candidate"]);
+    assert_eq!(stable.metrics.accuracy, Some(0.896));
+    assert_eq!(stable.metrics.f1_score, Some(0.883));
+    assert_eq!(stable.metrics.inference_time_ms, Some(0.015));
+    assert!(stable.metrics.other["loss"].is_nan());
+    assert!(stable.source.starts_with("runs:/"), "{}", stable.source);
+    assert!(stable.created.is_some());
+    assert_eq!(model.description, "LSTM over 8 time steps x 4 features");
+}

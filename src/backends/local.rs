@@ -179,6 +179,8 @@ pub fn parse(manifest: &Path, text: &str) -> Result<RegistryLoad, RegistryError>
                 run_id: clean(&v.run_id),
                 description: clean(&v.description),
                 metrics: run_metrics(v.metrics),
+                version_from: crate::domain::model::VersionFrom::Manifest,
+                source: String::new(),
             });
         }
         model.sort_versions();
@@ -188,7 +190,7 @@ pub fn parse(manifest: &Path, text: &str) -> Result<RegistryLoad, RegistryError>
     Ok(load)
 }
 
-fn run_metrics(mut all: BTreeMap<String, f64>) -> RunMetrics {
+pub(crate) fn run_metrics(mut all: BTreeMap<String, f64>) -> RunMetrics {
     RunMetrics {
         accuracy: all.remove("accuracy"),
         f1_score: all.remove("f1_score"),

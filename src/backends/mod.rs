@@ -6,6 +6,7 @@ pub mod kube;
 pub mod local;
 pub mod metrics;
 pub mod mlflow;
+pub mod mlflow_registry;
 mod mlflow_wire;
 pub mod net_error;
 pub mod onnx;

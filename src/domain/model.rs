@@ -43,6 +43,23 @@ pub struct ModelVersion {
     pub run_id: String,
     pub description: String,
     pub metrics: RunMetrics,
+    /// Where `version` came from: registries differ in what they know.
+    pub version_from: VersionFrom,
+    /// The registry's own word for where the model is (MLflow's `source`,
+    /// e.g. `runs:/<run>/model`); empty for the local registry.
+    pub source: String,
+}
+
+/// Where a version's semantic version was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VersionFrom {
+    /// The local registry's manifest says it.
+    #[default]
+    Manifest,
+    /// MLflow: the version's `semver` tag.
+    SemverTag,
+    /// MLflow: no `semver` tag, so its version number N, sorted as N.0.0.
+    RegistryNumber,
 }
 
 /// MLflow's classic model stages.
@@ -101,6 +118,8 @@ mod tests {
             run_id: String::new(),
             description: String::new(),
             metrics: RunMetrics::default(),
+            version_from: VersionFrom::Manifest,
+            source: String::new(),
         }
     }
 
