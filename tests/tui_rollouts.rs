@@ -174,7 +174,7 @@ fn read_only_refuses_from_the_console_too() {
     let Some(sim) = Sim::start() else { return };
     let mut console = console(&sim, Some("read-only mode (--readonly)"));
     console.open_rollouts();
-    for key in ["+", "a", "P", "u"] {
+    for key in ["+", "a", "P", "u", "b"] {
         console.press(key);
         console.until("the refusal", |s| s.rollouts.busy.is_none() && s.status.is_some());
         assert!(
@@ -189,7 +189,7 @@ fn read_only_refuses_from_the_console_too() {
         );
     }
     assert_eq!(weights(&sim), "90 10");
-    assert_eq!(audit(&sim).len(), 4, "one audit line per refused key");
+    assert_eq!(audit(&sim).len(), 5, "one audit line per refused key");
 }
 
 #[test]

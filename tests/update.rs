@@ -575,3 +575,38 @@ fn a_late_snapshot_of_the_old_namespace_never_shows_as_the_new_ones_list() {
     assert!(!screen.contains("stray-from"), "{screen}");
     assert!(screen.contains("ns default"), "{screen}");
 }
+
+#[test]
+fn read_only_refuses_every_mutating_key_through_ops_whatever_has_loaded() {
+    use modeldeck::app::action::{Effect, KubeAction, KubeEffect};
+    use modeldeck::app::cluster_reads::RolloutDetail;
+    use modeldeck::app::update::update;
+    use modeldeck::domain::key_action::KeyAction;
+    let mut h = common::rollouts::connected();
+    // The detail says there is nothing to roll back to; read-only must
+    // still be the answer, from ops (which audits it), not that.
+    let generation = h.state.rollouts.detail.generation();
+    h.dispatch(Action::Kube(KubeAction::Detail {
+        generation,
+        result: Ok(RolloutDetail {
+            namespace: "ml-serving".into(),
+            name: "malaria-predictor".into(),
+            ..RolloutDetail::default()
+        }),
+    }));
+    h.state.session.readonly = true;
+    for key in [
+        KeyAction::Undo,
+        KeyAction::CanaryStep,
+        KeyAction::Promote,
+        KeyAction::SwitchBack,
+    ] {
+        let effects = update(&mut h.state, Action::Key(key));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Kube(KubeEffect::Prepare(_))]),
+            "{key:?} goes to ops to be refused: {effects:?}, status {:?}",
+            h.state.status
+        );
+        h.state.rollouts.busy = None;
+    }
+}

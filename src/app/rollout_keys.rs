@@ -13,7 +13,8 @@ use crate::domain::traffic::next_rung;
 
 /// The keys that start an operation on the selected row, what each asks
 /// for, and how the status line names it while planning. The switch back's
-/// Service is filled in from the detail ([`planned`]).
+/// Service is filled in from the detail ([`planned`]); under read-only
+/// it stays empty, as ops refuses before it is needed.
 pub static KEY_OPS: [(KeyAction, OpKind, &str); 5] = [
     (KeyAction::Undo, OpKind::Rollback(None), "a rollback"),
     (KeyAction::CanaryStep, OpKind::CanaryStep, "a canary step"),
@@ -36,11 +37,18 @@ pub fn op_of(key: KeyAction) -> Option<(OpKind, &'static str)> {
 
 /// The operation `key` would start on the selected row (the switch back
 /// with its Service filled in), or why it cannot act there now.
-pub fn planned(r: &RolloutsState, key: KeyAction) -> Option<Result<(OpKind, &'static str), String>> {
+///
+/// With writes refused (`readonly`), every mutating key goes to `ops`,
+/// which refuses it and writes the audit line: read-only is the answer
+/// whatever the row holds, and it must not depend on what has loaded.
+pub fn planned(r: &RolloutsState, key: KeyAction, readonly: bool) -> Option<Result<(OpKind, &'static str), String>> {
     let (kind, what) = op_of(key)?;
     let Some(row) = r.selected() else {
         return Some(Err("no rollout selected".into()));
     };
+    if readonly {
+        return Some(Ok((kind, what)));
+    }
     if let Some(why) = why_not(r, row, &kind) {
         return Some(Err(why));
     }
@@ -112,5 +120,5 @@ pub fn dimmed(r: &RolloutsState, readonly: bool, key: KeyAction) -> Option<Strin
             return Some(reason.clone());
         }
     }
-    planned(r, key)?.err()
+    planned(r, key, false)?.err()
 }

@@ -278,7 +278,7 @@ fn rollout_key(state: &mut State, key: KeyAction) -> Vec<Effect> {
     if state.view != ViewId::Rollouts {
         return Vec::new();
     }
-    match rollout_keys::planned(&state.rollouts, key) {
+    match rollout_keys::planned(&state.rollouts, key, state.session.readonly) {
         Some(Ok((kind, what))) => state.with_rollouts(|r, shared| rollouts::request(r, shared, kind, what)),
         Some(Err(why)) => {
             state.note(Level::Warn, why);
