@@ -195,14 +195,19 @@ fn without_onnx_runtime_the_view_says_how_to_get_it_and_the_rest_works() {
     assert!(h.render(80, 24).contains("malaria_lstm"));
 }
 
+/// The runner's answer that the runtime is there, with one sample.
+fn ready_by_hand() -> Action {
+    Action::Predict(PredictAction::Ready {
+        runtime: Ok("/opt/onnxruntime/libonnxruntime.so".into()),
+        samples: vec!["batch_32".into()],
+    })
+}
+
 /// The console with the runtime said to be there, and no runner: a test
 /// answers for it.
 fn answered_by_hand() -> Harness {
     let mut h = Harness::new();
-    h.dispatch(Action::Predict(PredictAction::Ready {
-        runtime: Ok("/opt/onnxruntime/libonnxruntime.so".into()),
-        samples: vec!["batch_32".into()],
-    }));
+    h.dispatch(ready_by_hand());
     h.press("4");
     h
 }
@@ -278,9 +283,6 @@ fn a_refresh_keeps_the_input_picked() {
     let mut h = answered_by_hand();
     h.press("i");
     assert!(h.render(80, 24).contains("input random draws (seed 0)"));
-    h.dispatch(Action::Predict(PredictAction::Ready {
-        runtime: Ok("/opt/onnxruntime/libonnxruntime.so".into()),
-        samples: vec!["batch_32".into()],
-    }));
+    h.dispatch(ready_by_hand());
     assert!(h.render(80, 24).contains("input random draws (seed 0)"));
 }

@@ -14,7 +14,7 @@ use super::shared::{Level, Shared};
 use crate::config::settings::PredictSettings;
 use crate::domain::RegistryLoad;
 use crate::domain::model::ModelChoice;
-use crate::domain::prediction_run::{InputSource, RunReport};
+use crate::domain::prediction_run::{InputSource, RunReport, vs_words};
 use crate::domain::signature::Signature;
 use crate::text::Clean;
 
@@ -207,7 +207,7 @@ pub fn receive(
                         Level::Info,
                         format!(
                             "ran {} on {}: {} rows{stopped}",
-                            words(&running.labels),
+                            vs_words(&running.labels),
                             running.input,
                             report.summary.rows
                         ),
@@ -215,7 +215,7 @@ pub fn receive(
                     RunEntry::Done(report)
                 }
                 Err(why) => {
-                    shared.note(Level::Error, format!("predict {}: {why}", words(&running.labels)));
+                    shared.note(Level::Error, format!("predict {}: {why}", vs_words(&running.labels)));
                     RunEntry::Failed {
                         labels: running.labels,
                         input: running.input,
@@ -232,10 +232,6 @@ pub fn receive(
         }
     }
     Vec::new()
-}
-
-fn words(labels: &[Clean]) -> String {
-    labels.iter().map(Clean::as_str).collect::<Vec<_>>().join(" vs ")
 }
 
 /// `space`: the selected version becomes A (or B when A is taken); marked

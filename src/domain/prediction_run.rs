@@ -40,6 +40,11 @@ pub fn values_words(values: &[f64]) -> String {
     words.join(" ")
 }
 
+/// A run's models in words: "A vs B" (the status line, the log, titles).
+pub fn vs_words(labels: &[Clean]) -> String {
+    labels.iter().map(Clean::as_str).collect::<Vec<_>>().join(" vs ")
+}
+
 /// Rows of a run the console keeps to show; the report covers them all.
 pub const SHOWN_ROWS: usize = 1000;
 

@@ -13,8 +13,7 @@ use crate::app::predict::{PredictState, RunEntry, Running, Runtime};
 use crate::app::screen::Pane;
 use crate::config::KeyContext;
 use crate::domain::prediction::agrees;
-use crate::domain::prediction_run::{RunReport, values_words};
-use crate::text::Clean;
+use crate::domain::prediction_run::{RunReport, values_words, vs_words};
 
 pub fn draw(frame: &mut Frame, area: Rect, p: &PredictState, ui: &Ui) {
     let theme = ui.theme;
@@ -64,13 +63,13 @@ pub fn draw(frame: &mut Frame, area: Rect, p: &PredictState, ui: &Ui) {
     let place = format!("Run {} of {}", p.shown + 1, p.runs.len());
     match entry {
         RunEntry::Failed { labels, input, why } => {
-            let title = format!(" {place} {sep} {} {sep} {input} {sep} FAILED ", vs(labels));
+            let title = format!(" {place} {sep} {} {sep} {input} {sep} FAILED ", vs_words(labels));
             let block = panel(title, focused, ui).title_style(theme.error);
             let text = Paragraph::new(line(why.to_string(), theme.error)).wrap(Wrap { trim: false });
             frame.render_widget(text.block(block), area);
         }
         RunEntry::Done(report) => {
-            let title = format!(" {place} {sep} {} {sep} {} ", vs(&report.labels), report.input);
+            let title = format!(" {place} {sep} {} {sep} {} ", vs_words(&report.labels), report.input);
             let mut block = panel(title, focused, ui);
             if report.rows.len() > 1 {
                 // Says in words where j/k go now, for terminals without colour.
@@ -96,16 +95,11 @@ pub fn draw(frame: &mut Frame, area: Rect, p: &PredictState, ui: &Ui) {
     }
 }
 
-/// "A vs B" as labels.
-fn vs(labels: &[Clean]) -> String {
-    labels.iter().map(Clean::as_str).collect::<Vec<_>>().join(" vs ")
-}
-
 fn draw_running(frame: &mut Frame, area: Rect, running: &Running, ui: &Ui) {
     let theme = ui.theme;
     let title = format!(
         " Running {} {} {} ",
-        vs(&running.labels),
+        vs_words(&running.labels),
         ui.glyphs.separator,
         running.input
     );

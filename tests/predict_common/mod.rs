@@ -30,6 +30,11 @@ pub fn demo_models() -> Vec<PathBuf> {
     files
 }
 
+/// MODELDECK_REQUIRE_SERVERS=1 (CI): a missing outside program fails.
+pub fn require_servers() -> bool {
+    std::env::var_os("MODELDECK_REQUIRE_SERVERS").is_some_and(|v| v == "1")
+}
+
 /// True when ONNX Runtime is there; false (the test returns) when it is
 /// not and servers are not required.
 pub fn runtime_or_skip() -> bool {
@@ -37,8 +42,7 @@ pub fn runtime_or_skip() -> bool {
     match modeldeck::backends::onnx::runtime(&env) {
         Ok(_) => true,
         Err(e) => {
-            let required = std::env::var_os("MODELDECK_REQUIRE_SERVERS").is_some_and(|v| v == "1");
-            assert!(!required, "ONNX Runtime is required: {e}");
+            assert!(!require_servers(), "ONNX Runtime is required: {e}");
             eprintln!("skipping: {e}");
             false
         }
